@@ -1,0 +1,135 @@
+/**
+ * The tenant configuration after loading and validation. Field names follow Auth0's Management API and
+ * Deploy CLI (snake_case) so that tenant.yaml, /api/v2 and the stored state share one vocabulary.
+ * Every default is already applied: code that consumes a `TenantConfig` never re-checks it.
+ */
+
+export type TokenDialect = 'access_token' | 'access_token_authz' | 'rfc9068_profile' | 'rfc9068_profile_authz';
+export type AppType = 'spa' | 'native' | 'regular_web' | 'non_interactive';
+export type TokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+
+export interface ResourceServerScope {
+  value: string;
+  description?: string;
+}
+
+export interface ResourceServer {
+  name: string;
+  /** The API identifier = the `audience`. Any string, not necessarily a URL (Auth0 allows `my-api`). */
+  identifier: string;
+  scopes: ResourceServerScope[];
+  /** Access-token lifetime in seconds. Auth0 default 86400, max 2592000. */
+  token_lifetime: number;
+  /** RBAC: user tokens carry only the scopes the user holds as permissions. */
+  enforce_policies: boolean;
+  token_dialect: TokenDialect;
+  allow_offline_access: boolean;
+  signing_alg: 'RS256';
+  skip_consent_for_verifiable_first_party_clients: boolean;
+  /** True only for the implicit Management API. */
+  is_system: boolean;
+}
+
+export interface RefreshTokenPolicy {
+  audience: string;
+  scope: string[];
+}
+
+export interface RefreshTokenSettings {
+  rotation_type: 'rotating' | 'non-rotating';
+  expiration_type: 'expiring' | 'non-expiring';
+  /** Seconds during which the previous refresh token may be reused (Auth0 "rotation overlap period"). */
+  leeway: number;
+  token_lifetime: number;
+  infinite_token_lifetime: boolean;
+  idle_token_lifetime: number;
+  infinite_idle_token_lifetime: boolean;
+  /** Auth0 Multi-Resource Refresh Token policies. */
+  policies: RefreshTokenPolicy[];
+}
+
+export interface Client {
+  name: string;
+  description?: string;
+  /** Pinned in the file, or undefined: then generated on first start and persisted in the data dir. */
+  client_id?: string;
+  /** Pinned in the file, or undefined: then generated (confidential clients only) and persisted. */
+  client_secret?: string;
+  app_type: AppType;
+  is_first_party: boolean;
+  callbacks: string[];
+  allowed_logout_urls: string[];
+  web_origins: string[];
+  allowed_origins: string[];
+  grant_types: GrantType[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  refresh_token: RefreshTokenSettings;
+  /** ID-token lifetime in seconds (Auth0 `jwt_configuration.lifetime_in_seconds`, default 36000). */
+  id_token_lifetime: number;
+}
+
+export interface ClientGrant {
+  /** The client's NAME, as the Deploy CLI writes it (resolved to a client id at start-up). */
+  client_id: string;
+  audience: string;
+  /** Sorted, de-duplicated. */
+  scope: string[];
+}
+
+export interface Permission {
+  resource_server_identifier: string;
+  permission_name: string;
+}
+
+export interface Role {
+  name: string;
+  description?: string;
+  permissions: Permission[];
+}
+
+/** authmesh extension: users seeded into the database connection. */
+export interface UserSeed {
+  email: string;
+  /** Plain text in the file (usually `##VAR##`); hashed with scrypt before it is stored. */
+  password: string;
+  /** Pinned `auth0|…` id, or undefined: then derived once and persisted. */
+  user_id?: string;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  nickname?: string;
+  picture?: string;
+  email_verified: boolean;
+  /** Role NAMES. */
+  roles: string[];
+  permissions: Permission[];
+  app_metadata: Record<string, unknown>;
+  user_metadata: Record<string, unknown>;
+}
+
+export interface TenantSettings {
+  friendly_name?: string;
+  /** Applied when /authorize or /oauth/token carries no audience (Auth0 "Default Audience"). */
+  default_audience?: string;
+  /** Tenant-level allow-list for /v2/logout without client_id. */
+  allowed_logout_urls: string[];
+  /** SSO session absolute lifetime in hours (Auth0 default 720 = 30 days). */
+  session_lifetime: number;
+  /** SSO session idle lifetime in hours (Auth0 default 72 = 3 days). */
+  idle_session_lifetime: number;
+}
+
+export interface TenantConfig {
+  /** Absolute path of the file it came from (for messages), or '<inline>'. */
+  source: string;
+  tenant: TenantSettings;
+  /** Declared APIs only; the Management API is added by the tenant, not listed here. */
+  resourceServers: ResourceServer[];
+  clients: Client[];
+  clientGrants: ClientGrant[];
+  roles: Role[];
+  users: UserSeed[];
+  /** Non-fatal notes (e.g. Auth0 fields authmesh accepts but ignores), printed at start-up. */
+  warnings: string[];
+}

@@ -1,0 +1,88 @@
+/**
+ * The storage contract of the tenant. One interface, several backends: the embedded `node:sqlite` store
+ * today, Postgres later. Every backend must pass the shared contract suite in
+ * `packages/server/test/storage/contract.ts` unchanged.
+ *
+ * Three kinds of data live here:
+ * - the engine's (oidc-provider's) models: sessions, codes, grants, refresh tokens, interactions...;
+ * - tenant entities: resource servers, clients, client grants, roles, users (JSON documents with a unique key);
+ * - tenant state: signing keys, cookie keys, generated client ids and secrets (create-once values).
+ */
+
+/** A JSON object as oidc-provider hands it to its adapter. */
+export type ModelPayload = Record<string, unknown>;
+
+/** The storage of one oidc-provider model (`Session`, `AuthorizationCode`, `RefreshToken`, ...). */
+export interface ModelStore {
+  /** Inserts or replaces. `expiresIn` is in seconds; undefined means no expiry. */
+  upsert(id: string, payload: ModelPayload, expiresIn: number | undefined): Promise<void>;
+  /** The payload, or undefined when absent or expired. A consumed payload carries `consumed` (epoch seconds). */
+  find(id: string): Promise<ModelPayload | undefined>;
+  /** Lookup by `payload.uid` (sessions). */
+  findByUid(uid: string): Promise<ModelPayload | undefined>;
+  /** Lookup by `payload.userCode` (device flow). */
+  findByUserCode(userCode: string): Promise<ModelPayload | undefined>;
+  /**
+   * Marks the record consumed, atomically: of N concurrent callers exactly one gets `true`; the others,
+   * and any later caller, get `false`. Absent or expired records give `false`.
+   */
+  consume(id: string): Promise<boolean>;
+  destroy(id: string): Promise<void>;
+  /** Deletes every record of this model whose payload has this `grantId`. */
+  revokeByGrantId(grantId: string): Promise<void>;
+}
+
+/** The kinds of tenant entity. */
+export type EntityKind = 'resource_server' | 'client' | 'client_grant' | 'role' | 'user';
+
+/** A stored tenant entity: `key` is unique per kind (identifier, name, email...). */
+export interface Entity<T = Record<string, unknown>> {
+  id: string;
+  key: string;
+  doc: T;
+}
+
+export interface ListOptions {
+  /** Number of entities to skip (ordered by insertion). */
+  offset?: number;
+  /** Maximum number returned; undefined means all. */
+  limit?: number;
+}
+
+export interface EntityPage<T> {
+  items: Entity<T>[];
+  total: number;
+}
+
+/** One step of an atomic batch. */
+export type EntityOp =
+  | { op: 'put'; kind: EntityKind; id: string; key: string; doc: unknown }
+  | { op: 'delete'; kind: EntityKind; id: string };
+
+export interface EntityStore {
+  get<T>(kind: EntityKind, id: string): Promise<Entity<T> | undefined>;
+  /** Lookup by the unique key. Keys are compared exactly (callers lower-case emails before). */
+  getByKey<T>(kind: EntityKind, key: string): Promise<Entity<T> | undefined>;
+  list<T>(kind: EntityKind, options?: ListOptions): Promise<EntityPage<T>>;
+  /**
+   * Applies every op or none. A `put` whose key belongs to another id of the same kind fails the whole
+   * batch with `AuthmeshError` code `ERR_STORAGE_CONFLICT`.
+   */
+  apply(ops: readonly EntityOp[]): Promise<void>;
+}
+
+export interface Storage {
+  /** The store of one oidc-provider model; the same object for the same name. */
+  model(name: string): ModelStore;
+  /** Deletes every model record (any model) that belongs to this grant: a whole token family. */
+  revokeGrant(grantId: string): Promise<void>;
+  readonly entities: EntityStore;
+  getState<T>(key: string): Promise<T | undefined>;
+  /** Stores `value` unless the key exists; returns what is stored afterwards (create-once, race-free). */
+  setStateIfAbsent<T>(key: string, value: T): Promise<T>;
+  setState(key: string, value: unknown): Promise<void>;
+  /** Deletes expired model records; returns how many. Backends also run it periodically on their own. */
+  sweepExpired(): Promise<number>;
+  /** Releases the backend (stops the sweeper, closes the database). Idempotent. */
+  close(): Promise<void>;
+}
