@@ -1,0 +1,67 @@
+import { parseArgs } from 'node:util';
+
+export interface DevArgs {
+  command: 'dev';
+  config: string;
+  port: number;
+  data: string;
+  issuer?: string;
+  host: string;
+}
+
+export type Args = DevArgs | { command: 'help' } | { command: 'version' };
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: authmesh <command> [options]
+
+Commands:
+  dev      Run a local Auth0-compatible tenant from a tenant.yaml
+
+Options for dev:
+  --config <file>   tenant.yaml in the Auth0 Deploy CLI format (required)
+  --port <n>        port to listen on (default 4000)
+  --data <dir>      where keys, sessions and generated credentials persist (default ./.authmesh)
+  --issuer <url>    issuer URL (default http://localhost:<port>/)
+  --host <addr>     address to bind (default 127.0.0.1)
+
+  -h, --help        show this help
+  -v, --version     show the version`;
+
+/** Parses argv strictly: unknown flags and bad values are usage errors that name the fix. */
+export function parseCommandLine(argv: string[]): Args {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      data: { type: 'string' },
+      issuer: { type: 'string' },
+      host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.version) return { command: 'version' };
+  if (values.help || positionals.length === 0) return { command: 'help' };
+  const [command, ...extra] = positionals;
+  if (command !== 'dev') throw new UsageError(`unknown command "${command}"; the command is "dev"`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (!values.config)
+    throw new UsageError('--config <tenant.yaml> is required, e.g. authmesh dev --config examples/tenant.yaml');
+  const port = values.port === undefined ? 4000 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`--port must be an integer between 0 and 65535, got "${values.port}"`);
+  }
+  const args: DevArgs = {
+    command: 'dev',
+    config: values.config,
+    port,
+    data: values.data ?? '.authmesh',
+    host: values.host ?? '127.0.0.1',
+  };
+  if (values.issuer !== undefined) args.issuer = values.issuer;
+  return args;
+}

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AuthmeshError, createTenant, loadTenantConfigFile, type Tenant } from '@authmesh/server';
+import { type DevArgs, parseCommandLine, USAGE, UsageError } from './args.ts';
+import { formatBanner } from './banner.ts';
+
+/**
+ * Entry of the `authmesh` command; returns the exit code. Errors the user can fix (bad flags, a bad
+ * tenant.yaml, a port in use) print one clear message and exit 1; nothing starts half-configured.
+ */
+export async function main(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof parseCommandLine>;
+  try {
+    args = parseCommandLine(argv);
+  } catch (error) {
+    console.error(`authmesh: ${(error as Error).message}\n\n${USAGE}`);
+    return error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+  }
+  if (args.command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (args.command === 'version') {
+    console.log(version());
+    return 0;
+  }
+  return dev(args);
+}
+
+async function dev(args: DevArgs): Promise<number> {
+  const started = performance.now();
+  let tenant: Tenant;
+  try {
+    const config = await loadTenantConfigFile(resolve(args.config));
+    tenant = await createTenant({
+      config,
+      port: args.port,
+      host: args.host,
+      dataDir: resolve(args.data),
+      ...(args.issuer !== undefined ? { issuer: args.issuer } : {}),
+      onError: (error) => console.error(`authmesh: internal error: ${error.message}`),
+    });
+  } catch (error) {
+    if (error instanceof AuthmeshError) {
+      console.error(`authmesh: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  console.log(formatBanner(tenant, Math.round(performance.now() - started)));
+
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: NodeJS.Signals) => {
+      console.log(`\nauthmesh: ${signal} received, stopping`);
+      resolveStop();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await tenant.close();
+  return 0;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,125 @@
+import type { PathSegment } from './format-path.ts';
+import { type IssueCollector, quote } from './issues.ts';
+
+/**
+ * `redirect`: callback and logout URLs, compared by exact string later, so kept as written.
+ * `origin`: CORS / web-message origins, compared with the browser's `Origin` header, so they must be
+ * bare origins and are normalized to `URL.origin` form.
+ */
+export type UrlKind = 'redirect' | 'origin';
+
+export interface UrlListOptions {
+  kind: UrlKind;
+  /**
+   * Native apps may use a private-use scheme (`com.example.app://callback`, RFC 8252 §7.1). RFC 8252
+   * recommends reverse-domain names but Auth0 accepts any scheme (`myapp://`), so only the dangerous
+   * schemes below are refused.
+   */
+  allowPrivateUseScheme?: boolean;
+}
+
+// Schemes that execute or read local content in a browser; always refused, in any letter case.
+const DANGEROUS_SCHEME = /^\s*(javascript|data|file|vbscript|blob):/i;
+// `scheme://user:password@host`: detected on the raw text so the value is never quoted in a message.
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+
+/**
+ * Validates a list of URLs, records an issue for each bad entry, and returns the good ones
+ * (de-duplicated, origins normalized).
+ */
+export function checkUrlList(
+  list: readonly string[] | undefined,
+  path: readonly PathSegment[],
+  options: UrlListOptions,
+  issues: IssueCollector,
+): string[] {
+  const out: string[] = [];
+  (list ?? []).forEach((raw, index) => {
+    const normalized = checkUrl(raw, [...path, index], options, issues);
+    if (normalized !== undefined && !out.includes(normalized)) out.push(normalized);
+  });
+  return out;
+}
+
+function checkUrl(
+  raw: string,
+  path: PathSegment[],
+  options: UrlListOptions,
+  issues: IssueCollector,
+): string | undefined {
+  const example = options.kind === 'origin' ? 'https://app.example.com' : 'https://app.example.com/callback';
+  if (raw.trim() === '' || raw.trim() !== raw) {
+    issues.error(
+      path,
+      `${quote(raw)} is empty or has surrounding spaces`,
+      `write the URL without spaces, e.g. ${example}`,
+    );
+    return undefined;
+  }
+  if (USERINFO.test(raw)) {
+    issues.error(path, 'URLs must not contain credentials (user@host)', 'remove the `user@` part from the URL');
+    return undefined;
+  }
+  const dangerous = DANGEROUS_SCHEME.exec(raw);
+  if (dangerous) {
+    issues.error(
+      path,
+      `\`${dangerous[1]?.toLowerCase()}:\` URLs are not allowed`,
+      `use an http(s) URL, e.g. ${example}`,
+    );
+    return undefined;
+  }
+  if (raw.includes('*')) {
+    issues.error(path, `wildcards in URLs are not supported yet: ${quote(raw)}`, 'list each URL explicitly');
+    return undefined;
+  }
+  const url = URL.parse(raw);
+  if (url === null) {
+    issues.error(path, `${quote(raw)} is not an absolute URL`, `use a full URL, e.g. ${example}`);
+    return undefined;
+  }
+  if (url.username !== '' || url.password !== '') {
+    issues.error(path, 'URLs must not contain credentials (user@host)', 'remove the `user@` part from the URL');
+    return undefined;
+  }
+  const web = url.protocol === 'https:' || url.protocol === 'http:';
+  const privateUse = options.allowPrivateUseScheme === true && options.kind === 'redirect';
+  if (!web && !privateUse) {
+    const native = options.allowPrivateUseScheme
+      ? ' or a reverse-domain scheme such as com.example.app://callback'
+      : '';
+    issues.error(path, `only http and https URLs are allowed, got ${quote(raw)}`, `use an https:// URL${native}`);
+    return undefined;
+  }
+  if (web && url.hostname === '') {
+    issues.error(path, `${quote(raw)} has no host`, `use a full URL, e.g. ${example}`);
+    return undefined;
+  }
+  // RFC 6749 §3.1.2: redirect URIs must not have a fragment; an origin never has one.
+  if (raw.includes('#')) {
+    issues.error(
+      path,
+      `URLs must not contain a fragment (#…): ${quote(raw)}`,
+      'remove the `#` and everything after it',
+    );
+    return undefined;
+  }
+  if (options.kind === 'origin') {
+    if (url.pathname !== '/' || url.search !== '') {
+      issues.error(
+        path,
+        `${quote(raw)} must be a bare origin without a path or query`,
+        `use only scheme, host and port, e.g. ${url.origin}`,
+      );
+      return undefined;
+    }
+    return url.origin;
+  }
+  return raw;
+}
+
+/** True for an absolute https URL without credentials (used for `picture`). */
+export function isHttpsUrl(raw: string): boolean {
+  const url = URL.parse(raw);
+  return url !== null && url.protocol === 'https:' && url.username === '' && url.password === '' && url.hostname !== '';
+}

@@ -1,0 +1,71 @@
+import type { AccessToken, ClientCredentials, KoaContextWithOIDC } from 'oidc-provider';
+import { ISSUED_SCOPE } from '../http/token-response.ts';
+import { accountUser } from './accounts.ts';
+import type { EngineContext } from './context.ts';
+import { splitScope } from './resource-servers.ts';
+
+/** OpenID Connect scopes that Auth0 repeats inside a user access token's `scope` claim. */
+const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
+
+interface JwtParts {
+  header: Record<string, unknown> | undefined;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * `formats.customizers.jwt`: shapes every JWT access token as Auth0 does, per the API's `token_dialect`.
+ * - Auth0 profile (`access_token[_authz]`): `typ: JWT`, `azp`, `gty` for M2M, no `client_id`/`jti`;
+ *   RFC 9068 profile (`rfc9068_profile[_authz]`): `typ: at+jwt`, `client_id`, `jti`, no `gty`.
+ * - M2M: `sub` = `<client_id>@clients`, `aud` a string.
+ * - user tokens with `openid`: `aud` = [api, `<issuer>userinfo`] and the OIDC scopes inside `scope`.
+ * - `permissions` when the API enforces RBAC with an `_authz` dialect: every permission the user holds on
+ *   the API (direct and via roles), whatever was requested; for M2M the granted scopes.
+ */
+export function createJwtCustomizer(engine: EngineContext) {
+  return async function customizeJwt(
+    ctx: KoaContextWithOIDC,
+    token: AccessToken | ClientCredentials,
+    jwt: JwtParts,
+  ): Promise<void> {
+    const { payload } = jwt;
+    const audience = token.resourceServer?.audience;
+    const api = typeof audience === 'string' ? engine.registry.resourceServer(audience) : undefined;
+    if (!api || typeof audience !== 'string') return;
+    const clientId = token.clientId ?? '';
+    const rfc9068 = api.token_dialect.startsWith('rfc9068');
+    const withPermissions = api.enforce_policies && api.token_dialect.endsWith('_authz');
+    const apiScopes = typeof token.scope === 'string' ? splitScope(token.scope) : [];
+    const machine = token.kind === 'ClientCredentials';
+
+    jwt.header = { typ: rfc9068 ? 'at+jwt' : 'JWT' };
+    payload.iss = engine.issuer;
+    if (machine) {
+      payload.sub = `${clientId}@clients`;
+      payload.aud = audience;
+      if (!rfc9068) payload.gty = 'client-credentials';
+      if (withPermissions) payload.permissions = apiScopes;
+    } else {
+      const granted = grantedScopes(ctx);
+      const oidcScopes = granted.filter((s) => OIDC_SCOPES.has(s));
+      payload.aud = granted.includes('openid') ? [audience, `${engine.issuer}userinfo`] : audience;
+      payload.scope = [...oidcScopes, ...apiScopes].join(' ') || undefined;
+      (ctx.state as Record<symbol, unknown>)[ISSUED_SCOPE] = payload.scope;
+      const user = accountUser(ctx.oidc.entities.Account);
+      if (withPermissions) payload.permissions = user ? engine.registry.permissionsOf(user, audience) : [];
+    }
+    if (rfc9068) {
+      payload.client_id = clientId;
+    } else {
+      payload.azp = clientId;
+      delete payload.client_id;
+      delete payload.jti;
+    }
+  };
+}
+
+/** The scopes of the code or refresh token the access token is being minted from. */
+function grantedScopes(ctx: KoaContextWithOIDC): string[] {
+  const { AuthorizationCode, RefreshToken } = ctx.oidc.entities;
+  const source = (AuthorizationCode ?? RefreshToken) as { scope?: string } | undefined;
+  return typeof source?.scope === 'string' ? splitScope(source.scope) : [];
+}

@@ -1,0 +1,25 @@
+import type { ClientRecord } from '../tenant/records.ts';
+
+/**
+ * Maps an Auth0 client to oidc-provider client metadata. Auth0 names (callbacks, allowed_logout_urls...)
+ * become their OpenID Connect Registration equivalents; Auth0-only fields ride along as extra metadata
+ * (declared in the provider's `extraClientMetadata`) for the hooks that need them.
+ */
+export function toClientMetadata(client: ClientRecord): Record<string, unknown> {
+  const interactive = client.grant_types.includes('authorization_code');
+  const metadata: Record<string, unknown> = {
+    client_id: client.client_id,
+    client_name: client.name,
+    application_type: client.app_type === 'native' ? 'native' : 'web',
+    grant_types: client.grant_types,
+    response_types: interactive ? ['code'] : [],
+    redirect_uris: interactive ? client.callbacks : [],
+    post_logout_redirect_uris: client.allowed_logout_urls,
+    token_endpoint_auth_method: client.token_endpoint_auth_method,
+    id_token_signed_response_alg: 'RS256',
+    web_origins: client.web_origins,
+    allowed_origins: client.allowed_origins,
+  };
+  if (client.client_secret !== undefined) metadata.client_secret = client.client_secret;
+  return metadata;
+}

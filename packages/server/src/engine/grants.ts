@@ -1,0 +1,69 @@
+import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
+import { accountUser } from './accounts.ts';
+import { resourceToAudience } from './audience.ts';
+import type { EngineContext } from './context.ts';
+import { splitScope } from './resource-servers.ts';
+
+const OIDC_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'];
+
+/**
+ * `loadExistingGrant`: Auth0 never asks first-party applications for consent, so the grant is extended
+ * to whatever the request asks for (within the API's scopes, and the user's permissions under RBAC) and
+ * saved before the engine checks for missing consent. Without this, every new audience would need a
+ * consent screen, and `prompt=none` for a second API would fail with `consent_required`.
+ */
+export function createLoadExistingGrant(engine: EngineContext) {
+  return async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
+    const { client, session, params, provider } = ctx.oidc;
+    const accountId = session?.accountId;
+    if (!client || !session || !accountId) return undefined;
+    const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+    const existing = grantId ? await provider.Grant.find(grantId) : undefined;
+    const grant =
+      existing && existing.accountId === accountId && existing.clientId === client.clientId
+        ? existing
+        : new provider.Grant({ accountId, clientId: client.clientId });
+
+    const requested = typeof params?.scope === 'string' ? splitScope(params.scope) : [];
+    const oidc = requested.filter((s) => OIDC_SCOPES.includes(s));
+    if (oidc.length > 0) grant.addOIDCScope(oidc.join(' '));
+    // Scopes nobody will grant (not on the API, or not held under RBAC) are recorded as rejected: Auth0
+    // drops them silently, and a scope that is neither granted nor rejected would ask for consent.
+    const unknown = requested.filter((s) => !OIDC_SCOPES.includes(s));
+
+    const user = accountUser(ctx.oidc.entities.Account);
+    for (const [resource, server] of Object.entries(ctx.oidc.resourceServers ?? {})) {
+      const audience = resourceToAudience(resource);
+      const api = audience === undefined ? undefined : engine.registry.resourceServer(audience);
+      if (!api || audience === undefined) continue;
+      const allowed = new Set(splitScope(server.scope));
+      let scopes = requested.filter((s) => allowed.has(s));
+      if (api.enforce_policies && user) {
+        const held = new Set(engine.registry.permissionsOf(user, audience));
+        scopes = scopes.filter((s) => held.has(s));
+      }
+      // An empty resource scope still records that the audience was granted.
+      grant.addResourceScope(resource, scopes.join(' '));
+      const refused = unknown.filter((s) => !scopes.includes(s));
+      if (refused.length > 0) grant.rejectResourceScope(resource, refused.join(' '));
+    }
+    await grant.save();
+    return grant;
+  };
+}
+
+/**
+ * The engine drops `offline_access` unless `prompt=consent` was sent (an OpenID Connect Core rule);
+ * Auth0 and its SDKs never send it. This `extraParams` validator runs after that rule and restores the
+ * scope for clients allowed to hold refresh tokens. Whether a token is then issued is decided by
+ * `issueRefreshToken` (the API must allow offline access).
+ */
+export async function restoreOfflineAccess(ctx: KoaContextWithOIDC): Promise<void> {
+  const { client, params } = ctx.oidc;
+  if (!client || !params || ctx.oidc.route !== 'authorization') return;
+  const raw = ctx.method === 'POST' ? (ctx.oidc.body as Record<string, unknown> | undefined)?.scope : ctx.query.scope;
+  if (typeof raw !== 'string' || !splitScope(raw).includes('offline_access')) return;
+  if (!client.grantTypeAllowed('refresh_token')) return;
+  const scopes = typeof params.scope === 'string' ? splitScope(params.scope) : [];
+  if (!scopes.includes('offline_access')) params.scope = [...scopes, 'offline_access'].join(' ');
+}

@@ -1,0 +1,122 @@
+import Provider, { type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { SigningJwk } from '../tenant/keys.ts';
+import { createJwtCustomizer } from './access-token.ts';
+import { createFindAccount } from './accounts.ts';
+import { createAdapterFactory } from './adapter.ts';
+import type { EngineContext } from './context.ts';
+import { renderErrorPage } from './error-page.ts';
+import { createLoadExistingGrant, restoreOfflineAccess } from './grants.ts';
+import { createIssueRefreshToken, createRefreshTokenTtl } from './refresh-tokens.ts';
+import { createDefaultResource, createGetResourceServerInfo } from './resource-servers.ts';
+
+export interface EngineKeys {
+  signing: SigningJwk[];
+  cookies: string[];
+}
+
+/** Routes as Auth0 names them (the engine's defaults are `/auth`, `/token`, `/me`...). */
+export const ROUTES = {
+  authorization: '/authorize',
+  token: '/oauth/token',
+  jwks: '/.well-known/jwks.json',
+  userinfo: '/userinfo',
+  revocation: '/oauth/revoke',
+  end_session: '/oidc/logout',
+} as const;
+
+/** Where the engine sends a browser that must log in: Auth0's Universal Login path. */
+export const LOGIN_PATH = '/u/login';
+
+const DAY = 86_400;
+
+/**
+ * Builds the oidc-provider instance with every Auth0 bend configured through documented hooks
+ * (see ../../../../docs: engine-notes). This is the only module that constructs the engine.
+ */
+export function createEngine(engine: EngineContext, keys: EngineKeys): Provider {
+  const { registry, settings } = engine;
+  const configuration: Configuration = {
+    adapter: createAdapterFactory(engine.storage, registry) as unknown as Configuration['adapter'],
+    jwks: { keys: keys.signing as unknown as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: {
+      keys: keys.cookies,
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    routes: ROUTES,
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'nickname', 'picture', 'updated_at', 'given_name', 'family_name'],
+      email: ['email', 'email_verified'],
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    // Auth0 puts the profile claims into the ID token even when an access token is issued; auth0-spa-js
+    // reads the user from the ID token only.
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    extraParams: { authmesh_offline_access: restoreOfflineAccess } as unknown as Configuration['extraParams'],
+    extraClientMetadata: { properties: ['web_origins', 'allowed_origins'] },
+    clientBasedCORS: (ctx, origin, client) => corsAllowed(engine, ctx, origin, client),
+    findAccount: createFindAccount(engine) as unknown as Configuration['findAccount'],
+    loadExistingGrant: createLoadExistingGrant(engine) as unknown as Configuration['loadExistingGrant'],
+    issueRefreshToken: createIssueRefreshToken(engine) as unknown as Configuration['issueRefreshToken'],
+    rotateRefreshToken: (ctx) => rotateRefreshToken(engine, ctx),
+    interactions: { url: (_ctx, interaction) => `${LOGIN_PATH}?state=${encodeURIComponent(interaction.uid)}` },
+    renderError: renderErrorPage as unknown as Configuration['renderError'],
+    formats: {
+      customizers: {
+        jwt: createJwtCustomizer(engine) as unknown as NonNullable<
+          Configuration['formats']
+        >['customizers'] extends infer C
+          ? C extends { jwt?: infer J }
+            ? J
+            : never
+          : never,
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      introspection: { enabled: false },
+      rpInitiatedLogout: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: createDefaultResource(engine) as unknown as never,
+        getResourceServerInfo: createGetResourceServerInfo(engine),
+        // Code and refresh exchanges from Auth0 SDKs carry no audience: use the one granted at /authorize.
+        useGrantedResource: () => true,
+      },
+    },
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? DAY,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? DAY,
+      AuthorizationCode: 60,
+      IdToken: (_ctx, _token, client) => registry.client(client.clientId)?.id_token_lifetime ?? 36_000,
+      RefreshToken: createRefreshTokenTtl(engine) as unknown as number,
+      Interaction: 3_600,
+      Session: settings.session_lifetime * 3_600,
+      Grant: 365 * DAY,
+    },
+    enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
+  };
+  const provider = new Provider(engine.issuer, configuration);
+  // The issuer is configured, never derived from Host / X-Forwarded-* headers (checklist AS-G5).
+  provider.proxy = false;
+  return provider;
+}
+
+function corsAllowed(engine: EngineContext, _ctx: KoaContextWithOIDC, origin: string, client: Client): boolean {
+  if (origin === 'null') return false;
+  const record = engine.registry.client(client.clientId);
+  if (!record) return false;
+  const callbackOrigins = record.callbacks.map((uri) => URL.parse(uri)?.origin);
+  return [...record.allowed_origins, ...record.web_origins, ...callbackOrigins].includes(origin);
+}
+
+function rotateRefreshToken(engine: EngineContext, ctx: KoaContextWithOIDC): boolean {
+  const client = ctx.oidc.client ? engine.registry.client(ctx.oidc.client.clientId) : undefined;
+  return client?.refresh_token.rotation_type === 'rotating';
+}

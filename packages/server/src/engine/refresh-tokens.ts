@@ -1,0 +1,46 @@
+import type { Client, KoaContextWithOIDC } from 'oidc-provider';
+import { resourceToAudience } from './audience.ts';
+import type { EngineContext } from './context.ts';
+
+/** Auth0 caps even "infinite" refresh tokens; a year is the rotating maximum it documents. */
+const YEAR = 31_557_600;
+
+/**
+ * `issueRefreshToken`: Auth0 issues a refresh token only when `offline_access` was granted, the client may
+ * use the refresh_token grant, and the API (if any) has `allow_offline_access`.
+ */
+export function createIssueRefreshToken(engine: EngineContext) {
+  return async function issueRefreshToken(
+    _ctx: KoaContextWithOIDC,
+    client: Client,
+    source: { scopes: Set<string>; resource?: string | string[] },
+  ): Promise<boolean> {
+    if (!client.grantTypeAllowed('refresh_token') || !source.scopes.has('offline_access')) return false;
+    const resources = source.resource === undefined ? [] : [source.resource].flat();
+    return resources.every((resource) => {
+      const audience = resourceToAudience(resource);
+      return audience !== undefined && engine.registry.resourceServer(audience)?.allow_offline_access === true;
+    });
+  };
+}
+
+/**
+ * `ttl.RefreshToken`: the absolute lifetime counts from the first token of the family (`iiat`) and never
+ * extends on rotation; the idle lifetime restarts at every exchange. The token expires at the earlier.
+ */
+export function createRefreshTokenTtl(engine: EngineContext) {
+  return function refreshTokenTtl(
+    _ctx: KoaContextWithOIDC,
+    token: { iiat?: number; iat?: number },
+    client: Client,
+  ): number {
+    const settings = engine.registry.client(client.clientId)?.refresh_token;
+    if (!settings) return YEAR;
+    const now = Math.floor(Date.now() / 1000);
+    const start = token.iiat ?? token.iat ?? now;
+    const absolute = settings.infinite_token_lifetime ? YEAR : settings.token_lifetime;
+    const remaining = Math.max(1, start + absolute - now);
+    const idle = settings.infinite_idle_token_lifetime ? YEAR : settings.idle_token_lifetime;
+    return Math.min(remaining, idle);
+  };
+}

@@ -1,0 +1,87 @@
+import type { Client, KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
+import { accountUser } from './accounts.ts';
+import { audienceToResource, resourceToAudience } from './audience.ts';
+import { accessDenied } from './auth0-errors.ts';
+import type { EngineContext } from './context.ts';
+
+/** Scopes an SPA may request on the Management API with a user's token (Auth0's self-service set). */
+const SELF_SERVICE_SCOPES = ['read:current_user', 'update:current_user_metadata'];
+
+/**
+ * `features.resourceIndicators.getResourceServerInfo`: the single place that decides which scopes a token
+ * for an API may carry.
+ * - client credentials: only where a client grant exists for (client, audience); requested scopes must lie
+ *   within it (403 otherwise), and an omitted scope means every granted scope (Auth0; the engine would
+ *   otherwise issue none);
+ * - user tokens: the API's scopes, narrowed to the user's permissions when the API enforces RBAC.
+ */
+export function createGetResourceServerInfo(engine: EngineContext) {
+  return async function getResourceServerInfo(
+    ctx: KoaContextWithOIDC,
+    resource: string,
+    client: Client,
+  ): Promise<ResourceServer> {
+    const audience = resourceToAudience(resource);
+    const api = audience === undefined ? undefined : engine.registry.resourceServer(audience);
+    if (!api || audience === undefined) throw accessDenied(`Service not found: ${audience ?? resource}`);
+
+    const base = {
+      audience,
+      accessTokenTTL: api.token_lifetime,
+      accessTokenFormat: 'jwt' as const,
+      jwt: { sign: { alg: 'RS256' as const } },
+    };
+
+    if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') {
+      const grant = engine.registry.clientGrant(client.clientId, audience);
+      if (!grant) {
+        throw accessDenied(
+          `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API.`,
+        );
+      }
+      const requested = typeof ctx.oidc.params.scope === 'string' ? splitScope(ctx.oidc.params.scope) : [];
+      if (requested.length > 0) {
+        const granted = new Set(grant.scope);
+        const missing = requested.filter((s) => !granted.has(s));
+        if (missing.length > 0) throw accessDenied(`Client has not been granted scopes: ${missing.join(' ')}`);
+      } else {
+        ctx.oidc.params.scope = grant.scope.join(' ');
+      }
+      return { ...base, scope: grant.scope.join(' ') };
+    }
+
+    if (api.is_system) return { ...base, scope: SELF_SERVICE_SCOPES.join(' ') };
+
+    let scopes = api.scopes.map((s) => s.value);
+    const user = accountUser(ctx.oidc.entities.Account);
+    if (api.enforce_policies && user) {
+      const held = new Set(engine.registry.permissionsOf(user, audience));
+      scopes = scopes.filter((s) => held.has(s));
+    }
+    return { ...base, scope: scopes.join(' ') };
+  };
+}
+
+/**
+ * `features.resourceIndicators.defaultResource`: Auth0's tenant Default Audience applies when a request
+ * names none; client credentials without any audience are refused as Auth0 refuses them.
+ */
+export function createDefaultResource(engine: EngineContext) {
+  return async function defaultResource(
+    ctx: KoaContextWithOIDC,
+    _client: Client,
+    oneOf?: string[],
+  ): Promise<string | string[] | undefined> {
+    if (oneOf && oneOf.length > 0) return oneOf[0];
+    const fallback = engine.settings.default_audience;
+    if (fallback !== undefined) return audienceToResource(fallback);
+    if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') {
+      throw accessDenied('No audience parameter was provided, and no default audience has been configured');
+    }
+    return undefined;
+  };
+}
+
+export function splitScope(scope: string): string[] {
+  return scope.split(' ').filter((s) => s.length > 0);
+}

@@ -1,0 +1,89 @@
+import type { Context, Next } from 'koa';
+import { audienceToResource } from '../engine/audience.ts';
+import { ROUTES } from '../engine/provider.ts';
+import { BodyError, readBody, replaceWithFormBody } from './body.ts';
+
+/**
+ * Translates Auth0's request dialect into the engine's, before the engine sees the request:
+ * - `audience` (or a raw RFC 8707 `resource`) becomes a wrapped resource indicator at /authorize,
+ *   /oauth/token and /oauth/revoke (`audience` wins when both are sent, as at Auth0);
+ * - JSON bodies are accepted at /oauth/token and /oauth/revoke (the engine reads only urlencoded);
+ * - JSON arrays for `scope` are joined, as Auth0 accepts both.
+ */
+export async function auth0Requests(ctx: Context, next: Next): Promise<void> {
+  if (ctx.path === ROUTES.authorization && (ctx.method === 'GET' || ctx.method === 'POST')) {
+    if (ctx.method === 'GET') rewriteAuthorizeQuery(ctx);
+    else if (!(await rewriteBody(ctx))) return;
+  } else if (ctx.method === 'POST' && (ctx.path === ROUTES.token || ctx.path === ROUTES.revocation)) {
+    if (!(await rewriteBody(ctx))) return;
+  }
+  await next();
+}
+
+function rewriteAuthorizeQuery(ctx: Context): void {
+  const params = new URLSearchParams(ctx.querystring);
+  if (rewriteAudience(params)) ctx.querystring = params.toString();
+}
+
+/** Returns whether anything changed. Duplicated parameters are left alone: the engine rejects them. */
+function rewriteAudience(params: URLSearchParams): boolean {
+  const audiences = params.getAll('audience');
+  const resources = params.getAll('resource');
+  if (audiences.length > 1) return false;
+  const audience = audiences[0] ?? (resources.length === 1 ? resources[0] : undefined);
+  if (audience === undefined || audience === '') {
+    const hadEmpty = audiences.length === 1;
+    params.delete('audience');
+    return hadEmpty;
+  }
+  params.delete('audience');
+  params.set('resource', audienceToResource(audience));
+  return true;
+}
+
+/** Returns false when it answered the request itself (body too large or not a JSON object). */
+async function rewriteBody(ctx: Context): Promise<boolean> {
+  const type = ctx.request.type;
+  if (type !== 'application/json' && type !== 'application/x-www-form-urlencoded') return true;
+  let raw: Buffer;
+  try {
+    raw = await readBody(ctx.req);
+  } catch (error) {
+    if (error instanceof BodyError) return reject(ctx, error.status, 'invalid_request', error.message);
+    throw error;
+  }
+  const params = type === 'application/json' ? jsonToParams(raw) : new URLSearchParams(raw.toString('utf8'));
+  if (!params) return reject(ctx, 400, 'invalid_request', 'request body is not a JSON object');
+  rewriteAudience(params);
+  replaceWithFormBody(ctx, params);
+  return true;
+}
+
+function jsonToParams(raw: Buffer): URLSearchParams | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(parsed)) {
+    if (value === undefined || value === null) continue;
+    if (key === 'scope' && Array.isArray(value)) params.set(key, value.map(String).join(' '));
+    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      params.set(key, String(value));
+    } else {
+      params.set(key, JSON.stringify(value));
+    }
+  }
+  return params;
+}
+
+/** Answers in OAuth's JSON error shape directly; the engine never sees the request. */
+function reject(ctx: Context, status: number, error: string, description: string): false {
+  ctx.status = status;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error, error_description: description };
+  return false;
+}

@@ -1,0 +1,18 @@
+import type { Context, Next } from 'koa';
+import { ROUTES } from '../engine/provider.ts';
+
+/** Where the access-token customizer leaves the scope it wrote into the token. */
+export const ISSUED_SCOPE = Symbol('authmesh.issuedScope');
+
+/**
+ * Auth0 echoes the OIDC scopes (and `offline_access`) in the token response's `scope`, not only the API
+ * scopes; auth0-spa-js compares it with what it asked for. The engine reports only the API scopes, so the
+ * scope the customizer wrote into the access token is copied into the response.
+ */
+export async function auth0TokenResponse(ctx: Context, next: Next): Promise<void> {
+  await next();
+  if (ctx.path !== ROUTES.token || ctx.status !== 200) return;
+  const issued = (ctx.state as Record<symbol, unknown>)[ISSUED_SCOPE];
+  const body = ctx.body as Record<string, unknown> | undefined;
+  if (typeof issued === 'string' && body && typeof body.access_token === 'string') body.scope = issued;
+}

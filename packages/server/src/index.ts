@@ -1,0 +1,17 @@
+/**
+ * `@authmesh/server`: a local, Auth0-compatible tenant.
+ *
+ * @example
+ * ```ts
+ * import { createTenant, loadTenantConfigFile } from '@authmesh/server';
+ * const tenant = await createTenant({ config: await loadTenantConfigFile('tenant.yaml'), port: 0, dataDir: null });
+ * console.log(tenant.issuer); // http://localhost:54321/
+ * await tenant.close();
+ * ```
+ */
+export { loadTenantConfigFile, parseTenantConfig } from './config/load.ts';
+export type * from './config/types.ts';
+export { AuthmeshError, type AuthmeshErrorCode, ConfigError, type ConfigIssue } from './errors.ts';
+export type { Storage } from './storage/contract.ts';
+export { openSqliteStorage } from './storage/sqlite.ts';
+export { createTenant, type Tenant, type TenantClient, type TenantOptions } from './tenant/create-tenant.ts';

@@ -1,0 +1,177 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type Provider from 'oidc-provider';
+import type { TenantConfig } from '../config/types.ts';
+import type { EngineContext } from '../engine/context.ts';
+import { createEngine } from '../engine/provider.ts';
+import { AuthmeshError } from '../errors.ts';
+import { auth0Requests } from '../http/auth0-requests.ts';
+import { auth0TokenErrors } from '../http/auth0-token-errors.ts';
+import { createAuth0Logout } from '../http/logout.ts';
+import { createPinHost } from '../http/pin-host.ts';
+import { securityHeaders } from '../http/security-headers.ts';
+import { auth0TokenResponse } from '../http/token-response.ts';
+import { createJwtUserinfo } from '../http/userinfo.ts';
+import { CsrfTokens } from '../login/csrf.ts';
+import { createLoginRoutes } from '../login/login-routes.ts';
+import { LoginThrottle } from '../login/throttle.ts';
+import type { Storage } from '../storage/contract.ts';
+import { openSqliteStorage } from '../storage/sqlite.ts';
+import { loadCookieKeys, loadSigningKeys } from './keys.ts';
+import { TenantRegistry } from './registry.ts';
+import { seedTenant } from './seed.ts';
+
+export interface TenantOptions {
+  /** The validated configuration (see `loadTenantConfigFile`). */
+  config: TenantConfig;
+  /** TCP port; 0 picks a free one. Default 4000. */
+  port?: number;
+  /** Address to bind. Default `127.0.0.1`: the tenant is a local development server. */
+  host?: string;
+  /** Issuer URL; default `http://localhost:<port>/` (trailing slash, as Auth0's). */
+  issuer?: string;
+  /**
+   * Where all state lives (`<dataDir>/tenant.db`): keys, sessions, grants, refresh tokens, generated
+   * client ids and secrets. Default `./.authmesh`. `null` keeps everything in memory.
+   */
+  dataDir?: string | null;
+  /** Use this storage instead of opening one; the tenant then does not close it. */
+  storage?: Storage;
+  /** Receives engine errors that reached the top (5xx). Never receives tokens or secrets. */
+  onError?: (error: Error) => void;
+}
+
+/** A client as the tenant runs it, for printing and for tests. */
+export interface TenantClient {
+  name: string;
+  app_type: string;
+  client_id: string;
+  /** Only for confidential clients. */
+  client_secret?: string;
+}
+
+export interface Tenant {
+  readonly issuer: string;
+  /** Base URL the server listens on (`http://127.0.0.1:<port>`), for clients that cannot resolve the issuer host. */
+  readonly url: string;
+  readonly port: number;
+  readonly clients: TenantClient[];
+  readonly users: { email: string; user_id: string }[];
+  readonly warnings: readonly string[];
+  /** Stops accepting connections, ends open ones, closes storage. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a tenant: opens (or creates) its storage, applies the configuration, and serves the Auth0
+ * contract over HTTP. Library entry without process side effects: it prints nothing, installs no signal
+ * handlers and never exits the process; `authmesh dev` adds those.
+ */
+export async function createTenant(options: TenantOptions): Promise<Tenant> {
+  const server = createServer();
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  const host = options.host ?? '127.0.0.1';
+  server.listen(options.port ?? 4000, host);
+  try {
+    await once(server, 'listening');
+  } catch (cause) {
+    throw new AuthmeshError(
+      'ERR_TENANT_START',
+      `cannot listen on ${host}:${options.port ?? 4000}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  const { port } = server.address() as AddressInfo;
+  const issuer = normaliseIssuer(options.issuer ?? `http://localhost:${port}/`);
+
+  const ownsStorage = options.storage === undefined;
+  const storage =
+    options.storage ??
+    openSqliteStorage({
+      path: options.dataDir === null ? ':memory:' : join(options.dataDir ?? '.authmesh', 'tenant.db'),
+    });
+  try {
+    await seedTenant(storage, options.config, issuer);
+    const registry = new TenantRegistry(storage, issuer);
+    await registry.refresh();
+    const [signing, cookies] = await Promise.all([loadSigningKeys(storage), loadCookieKeys(storage)]);
+    const engine: EngineContext = { issuer, storage, registry, settings: options.config.tenant };
+    const provider = createEngine(engine, { signing, cookies });
+    installMiddleware(provider, engine, signing, cookies[0] ?? '', options);
+    server.on('request', provider.callback());
+
+    const users = await storage.entities.list<{ email: string; user_id: string }>('user');
+    let closed: Promise<void> | undefined;
+    return {
+      issuer,
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      port,
+      clients: registry.clients().map((c) => ({
+        name: c.name,
+        app_type: c.app_type,
+        client_id: c.client_id,
+        ...(c.client_secret !== undefined ? { client_secret: c.client_secret } : {}),
+      })),
+      users: users.items.map((u) => ({ email: u.doc.email, user_id: u.doc.user_id })),
+      warnings: options.config.warnings,
+      close() {
+        closed ??= (async () => {
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          if (ownsStorage) await storage.close();
+        })();
+        return closed;
+      },
+    };
+  } catch (error) {
+    server.close();
+    if (ownsStorage) await storage.close();
+    throw error;
+  }
+}
+
+function installMiddleware(
+  provider: Provider,
+  engine: EngineContext,
+  signing: Parameters<typeof createJwtUserinfo>[1],
+  csrfKey: string,
+  options: TenantOptions,
+): void {
+  const app = provider as unknown as {
+    use(fn: unknown): void;
+    on(event: string, fn: (...args: never[]) => void): void;
+  };
+  app.use(createPinHost(engine.issuer));
+  app.use(securityHeaders);
+  app.use(auth0TokenErrors);
+  app.use(auth0TokenResponse);
+  app.use(auth0Requests);
+  app.use(
+    createLoginRoutes({
+      engine,
+      provider,
+      csrf: new CsrfTokens(csrfKey),
+      throttle: new LoginThrottle(),
+      tenantName: engine.settings.friendly_name ?? 'authmesh',
+    }),
+  );
+  app.use(createAuth0Logout(engine, provider));
+  app.use(createJwtUserinfo(engine, signing));
+  // Remember why a grant failed so that the Auth0 error mapping can tell PKCE failures apart.
+  app.on('grant.error', (ctx: { state: Record<string, unknown> }, error: Error) => {
+    ctx.state.authmeshTokenError = error;
+  });
+  app.on('server_error', (_ctx: unknown, error: Error) => options.onError?.(error));
+}
+
+function normaliseIssuer(issuer: string): string {
+  const url = URL.parse(issuer);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new AuthmeshError('ERR_TENANT_START', `issuer "${issuer}" must be an http(s) URL without query or fragment`);
+  }
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}

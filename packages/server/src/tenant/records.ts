@@ -1,0 +1,52 @@
+import type { Client, Permission, ResourceServer, Role } from '../config/types.ts';
+
+/** A client as stored: the configuration plus the id and secret the tenant assigned or kept. */
+export interface ClientRecord extends Client {
+  client_id: string;
+  /** Present for confidential clients only. */
+  client_secret?: string;
+}
+
+export interface ResourceServerRecord extends ResourceServer {
+  /** 24 hex characters, as Auth0 formats resource-server ids. */
+  id: string;
+}
+
+export interface ClientGrantRecord {
+  /** `cgr_` + 16 characters, as Auth0. */
+  id: string;
+  /** The real client id (names are resolved at seeding). */
+  client_id: string;
+  audience: string;
+  scope: string[];
+}
+
+export interface RoleRecord extends Role {
+  /** `rol_` + 16 characters, as Auth0. */
+  id: string;
+}
+
+/** A user of the tenant's database connection. `password_hash` never leaves the server. */
+export interface UserRecord {
+  user_id: string;
+  email: string;
+  email_verified: boolean;
+  name: string;
+  nickname: string;
+  given_name?: string;
+  family_name?: string;
+  picture: string;
+  password_hash: string;
+  /** Role ids. */
+  roles: string[];
+  permissions: Permission[];
+  app_metadata: Record<string, unknown>;
+  user_metadata: Record<string, unknown>;
+  blocked: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export function grantKey(clientId: string, audience: string): string {
+  return `${clientId} ${audience}`;
+}

@@ -1,0 +1,87 @@
+import type { Storage } from '../storage/contract.ts';
+import { managementApi } from './management-api.ts';
+import {
+  type ClientGrantRecord,
+  type ClientRecord,
+  grantKey,
+  type ResourceServerRecord,
+  type RoleRecord,
+  type UserRecord,
+} from './records.ts';
+
+/**
+ * An in-memory view of the tenant's entities, rebuilt from storage after every change. The token endpoint
+ * reads resource servers, clients and grants on every request, so they are served from memory; storage
+ * stays the source of truth (and the only one other processes see).
+ */
+export class TenantRegistry {
+  readonly issuer: string;
+  readonly #storage: Storage;
+  #resourceServers = new Map<string, ResourceServerRecord>();
+  #clients = new Map<string, ClientRecord>();
+  #grants = new Map<string, ClientGrantRecord>();
+  #roles = new Map<string, RoleRecord>();
+
+  constructor(storage: Storage, issuer: string) {
+    this.#storage = storage;
+    this.issuer = issuer;
+  }
+
+  /** Reloads every entity from storage; call after any write. */
+  async refresh(): Promise<void> {
+    const [apis, clients, grants, roles] = await Promise.all([
+      this.#storage.entities.list<ResourceServerRecord>('resource_server'),
+      this.#storage.entities.list<ClientRecord>('client'),
+      this.#storage.entities.list<ClientGrantRecord>('client_grant'),
+      this.#storage.entities.list<RoleRecord>('role'),
+    ]);
+    const management = managementApi(this.issuer);
+    this.#resourceServers = new Map([
+      [management.identifier, { ...management, id: 'management-api' }],
+      ...apis.items.map((e) => [e.doc.identifier, e.doc] as const),
+    ]);
+    this.#clients = new Map(clients.items.map((e) => [e.doc.client_id, e.doc]));
+    this.#grants = new Map(grants.items.map((e) => [grantKey(e.doc.client_id, e.doc.audience), e.doc]));
+    this.#roles = new Map(roles.items.map((e) => [e.doc.id, e.doc]));
+  }
+
+  resourceServer(identifier: string): ResourceServerRecord | undefined {
+    return this.#resourceServers.get(identifier);
+  }
+
+  resourceServers(): ResourceServerRecord[] {
+    return [...this.#resourceServers.values()];
+  }
+
+  client(clientId: string): ClientRecord | undefined {
+    return this.#clients.get(clientId);
+  }
+
+  clients(): ClientRecord[] {
+    return [...this.#clients.values()];
+  }
+
+  clientGrant(clientId: string, audience: string): ClientGrantRecord | undefined {
+    return this.#grants.get(grantKey(clientId, audience));
+  }
+
+  role(id: string): RoleRecord | undefined {
+    return this.#roles.get(id);
+  }
+
+  roles(): RoleRecord[] {
+    return [...this.#roles.values()];
+  }
+
+  /** A user's permissions on one API: direct ones plus those of the user's roles, sorted, de-duplicated. */
+  permissionsOf(user: UserRecord, audience: string): string[] {
+    const names = new Set<string>();
+    for (const p of user.permissions) if (p.resource_server_identifier === audience) names.add(p.permission_name);
+    for (const roleId of user.roles) {
+      for (const p of this.#roles.get(roleId)?.permissions ?? []) {
+        if (p.resource_server_identifier === audience) names.add(p.permission_name);
+      }
+    }
+    return [...names].sort();
+  }
+}

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import type { TenantConfig, UserSeed } from '../config/types.ts';
+import { ConfigError, type ConfigIssue } from '../errors.ts';
+import type { Entity, EntityKind, EntityOp, Storage } from '../storage/contract.ts';
+import { newClientGrantId, newClientId, newClientSecret, newResourceServerId, newRoleId, newUserId } from './ids.ts';
+import { managementApiIdentifier } from './management-api.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import { type ClientRecord, grantKey, type ResourceServerRecord, type RoleRecord, type UserRecord } from './records.ts';
+
+/** Keys of the entities the file declared last time, so that entities removed from the file are removed. */
+const seededKey = (kind: EntityKind) => `seeded:${kind}`;
+
+/**
+ * Makes storage hold what tenant.yaml declares, in one atomic batch: ids and secrets that were generated
+ * before are kept (so apps configured with them keep working), entities the file no longer declares are
+ * deleted, and entities created by other means (the Management API, later) are left alone.
+ */
+export async function seedTenant(storage: Storage, config: TenantConfig, issuer: string): Promise<void> {
+  checkManagementGrants(config, issuer);
+  const ops: EntityOp[] = [];
+
+  const apiKeys = await upsertAll(storage, ops, 'resource_server', config.resourceServers, (api, existing) => ({
+    id: existing?.id ?? newResourceServerId(),
+    key: api.identifier,
+    doc: { ...api, id: existing?.id ?? '' } satisfies ResourceServerRecord,
+  }));
+
+  const clientIdsByName = new Map<string, string>();
+  const clientKeys = await upsertAll(storage, ops, 'client', config.clients, (client, existing) => {
+    const stored = existing?.doc as ClientRecord | undefined;
+    const clientId = client.client_id ?? stored?.client_id ?? newClientId();
+    clientIdsByName.set(client.name, clientId);
+    const confidential = client.token_endpoint_auth_method !== 'none';
+    const secret = confidential ? (client.client_secret ?? stored?.client_secret ?? newClientSecret()) : undefined;
+    const record: ClientRecord = { ...client, client_id: clientId };
+    if (secret !== undefined) record.client_secret = secret;
+    else delete record.client_secret;
+    return { id: clientId, key: client.name, doc: record };
+  });
+
+  const grantKeys = await upsertAll(
+    storage,
+    ops,
+    'client_grant',
+    config.clientGrants.map((g) => ({ ...g, client_id: resolveClientId(config, clientIdsByName, g.client_id) })),
+    (grant, existing) => ({
+      id: existing?.id ?? newClientGrantId(),
+      key: grantKey(grant.client_id, grant.audience),
+      doc: { id: existing?.id ?? '', client_id: grant.client_id, audience: grant.audience, scope: grant.scope },
+    }),
+  );
+
+  const roleIdsByName = new Map<string, string>();
+  const roleKeys = await upsertAll(storage, ops, 'role', config.roles, (role, existing) => {
+    const id = existing?.id ?? newRoleId();
+    roleIdsByName.set(role.name, id);
+    return { id, key: role.name, doc: { ...role, id } satisfies RoleRecord };
+  });
+
+  const users: { seed: UserSeed; existing: Entity<UserRecord> | undefined }[] = [];
+  for (const seed of config.users) {
+    users.push({ seed, existing: await storage.entities.getByKey<UserRecord>('user', seed.email) });
+  }
+  const userRecords = await Promise.all(
+    users.map(({ seed, existing }) => toUserRecord(seed, existing?.doc, roleIdsByName)),
+  );
+  for (const [i, record] of userRecords.entries()) {
+    const previous = users[i]?.existing;
+    if (previous && previous.id !== record.user_id) ops.push({ op: 'delete', kind: 'user', id: previous.id });
+    ops.push({ op: 'put', kind: 'user', id: record.user_id, key: record.email, doc: record });
+  }
+  const userKeys = userRecords.map((u) => u.email);
+
+  // Each record's id must also be inside its doc; fill the ones generated above.
+  for (const op of ops) {
+    if (op.op === 'put' && (op.kind === 'resource_server' || op.kind === 'client_grant')) {
+      (op.doc as { id: string }).id = op.id;
+    }
+  }
+
+  for (const [kind, keys] of [
+    ['resource_server', apiKeys],
+    ['client', clientKeys],
+    ['client_grant', grantKeys],
+    ['role', roleKeys],
+    ['user', userKeys],
+  ] as const) {
+    await removeUndeclared(storage, ops, kind, keys);
+  }
+  await storage.entities.apply(ops);
+  for (const [kind, keys] of [
+    ['resource_server', apiKeys],
+    ['client', clientKeys],
+    ['client_grant', grantKeys],
+    ['role', roleKeys],
+    ['user', userKeys],
+  ] as const) {
+    await storage.setState(seededKey(kind), keys);
+  }
+}
+
+async function upsertAll<T>(
+  storage: Storage,
+  ops: EntityOp[],
+  kind: EntityKind,
+  items: readonly T[],
+  build: (item: T, existing: Entity | undefined) => { id: string; key: string; doc: unknown },
+): Promise<string[]> {
+  const keys: string[] = [];
+  for (const item of items) {
+    const probe = build(item, undefined);
+    const existing = await storage.entities.getByKey<Record<string, unknown>>(kind, probe.key);
+    const next = existing ? build(item, existing) : probe;
+    if (existing && existing.id !== next.id) ops.push({ op: 'delete', kind, id: existing.id });
+    ops.push({ op: 'put', kind, id: next.id, key: next.key, doc: next.doc });
+    keys.push(next.key);
+  }
+  return keys;
+}
+
+async function removeUndeclared(storage: Storage, ops: EntityOp[], kind: EntityKind, declared: string[]) {
+  const previous = (await storage.getState<string[]>(seededKey(kind))) ?? [];
+  const keep = new Set(declared);
+  for (const key of previous) {
+    if (keep.has(key)) continue;
+    const entity = await storage.entities.getByKey(kind, key);
+    if (entity) ops.push({ op: 'delete', kind, id: entity.id });
+  }
+}
+
+function resolveClientId(config: TenantConfig, byName: Map<string, string>, nameOrId: string): string {
+  const byNameId = byName.get(nameOrId);
+  if (byNameId) return byNameId;
+  const pinned = config.clients.find((c) => c.client_id === nameOrId);
+  if (pinned?.client_id) return pinned.client_id;
+  throw new Error(`client "${nameOrId}" was not resolved; config validation should have caught it`);
+}
+
+/** Config validation accepts any `…/api/v2/` audience; only the tenant knows its issuer and can check it. */
+function checkManagementGrants(config: TenantConfig, issuer: string): void {
+  const expected = managementApiIdentifier(issuer);
+  const issues: ConfigIssue[] = [];
+  config.clientGrants.forEach((grant, i) => {
+    if (grant.audience.endsWith('/api/v2/') && grant.audience !== expected) {
+      issues.push({
+        file: config.source,
+        path: `clientGrants[${i}].audience`,
+        message: `"${grant.audience}" is not this tenant's Management API (its identifier is "${expected}")`,
+        fix: `use "${expected}", or the ##VAR## replacement of your issuer`,
+      });
+    }
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
+async function toUserRecord(
+  seed: UserSeed,
+  existing: UserRecord | undefined,
+  roleIdsByName: Map<string, string>,
+): Promise<UserRecord> {
+  const now = new Date().toISOString();
+  // Re-hashing on every start would churn the salt; keep the stored hash while the password is unchanged.
+  const sameSecret = existing ? await verifyPassword(seed.password, existing.password_hash) : false;
+  const localPart = seed.email.split('@')[0] ?? seed.email;
+  const record: UserRecord = {
+    user_id: seed.user_id ?? existing?.user_id ?? newUserId(),
+    email: seed.email,
+    email_verified: seed.email_verified,
+    name: seed.name ?? seed.email,
+    nickname: seed.nickname ?? localPart,
+    picture: seed.picture ?? gravatarStyleAvatar(seed.email),
+    password_hash: sameSecret && existing ? existing.password_hash : await hashPassword(seed.password),
+    roles: seed.roles.map((name) => roleIdsByName.get(name) ?? name),
+    permissions: seed.permissions,
+    app_metadata: seed.app_metadata,
+    user_metadata: seed.user_metadata,
+    blocked: false,
+    created_at: existing?.created_at ?? now,
+    updated_at: now,
+  };
+  if (seed.given_name !== undefined) record.given_name = seed.given_name;
+  if (seed.family_name !== undefined) record.family_name = seed.family_name;
+  return record;
+}
+
+/** An offline placeholder picture URL in Auth0's shape; nothing fetches it. */
+function gravatarStyleAvatar(email: string): string {
+  const digest = createHash('md5').update(email.trim().toLowerCase()).digest('hex');
+  return `https://s.gravatar.com/avatar/${digest}?s=480&r=pg&d=identicon`;
+}
