@@ -73,3 +73,30 @@ export function registerSection<T>(
     map.set(key, item === undefined ? { key, path: entry.path } : { key, path: entry.path, item });
   });
 }
+
+/**
+ * Registers pinned client_ids so that grants may also reference a client by its id. The id maps to
+ * the same entry as the client's name, so a grant always resolves to the NAME.
+ */
+export function registerClientIds(
+  catalog: Catalog,
+  entries: readonly SectionEntry<unknown>[],
+  issues: IssueCollector,
+): void {
+  for (const entry of entries) {
+    if (!isRecord(entry.raw)) continue;
+    const { client_id: clientId, name } = entry.raw;
+    if (typeof clientId !== 'string' || clientId === '' || typeof name !== 'string') continue;
+    const first = catalog.clientIds.get(clientId);
+    if (first !== undefined) {
+      issues.error(
+        [...entry.path, 'client_id'],
+        `client_id ${quote(clientId)} is already pinned by ${issues.where([...first.path, 'client_id'])}`,
+        'give each client its own client_id, or remove client_id to have one generated',
+      );
+      continue;
+    }
+    const declared = catalog.clients.get(name);
+    if (declared !== undefined) catalog.clientIds.set(clientId, declared);
+  }
+}

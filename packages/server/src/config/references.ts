@@ -3,7 +3,7 @@ import type { Catalog, Declared } from './catalog.ts';
 import { formatPath, type PathSegment } from './format-path.ts';
 import { type IssueCollector, quote } from './issues.ts';
 import type { RawPermission } from './schema.ts';
-import { didYouMean as hint } from './suggest.ts';
+import { didYouMean } from './suggest.ts';
 import type { Client, Permission, ResourceServer, Role } from './types.ts';
 
 /*
@@ -34,7 +34,7 @@ export function findApi(
   const declared = [...catalog.apis.keys()];
   issues.error(
     path,
-    `${what} ${quote(identifier)} is not a declared API${hint(identifier, declared)}`,
+    `${what} ${quote(identifier)} is not a declared API${didYouMean(identifier, declared)}`,
     declared.length === 0
       ? 'declare the API under resourceServers'
       : `declare it under resourceServers or use a declared identifier: ${listOf(declared)}`,
@@ -96,7 +96,7 @@ export function checkPermissions(
       const declared = api.item.scopes.map((s) => s.value);
       issues.error(
         [...at, 'permission_name'],
-        `permission ${quote(permission.permission_name)} is not a scope of API ${quote(identifier)}${hint(permission.permission_name, declared)}`,
+        `permission ${quote(permission.permission_name)} is not a scope of API ${quote(identifier)}${didYouMean(permission.permission_name, declared)}`,
         `add it to ${formatPath([...api.path, 'scopes'])} or use one of: ${listOf(declared)}`,
       );
       return;
@@ -124,7 +124,7 @@ export function findClient(
   const names = [...catalog.clients.keys()];
   issues.error(
     path,
-    `client ${quote(reference)} is not declared${hint(reference, names)}`,
+    `client ${quote(reference)} is not declared${didYouMean(reference, names)}`,
     names.length === 0
       ? 'declare the client under clients, or remove this grant'
       : `use the name of a declared client: ${listOf(names)}`,
@@ -144,7 +144,7 @@ export function findRole(
   const names = [...catalog.roles.keys()];
   issues.error(
     path,
-    `role ${quote(name)} is not declared${hint(name, names)}`,
+    `role ${quote(name)} is not declared${didYouMean(name, names)}`,
     names.length === 0 ? 'declare the role under roles' : `declare it under roles or use one of: ${listOf(names)}`,
   );
   return undefined;
