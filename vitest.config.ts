@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // node:sqlite is flagged experimental on Node 24; its warning is noise in every test's output.
+    execArgv: ['--disable-warning=ExperimentalWarning'],
   },
 });

@@ -39,11 +39,6 @@ export class IssueCollector {
     return this.#drafts.length > 0;
   }
 
-  /** Paths of the errors recorded so far (used to tell which entries passed the schema). */
-  errorPaths(): (readonly PathSegment[])[] {
-    return this.#drafts.map((d) => d.path);
-  }
-
   warnings(): string[] {
     return [...this.#warnings];
   }

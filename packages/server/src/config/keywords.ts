@@ -16,6 +16,8 @@ const COMMENT_LINE = /^\s*#(?!#[A-Za-z0-9_]+##)/;
  * Unlike the Deploy CLI, which leaves unknown keywords in place, a keyword whose variable is not set
  * is an error: a literal `##DB_PASSWORD##` silently becoming a password is worse than refusing to start.
  * Whole-line comments are left alone so that commented-out settings do not demand variables.
+ * Line numbers reported later refer to the replaced text; they only drift from the file when a
+ * `##KEY##` value itself contains line breaks.
  *
  * @throws ConfigError `ERR_CONFIG_ENV_MISSING` listing every missing variable.
  */

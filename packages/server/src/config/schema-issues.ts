@@ -98,7 +98,7 @@ function describe(issue: ZodIssue, path: PathSegment[], value: unknown): { messa
       const expected = describeExpected(issue.expected);
       return {
         message: `expected ${expected}, got ${describeValue(value, secret)}`,
-        fix: fixForType(issue.expected, name),
+        fix: fixForType(issue.expected, name, value),
       };
     }
     case 'invalid_value': {
@@ -170,10 +170,13 @@ function describeExpected(expected: string): string {
   }
 }
 
-function fixForType(expected: string, name: string): string {
+function fixForType(expected: string, name: string, value: unknown): string {
   switch (expected) {
     case 'string':
-      return `put \`${name}\` in quotes so YAML reads it as text`;
+      // `password: 12345678` or `name: yes`-style values: YAML typed them, quoting makes them text.
+      return typeof value === 'number' || typeof value === 'boolean'
+        ? `put \`${name}\` in quotes so YAML reads it as text`
+        : `give \`${name}\` a text value`;
     case 'int':
       return `use a whole number for \`${name}\``;
     case 'number':

@@ -40,8 +40,8 @@ export function closest(word: string, candidates: Iterable<string>, maxDistance 
   for (const candidate of candidates) {
     if (candidate === word) continue;
     const distance = loose(candidate) === target ? 0 : editDistance(word.toLowerCase(), candidate.toLowerCase());
-    // Short words are within two edits of almost anything, so they get a tighter budget.
-    const budget = Math.min(maxDistance, Math.max(1, Math.floor(word.length / 3)));
+    // Short words are within an edit or two of almost anything, so they get a tighter budget.
+    const budget = Math.min(maxDistance, word.length <= 3 ? 0 : word.length <= 5 ? 1 : 2);
     if (distance <= budget && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

@@ -1,3 +1,5 @@
+// Must run before oidc-provider is evaluated (see the module).
+import './quiet-runtime-notice.ts';
 import Provider, { type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { SigningJwk } from '../tenant/keys.ts';
 import { createJwtCustomizer } from './access-token.ts';
@@ -6,6 +8,7 @@ import { createAdapterFactory } from './adapter.ts';
 import type { EngineContext } from './context.ts';
 import { renderErrorPage } from './error-page.ts';
 import { createLoadExistingGrant, restoreOfflineAccess } from './grants.ts';
+import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import { createIssueRefreshToken, createRefreshTokenTtl } from './refresh-tokens.ts';
 import { createDefaultResource, createGetResourceServerInfo } from './resource-servers.ts';
 
@@ -81,7 +84,13 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
       revocation: { enabled: true },
       userinfo: { enabled: true },
       introspection: { enabled: false },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: logoutSource as never,
+        postLogoutSuccessSource: postLogoutSuccessSource as never,
+      },
+      // Not part of Auth0's contract here, and the audience translation covers /authorize only.
+      pushedAuthorizationRequests: { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: createDefaultResource(engine) as unknown as never,
@@ -100,7 +109,12 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
       Session: settings.session_lifetime * 3_600,
       Grant: 365 * DAY,
     },
-    enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256'],
+      // Auth0's list for private_key_jwt assertions; symmetric (client_secret_jwt) is not offered.
+      clientAuthSigningAlgValues: ['RS256', 'RS384', 'PS256', 'PS384', 'ES256', 'ES384'],
+    },
+    clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
   };
   const provider = new Provider(engine.issuer, configuration);
   // The issuer is configured, never derived from Host / X-Forwarded-* headers (checklist AS-G5).

@@ -59,7 +59,8 @@ h1{font-size:1.4rem;margin:0 0 4px}
 label{display:block;font-weight:600;font-size:.9rem;margin:16px 0 6px}
 input{width:100%;padding:10px 12px;font:inherit;color:inherit;background:transparent;border:1px solid var(--line);border-radius:8px}
 input:focus{outline:2px solid var(--accent);outline-offset:1px;border-color:var(--accent)}
-button{width:100%;margin-top:24px;padding:11px;font:inherit;font-weight:600;color:var(--accent-fg);background:var(--accent);border:0;border-radius:8px;cursor:pointer}
+button{width:100%;margin-top:16px;padding:11px;font:inherit;font-weight:600;color:var(--accent-fg);background:var(--accent);border:0;border-radius:8px;cursor:pointer}
+button.secondary{color:var(--fg);background:transparent;border:1px solid var(--line)}
 .alert{border:1px solid var(--error);color:var(--error);border-radius:8px;padding:10px 12px;margin:0 0 8px}
 .meta{color:var(--muted);font-size:.85rem;margin-top:20px;word-break:break-word}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em}

@@ -29,7 +29,10 @@ describe('express-oauth2-jwt-bearer against the tenant', () => {
       res.json({ adjusted: true });
     });
     const onError: ErrorRequestHandler = (err, _req, res, _next) => {
-      res.status(err.status ?? 500).set(err.headers ?? {}).json({ error: err.code ?? 'server_error' });
+      res
+        .status(err.status ?? 500)
+        .set(err.headers ?? {})
+        .json({ error: err.code ?? 'server_error' });
     };
     app.use(onError);
     api = app.listen(0, '127.0.0.1');

@@ -1,0 +1,366 @@
+/**
+ * On-demand token-endpoint benchmark (not part of the test suite): client-credentials tokens/s and latency of
+ * authmesh, next to the raw RS256 signing rate and bare oidc-provider measured in the same run.
+ * Usage: npm run bench:token-endpoint   (env: RUNS=3 DURATION_S=10 WARMUP_S=2 CONNECTIONS=50 SIGN_S=3 SIGN_WORKERS=2)
+ * See bench/README.md for how to read the numbers.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { generateSigningKey } from '../../packages/server/src/tenant/keys.ts';
+import { tokenRequestBody } from './fixture.ts';
+import { type LoadResult, startLoad } from './load.ts';
+import { measureSignRate, type SignRate, signingInput } from './sign-rate.ts';
+
+const env = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+const RUNS = env('RUNS', 3);
+const DURATION_S = env('DURATION_S', 10);
+const WARMUP_S = env('WARMUP_S', 2);
+const CONNECTIONS = env('CONNECTIONS', 50);
+const SIGN_S = env('SIGN_S', 3);
+const SIGN_WORKERS = env('SIGN_WORKERS', 2);
+const CLK_TCK = 100; // USER_HZ of /proc/*/stat on Linux
+// The copy both servers load (packages/server has no node_modules of its own).
+const OIDC_PROVIDER_VERSION: string = JSON.parse(
+  readFileSync(join(import.meta.dirname, '../../node_modules/oidc-provider/package.json'), 'utf8'),
+).version;
+
+interface Target {
+  name: string;
+  script: string;
+  path: string;
+  body: string;
+}
+
+const TARGETS: Target[] = [
+  {
+    name: 'bare oidc-provider',
+    script: 'servers/bare-oidc-provider.ts',
+    path: '/token',
+    body: tokenRequestBody('resource'),
+  },
+  { name: 'authmesh', script: 'servers/authmesh.ts', path: '/oauth/token', body: tokenRequestBody('audience') },
+];
+
+interface HttpRun extends LoadResult {
+  tokensPerS: number;
+  serverCores: number;
+  tokensPerCpuS: number;
+  loadGenCores: number;
+  /** Busy CPU of everything else on the machine (other sessions, the kernel), in cores. */
+  otherCores: number;
+}
+
+interface Server {
+  target: Target;
+  child: ChildProcess;
+  pid: number;
+  url: string;
+}
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+async function startServer(target: Target, keyFile: string): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', join(import.meta.dirname, target.script)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'production', BENCH_KEY_FILE: keyFile },
+    },
+  );
+  children.add(child);
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.once('line', (line) => resolve(line.trim()));
+    child.once('exit', (code) => reject(new Error(`${target.name} server exited (${code}) before printing its URL`)));
+  });
+  return { target, child, pid: child.pid!, url };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exit = once(server.child, 'exit');
+  server.child.kill('SIGTERM');
+  await exit;
+  children.delete(server.child);
+}
+
+/** One request outside the measurement: must be a 200 with an RS256 JWT signed with our key. */
+async function checkToken(server: Server, kid: string): Promise<Record<string, unknown>> {
+  const res = await fetch(server.url + server.target.path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: server.target.body,
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${server.target.name}: ${res.status} ${text}`);
+  const token = String(JSON.parse(text).access_token);
+  const [header, payload] = token
+    .split('.')
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+  if (header.alg !== 'RS256' || header.kid !== kid) {
+    throw new Error(`${server.target.name}: unexpected JWS header ${JSON.stringify(header)}`);
+  }
+  return { tokenChars: token.length, header, payload };
+}
+
+function processCpuS(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // #14 utime, #15 stime
+}
+
+function machineBusyS(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
+  return (user + nice + system + irq + softirq + steal) / CLK_TCK;
+}
+
+async function idleCheck(): Promise<number> {
+  const busy0 = machineBusyS();
+  await sleep(1000);
+  return machineBusyS() - busy0;
+}
+
+async function measureHttp(server: Server): Promise<HttpRun> {
+  const load = startLoad({
+    url: server.url,
+    path: server.target.path,
+    body: server.target.body,
+    connections: CONNECTIONS,
+  });
+  await sleep(WARMUP_S * 1000);
+  const server0 = processCpuS(server.pid);
+  const self0 = process.cpuUsage();
+  const machine0 = machineBusyS();
+  load.record();
+  await sleep(DURATION_S * 1000);
+  const serverS = processCpuS(server.pid) - server0;
+  const self = process.cpuUsage(self0);
+  const machineS = machineBusyS() - machine0;
+  const result = await load.stop();
+  const loadGenS = (self.user + self.system) / 1e6;
+  return {
+    ...result,
+    tokensPerS: result.ok / result.elapsedS,
+    serverCores: serverS / result.elapsedS,
+    tokensPerCpuS: result.ok / serverS,
+    loadGenCores: loadGenS / result.elapsedS,
+    otherCores: (machineS - serverS - loadGenS) / result.elapsedS,
+  };
+}
+
+const median = (values: number[]) => {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+interface Summary {
+  /** tokens/s (HTTP) or signatures/s (signing), median and best run. */
+  perS: number;
+  bestPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  serverCores: number;
+  perCpuS: number;
+  loadGenCores: number;
+  otherCores: number;
+  non200: number;
+  checked: number;
+}
+
+function summariseHttp(runs: HttpRun[]): Summary {
+  return {
+    perS: median(runs.map((r) => r.tokensPerS)),
+    bestPerS: Math.max(...runs.map((r) => r.tokensPerS)),
+    p50Ms: median(runs.map((r) => r.latencyMs.p50)),
+    p99Ms: median(runs.map((r) => r.latencyMs.p99)),
+    serverCores: median(runs.map((r) => r.serverCores)),
+    perCpuS: median(runs.map((r) => r.tokensPerCpuS)),
+    loadGenCores: median(runs.map((r) => r.loadGenCores)),
+    otherCores: median(runs.map((r) => r.otherCores)),
+    non200: sum(runs.map((r) => sum(Object.values(r.failures)))),
+    checked: sum(runs.map((r) => r.checked)),
+  };
+}
+
+function summariseSign(runs: SignRate[]): Summary {
+  return {
+    perS: median(runs.map((r) => r.opsPerS)),
+    bestPerS: Math.max(...runs.map((r) => r.opsPerS)),
+    p50Ms: Number.NaN,
+    p99Ms: Number.NaN,
+    serverCores: median(runs.map((r) => r.cores)),
+    perCpuS: median(runs.map((r) => r.opsPerCpuS)),
+    loadGenCores: Number.NaN,
+    otherCores: Number.NaN,
+    non200: Number.NaN,
+    checked: Number.NaN,
+  };
+}
+
+const fmt = (value: number, digits = 0) =>
+  Number.isFinite(value)
+    ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '';
+
+function printTable(summaries: [string, Summary][]): void {
+  const rows = [
+    ['target', 'tokens/s', 'best', 'p50 ms', 'p99 ms', 'server cores', 'tokens/CPU-s', 'loadgen', 'other', 'non-200'],
+    ...summaries.map(([name, s]) => [
+      name,
+      fmt(s.perS),
+      fmt(s.bestPerS),
+      fmt(s.p50Ms, 2),
+      fmt(s.p99Ms, 2),
+      fmt(s.serverCores, 2),
+      fmt(s.perCpuS),
+      fmt(s.loadGenCores, 2),
+      fmt(s.otherCores, 2),
+      Number.isFinite(s.checked) ? `${s.non200}/${s.checked}` : '',
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const [n, row] of rows.entries()) {
+    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+    if (n === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+const list = (values: number[], digits = 2) => values.map((v) => v.toFixed(digits)).join(' ');
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const loadavgStart = loadavg();
+  const busyCoresBeforeStart = await idleCheck();
+  console.log(
+    `token-endpoint bench: node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? '?'}), ` +
+      `load average ${list(loadavgStart)}, busy before start ${busyCoresBeforeStart.toFixed(2)} cores`,
+  );
+  if (busyCoresBeforeStart > 0.3) console.log('WARNING: the machine is busy; figures will be low and noisy');
+  console.log(`${RUNS} runs × (${WARMUP_S} s warm-up + ${DURATION_S} s) at ${CONNECTIONS} connections\n`);
+
+  const jwk = generateSigningKey();
+  const keyDir = mkdtempSync(join(tmpdir(), 'authmesh-bench-key-'));
+  const keyFile = join(keyDir, 'key.json');
+  writeFileSync(keyFile, JSON.stringify(jwk), { mode: 0o600 });
+
+  const servers: Server[] = [];
+  try {
+    const samples: Record<string, unknown> = {};
+    for (const target of TARGETS) {
+      const server = await startServer(target, keyFile);
+      servers.push(server);
+      samples[target.name] = await checkToken(server, jwk.kid);
+      console.log(`${target.name} (pid ${server.pid}) sample token: ${JSON.stringify(samples[target.name])}`);
+    }
+
+    const sign1: SignRate[] = [];
+    const signN: SignRate[] = [];
+    const http = new Map<string, HttpRun[]>(TARGETS.map((t) => [t.name, []]));
+    for (let round = 1; round <= RUNS; round++) {
+      sign1.push(await measureSignRate(jwk, 1, SIGN_S * 1000));
+      signN.push(await measureSignRate(jwk, SIGN_WORKERS, SIGN_S * 1000));
+      console.log(
+        `run ${round}/${RUNS} RS256 signing: 1 thread ${fmt(sign1.at(-1)!.opsPerS)}/s, ` +
+          `${SIGN_WORKERS} workers ${fmt(signN.at(-1)!.opsPerS)}/s`,
+      );
+      // Alternate the order so that slow drift of the host speed does not favour one target.
+      for (const server of round % 2 ? servers : [...servers].reverse()) {
+        const run = await measureHttp(server);
+        http.get(server.target.name)!.push(run);
+        const failed = sum(Object.values(run.failures));
+        console.log(
+          `run ${round}/${RUNS} ${server.target.name}: ${fmt(run.tokensPerS)} tokens/s, ` +
+            `p50 ${fmt(run.latencyMs.p50, 2)} ms, p99 ${fmt(run.latencyMs.p99, 2)} ms, ` +
+            `server ${fmt(run.serverCores, 2)} cores, other ${fmt(run.otherCores, 2)} cores` +
+            (failed ? `, ${failed} NOT 200: ${JSON.stringify(run.failures)}` : ''),
+        );
+      }
+    }
+
+    const bareRuns = http.get('bare oidc-provider')!;
+    const meshRuns = http.get('authmesh')!;
+    const sign = { oneThread: summariseSign(sign1), workers: summariseSign(signN) };
+    const bare = summariseHttp(bareRuns);
+    const mesh = summariseHttp(meshRuns);
+    const ratios = {
+      authmeshOverBare: mesh.perS / bare.perS,
+      authmeshOverBarePerRun: meshRuns.map((r, i) => r.tokensPerS / bareRuns[i]!.tokensPerS),
+      authmeshOverBarePerCpuS: mesh.perCpuS / bare.perCpuS,
+      authmeshOverSigning: mesh.perS / sign.workers.perS,
+      authmeshOverSigningPerCpuS: mesh.perCpuS / sign.oneThread.perCpuS,
+      bareOverSigning: bare.perS / sign.workers.perS,
+      bareOverSigningPerCpuS: bare.perCpuS / sign.oneThread.perCpuS,
+    };
+    const loadavgEnd = loadavg();
+
+    console.log(`\nmedian of ${RUNS} runs; signing input ${signingInput(jwk.kid).length} bytes\n`);
+    printTable([
+      ['RS256 sign, node:crypto, 1 thread sync', sign.oneThread],
+      [`RS256 sign, node:crypto, ${SIGN_WORKERS} worker_threads`, sign.workers],
+      [`bare oidc-provider ${OIDC_PROVIDER_VERSION}`, bare],
+      ['authmesh', mesh],
+    ]);
+    console.log('(signing rows: signatures/s and signatures per CPU-second of the signing threads)');
+    console.log(
+      `\nauthmesh ÷ bare oidc-provider: ${ratios.authmeshOverBare.toFixed(2)} tokens/s ` +
+        `(target ≥ 0.90: ${ratios.authmeshOverBare >= 0.9 ? 'met' : 'NOT MET'}; per run ${list(ratios.authmeshOverBarePerRun)}), ` +
+        `${ratios.authmeshOverBarePerCpuS.toFixed(2)} tokens per server-CPU-second`,
+    );
+    console.log(
+      `authmesh ÷ raw signing: ${ratios.authmeshOverSigning.toFixed(2)} (tokens/s ÷ ${SIGN_WORKERS}-worker signs/s), ` +
+        `${ratios.authmeshOverSigningPerCpuS.toFixed(2)} (tokens/CPU-s ÷ signs/CPU-s)`,
+    );
+    console.log(
+      `bare oidc-provider ÷ raw signing: ${ratios.bareOverSigning.toFixed(2)} (tokens/s), ` +
+        `${ratios.bareOverSigningPerCpuS.toFixed(2)} (per CPU-s)`,
+    );
+    console.log(`load average at end: ${list(loadavgEnd)}`);
+    for (const [name, runs] of http) {
+      for (const sample of new Set(runs.flatMap((r) => r.failureSamples))) console.log(`${name} NOT 200: ${sample}`);
+    }
+
+    const resultsDir = join(import.meta.dirname, '..', 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `token-endpoint-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    const report = {
+      startedAt,
+      machine: {
+        node: process.version,
+        cpus: availableParallelism(),
+        cpuModel: cpus()[0]?.model,
+        loadavgStart,
+        loadavgEnd,
+        busyCoresBeforeStart,
+      },
+      oidcProvider: OIDC_PROVIDER_VERSION,
+      config: { RUNS, DURATION_S, WARMUP_S, CONNECTIONS, SIGN_S, SIGN_WORKERS },
+      samples,
+      median: { signOneThread: sign.oneThread, signWorkers: sign.workers, bare, authmesh: mesh },
+      ratios,
+      runs: { signOneThread: sign1, signWorkers: signN, ...Object.fromEntries(http) },
+    };
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`results: ${file}`);
+  } finally {
+    await Promise.all(servers.map(stopServer));
+    rmSync(keyDir, { recursive: true, force: true });
+  }
+}
+
+await main();
