@@ -50,6 +50,15 @@ function mapTokenError(ctx: Context, body: OAuthErrorBody): Mapped | undefined {
         };
       }
       return { status: 403, error: 'invalid_grant', description: description || 'Invalid grant' };
+    case 'invalid_request':
+      // The engine reports a grant the client may not use as invalid_request; Auth0 and RFC 6749 §5.2
+      // call it unauthorized_client.
+      if (description !== 'requested grant type is not allowed for this client') return undefined;
+      return {
+        status: 403,
+        error: 'unauthorized_client',
+        description: `Grant type '${grantType ?? ''}' not allowed for the client.`,
+      };
     case 'unauthorized_client':
       return {
         status: 403,

@@ -275,14 +275,7 @@ describe('client authentication at /oauth/token', () => {
     }
   });
 
-  // BUG: a grant type the client is not allowed to use is answered 400 `invalid_request` "requested grant type
-  // is not allowed for this client" (oidc-provider 9.13.3 lib/actions/token.js `allowedGrantTypeCheck` throws
-  // InvalidRequest). Auth0 (and RFC 6749 §5.2) answer `unauthorized_client`; Auth0 with 403 and
-  // "Grant type 'client_credentials' not allowed for the client.". src/http/auth0-token-errors.ts has that
-  // mapping for `unauthorized_client`, but the engine never emits it, so the branch is dead.
-  // Repro: POST /oauth/token grant_type=client_credentials&client_id=spa-client-0001&audience=https://catalog.example.test
-  //   → 400 {"error":"invalid_request","error_description":"requested grant type is not allowed for this client"}
-  it.fails('AS-A12 / AS-D2: a grant type the client may not use → 403 unauthorized_client (Auth0 text)', async () => {
+  it('AS-A12 / AS-D2: a grant type the client may not use → 403 unauthorized_client (Auth0 text)', async () => {
     const spa = await tokenRequest(issuer, {
       grant_type: 'client_credentials',
       client_id: SPA.clientId,
