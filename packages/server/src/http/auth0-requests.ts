@@ -11,12 +11,8 @@ import { BodyError, readBody, replaceWithFormBody } from './body.ts';
  * - JSON arrays for `scope` are joined, as Auth0 accepts both.
  */
 export async function auth0Requests(ctx: Context, next: Next): Promise<void> {
-  if (ctx.path === ROUTES.authorization && (ctx.method === 'GET' || ctx.method === 'POST')) {
-    if (ctx.method === 'GET') rewriteAuthorizeQuery(ctx);
-    else if (!(await rewriteBody(ctx))) return;
-  } else if (ctx.method === 'POST' && (ctx.path === ROUTES.token || ctx.path === ROUTES.revocation)) {
-    if (!(await rewriteBody(ctx))) return;
-  }
+  if (ctx.method === 'GET' && ctx.path === ROUTES.authorization) rewriteAuthorizeQuery(ctx);
+  else if (ctx.method === 'POST' && !(await rewriteBody(ctx))) return;
   await next();
 }
 

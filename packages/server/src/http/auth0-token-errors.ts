@@ -1,5 +1,4 @@
-import type { Context, Next } from 'koa';
-import { ROUTES } from '../engine/provider.ts';
+import type { Context } from 'koa';
 
 interface OAuthErrorBody {
   error: string;
@@ -7,17 +6,15 @@ interface OAuthErrorBody {
 }
 
 /**
- * Rewrites the engine's token-endpoint errors into Auth0's statuses and texts, which SDKs match on:
- * auth0-spa-js falls back to the iframe only when a refresh error contains "invalid refresh token", and
- * Auth0 answers `invalid_grant` with 403 and a bad client secret with 401 `access_denied` "Unauthorized".
- * Only status, `error` and `error_description` change; no engine detail (which may name internals) leaks.
+ * Rewrites an engine error answer of /oauth/token or /oauth/revoke into Auth0's status and text, which
+ * SDKs match on: auth0-spa-js falls back to the iframe only when a refresh error contains "invalid refresh
+ * token", and Auth0 answers `invalid_grant` with 403 and a bad client secret with 401 `access_denied`
+ * "Unauthorized". Only status, `error` and `error_description` change.
  */
-export async function auth0TokenErrors(ctx: Context, next: Next): Promise<void> {
-  await next();
-  if (ctx.path !== ROUTES.token && ctx.path !== ROUTES.revocation) return;
+export function mapTokenError(ctx: Context): void {
   const body = ctx.body as Partial<OAuthErrorBody> | undefined;
-  if (!body || typeof body !== 'object' || typeof body.error !== 'string' || ctx.status < 400) return;
-  const mapped = mapTokenError(ctx, body as OAuthErrorBody);
+  if (!body || typeof body !== 'object' || typeof body.error !== 'string') return;
+  const mapped = toAuth0(ctx, body as OAuthErrorBody);
   if (!mapped) return;
   ctx.status = mapped.status;
   ctx.body = { error: mapped.error, error_description: mapped.description };
@@ -29,7 +26,7 @@ interface Mapped {
   description: string;
 }
 
-function mapTokenError(ctx: Context, body: OAuthErrorBody): Mapped | undefined {
+function toAuth0(ctx: Context, body: OAuthErrorBody): Mapped | undefined {
   const description = body.error_description ?? '';
   const grantType = grantTypeOf(ctx);
   switch (body.error) {

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 
 /** Request bodies above this are refused before parsing (the engine's own limit is 56 KiB). */
@@ -29,32 +28,29 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
 
 /**
  * Replaces the request body the engine will read with a new urlencoded one. The engine parses the raw
- * stream itself (and warns when something upstream already consumed it), so the rewritten body is handed
- * over as a fresh stream that looks like the original request.
+ * stream itself (and warns when something upstream already consumed it), so it is handed a stand-in for
+ * the request: the original as prototype (socket, method, url...), with new headers and a body iterator,
+ * which is all the engine's body reader uses. Cheaper than a new stream on the token endpoint's hot path.
  */
 export function replaceWithFormBody(ctx: Context, form: URLSearchParams): void {
   const original = ctx.req;
   const buffer = Buffer.from(form.toString(), 'utf8');
-  const headers = {
+  const headers: IncomingMessage['headers'] = {
     ...original.headers,
     'content-type': 'application/x-www-form-urlencoded',
     'content-length': String(buffer.length),
   };
   delete headers['transfer-encoding'];
-  const replacement = Readable.from([buffer]) as unknown as IncomingMessage;
-  for (const [key, value] of Object.entries({
-    headers,
-    method: original.method,
-    url: original.url,
-    socket: original.socket,
-    connection: original.socket,
-    httpVersion: original.httpVersion,
-    httpVersionMajor: original.httpVersionMajor,
-    httpVersionMinor: original.httpVersionMinor,
-    rawHeaders: original.rawHeaders,
-  })) {
-    Object.defineProperty(replacement, key, { value, writable: true, configurable: true });
-  }
-  ctx.req = replacement;
-  ctx.request.req = replacement;
+  const standIn = Object.create(original, {
+    headers: { value: headers, writable: true },
+    readable: { value: true },
+    readableEncoding: { value: null },
+    iterator: {
+      value: async function* iterator() {
+        yield buffer;
+      },
+    },
+  }) as IncomingMessage;
+  ctx.req = standIn;
+  ctx.request.req = standIn;
 }

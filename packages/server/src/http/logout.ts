@@ -1,4 +1,4 @@
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { EngineContext } from '../engine/context.ts';
 import { html, page } from './html.ts';
@@ -12,8 +12,7 @@ export const AUTH0_LOGOUT_PATH = '/v2/logout';
  * redirect, so the endpoint is never an open redirector.
  */
 export function createAuth0Logout(engine: EngineContext, provider: Provider) {
-  return async function auth0Logout(ctx: Context, next: Next): Promise<void> {
-    if (ctx.path !== AUTH0_LOGOUT_PATH) return next();
+  return async function auth0Logout(ctx: Context): Promise<void> {
     if (ctx.method !== 'GET' && ctx.method !== 'POST') {
       ctx.status = 405;
       return;

@@ -1,5 +1,4 @@
-import type { Context, Next } from 'koa';
-import { ROUTES } from '../engine/provider.ts';
+import type { Context } from 'koa';
 
 /** Where the access-token customizer leaves the scope it wrote into the token. */
 export const ISSUED_SCOPE = Symbol('authmesh.issuedScope');
@@ -9,9 +8,8 @@ export const ISSUED_SCOPE = Symbol('authmesh.issuedScope');
  * scopes; auth0-spa-js compares it with what it asked for. The engine reports only the API scopes, so the
  * scope the customizer wrote into the access token is copied into the response.
  */
-export async function auth0TokenResponse(ctx: Context, next: Next): Promise<void> {
-  await next();
-  if (ctx.path !== ROUTES.token || ctx.status !== 200) return;
+export function copyIssuedScope(ctx: Context): void {
+  if (ctx.status !== 200) return;
   const issued = (ctx.state as Record<symbol, unknown>)[ISSUED_SCOPE];
   const body = ctx.body as Record<string, unknown> | undefined;
   if (typeof issued === 'string' && body && typeof body.access_token === 'string') body.scope = issued;

@@ -2,7 +2,6 @@ import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { userClaims } from '../engine/accounts.ts';
 import type { EngineContext } from '../engine/context.ts';
-import { ROUTES } from '../engine/provider.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
 import type { UserRecord } from '../tenant/records.ts';
 
@@ -23,7 +22,7 @@ export function createJwtUserinfo(engine: EngineContext, signingKeys: SigningJwk
   const userinfoAudience = `${engine.issuer}userinfo`;
 
   return async function jwtUserinfo(ctx: Context, next: Next): Promise<void> {
-    if (ctx.path !== ROUTES.userinfo || (ctx.method !== 'GET' && ctx.method !== 'POST')) return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'POST') return next();
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(ctx.get('Authorization'));
     if (!match?.[1] || match[1].length > 16_384) return next();
     const claims = verifyAccessToken(match[1], keys, engine.issuer);

@@ -1,7 +1,6 @@
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { EngineContext } from '../engine/context.ts';
-import { LOGIN_PATH } from '../engine/provider.ts';
 import { BodyError, readBody } from '../http/body.ts';
 import { MAX_PASSWORD_LENGTH, verifyPassword } from '../tenant/passwords.ts';
 import type { UserRecord } from '../tenant/records.ts';
@@ -30,8 +29,7 @@ const BLOCKED = 'Your account has been blocked after multiple consecutive login 
  * - success answers 303 (never 307) so the password is not re-posted to the next hop.
  */
 export function createLoginRoutes(deps: LoginDeps) {
-  return async function loginRoutes(ctx: Context, next: Next): Promise<void> {
-    if (ctx.path !== LOGIN_PATH) return next();
+  return async function loginRoutes(ctx: Context): Promise<void> {
     if (ctx.method !== 'GET' && ctx.method !== 'POST') {
       ctx.status = 405;
       ctx.set('Allow', 'GET, POST');

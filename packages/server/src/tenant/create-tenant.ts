@@ -5,14 +5,12 @@ import { join } from 'node:path';
 import type Provider from 'oidc-provider';
 import type { TenantConfig } from '../config/types.ts';
 import type { EngineContext } from '../engine/context.ts';
-import { createEngine } from '../engine/provider.ts';
+import { createEngine, LOGIN_PATH, ROUTES } from '../engine/provider.ts';
 import { AuthmeshError } from '../errors.ts';
 import { auth0Requests } from '../http/auth0-requests.ts';
-import { auth0TokenErrors } from '../http/auth0-token-errors.ts';
-import { createAuth0Logout } from '../http/logout.ts';
-import { createPinHost } from '../http/pin-host.ts';
-import { securityHeaders } from '../http/security-headers.ts';
-import { auth0TokenResponse } from '../http/token-response.ts';
+import { createEdge } from '../http/edge.ts';
+import { AUTH0_LOGOUT_PATH, createAuth0Logout } from '../http/logout.ts';
+import { createRouter } from '../http/router.ts';
 import { createJwtUserinfo } from '../http/userinfo.ts';
 import { CsrfTokens } from '../login/csrf.ts';
 import { createLoginRoutes } from '../login/login-routes.ts';
@@ -145,22 +143,23 @@ function installMiddleware(
     use(fn: unknown): void;
     on(event: string, fn: (...args: never[]) => void): void;
   };
-  app.use(createPinHost(engine.issuer));
-  app.use(securityHeaders);
-  app.use(auth0TokenErrors);
-  app.use(auth0TokenResponse);
-  app.use(auth0Requests);
+  app.use(createEdge(engine.issuer));
   app.use(
-    createLoginRoutes({
-      engine,
-      provider,
-      csrf: new CsrfTokens(csrfKey),
-      throttle: new LoginThrottle(),
-      tenantName: engine.settings.friendly_name ?? 'authmesh',
+    createRouter({
+      [ROUTES.authorization]: auth0Requests,
+      [ROUTES.token]: auth0Requests,
+      [ROUTES.revocation]: auth0Requests,
+      [ROUTES.userinfo]: createJwtUserinfo(engine, signing),
+      [LOGIN_PATH]: createLoginRoutes({
+        engine,
+        provider,
+        csrf: new CsrfTokens(csrfKey),
+        throttle: new LoginThrottle(),
+        tenantName: engine.settings.friendly_name ?? 'authmesh',
+      }),
+      [AUTH0_LOGOUT_PATH]: createAuth0Logout(engine, provider),
     }),
   );
-  app.use(createAuth0Logout(engine, provider));
-  app.use(createJwtUserinfo(engine, signing));
   // Remember why a grant failed so that the Auth0 error mapping can tell PKCE failures apart.
   app.on('grant.error', (ctx: { state: Record<string, unknown> }, error: Error) => {
     ctx.state.authmeshTokenError = error;
