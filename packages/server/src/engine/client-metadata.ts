@@ -6,6 +6,18 @@ import type { ClientRecord } from '../tenant/records.ts';
  * (declared in the provider's `extraClientMetadata`) for the hooks that need them.
  */
 export function toClientMetadata(client: ClientRecord): Record<string, unknown> {
+  let metadata = cache.get(client);
+  if (!metadata) {
+    metadata = build(client);
+    cache.set(client, metadata);
+  }
+  return metadata;
+}
+
+/** Records are replaced (never mutated) when the registry refreshes, so a record is a safe cache key. */
+const cache = new WeakMap<ClientRecord, Record<string, unknown>>();
+
+function build(client: ClientRecord): Record<string, unknown> {
   const interactive = client.grant_types.includes('authorization_code');
   const metadata: Record<string, unknown> = {
     client_id: client.client_id,

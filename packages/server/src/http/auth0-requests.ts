@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import { audienceToResource } from '../engine/audience.ts';
 import { ROUTES } from '../engine/provider.ts';
-import { BodyError, readBody, replaceWithFormBody } from './body.ts';
+import { BodyError, readBody, handOverFormBody } from './body.ts';
 
 /**
  * Translates Auth0's request dialect into the engine's, before the engine sees the request:
@@ -51,7 +51,7 @@ async function rewriteBody(ctx: Context): Promise<boolean> {
   const params = type === 'application/json' ? jsonToParams(raw) : new URLSearchParams(raw.toString('utf8'));
   if (!params) return reject(ctx, 400, 'invalid_request', 'request body is not a JSON object');
   rewriteAudience(params);
-  replaceWithFormBody(ctx, params);
+  handOverFormBody(ctx, params);
   return true;
 }
 

@@ -7,7 +7,8 @@ import type { Context } from 'koa';
 export function applySecurityHeaders(ctx: Context): void {
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Referrer-Policy', 'no-referrer');
-  if (ctx.response.is('html') && !ctx.response.get('Content-Security-Policy')) {
+  const type = ctx.response.get('Content-Type');
+  if (typeof type === 'string' && type.startsWith('text/html') && !ctx.response.get('Content-Security-Policy')) {
     ctx.set('Content-Security-Policy', HTML_POLICY);
     ctx.set('X-Frame-Options', 'DENY');
   }
