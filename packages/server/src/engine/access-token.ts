@@ -46,7 +46,9 @@ export function createJwtCustomizer(engine: EngineContext) {
       if (withPermissions) payload.permissions = apiScopes;
     } else {
       const granted = grantedScopes(ctx);
-      const oidcScopes = granted.filter((s) => OIDC_SCOPES.has(s));
+      // offline_access is named only when a refresh token can come with it (Auth0 §2.1).
+      const offline = api.allow_offline_access && ctx.oidc.client?.grantTypeAllowed('refresh_token') === true;
+      const oidcScopes = granted.filter((s) => OIDC_SCOPES.has(s) && (s !== 'offline_access' || offline));
       payload.aud = granted.includes('openid') ? [audience, `${engine.issuer}userinfo`] : audience;
       payload.scope = [...oidcScopes, ...apiScopes].join(' ') || undefined;
       (ctx.state as Record<symbol, unknown>)[ISSUED_SCOPE] = payload.scope;

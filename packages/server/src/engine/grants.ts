@@ -17,7 +17,9 @@ export function createLoadExistingGrant(engine: EngineContext) {
     const { client, session, params, provider } = ctx.oidc;
     const accountId = session?.accountId;
     if (!client || !session || !accountId) return undefined;
-    const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+    // One grant per authorization (not per session): a grant is a refresh-token family, and revoking
+    // one login's refresh token must not revoke another login's (Auth0 revokes only that family).
+    const grantId = ctx.oidc.result?.consent?.grantId;
     const existing = grantId ? await provider.Grant.find(grantId) : undefined;
     const grant =
       existing && existing.accountId === accountId && existing.clientId === client.clientId

@@ -1,6 +1,6 @@
 // Must run before oidc-provider is evaluated (see the module).
 import './quiet-runtime-notice.ts';
-import Provider, { type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Client, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { SigningJwk } from '../tenant/keys.ts';
 import { createJwtCustomizer } from './access-token.ts';
 import { createFindAccount } from './accounts.ts';
@@ -81,7 +81,16 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client may revoke only its own tokens; a public client asking for another's is silently ignored
+        // (RFC 7009 §2.2), a confidential one is told. The engine's default, stated explicitly.
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false;
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
       userinfo: { enabled: true },
       introspection: { enabled: false },
       rpInitiatedLogout: {
@@ -107,7 +116,9 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
       RefreshToken: createRefreshTokenTtl(engine) as unknown as number,
       Interaction: 3_600,
       Session: settings.session_lifetime * 3_600,
-      Grant: 365 * DAY,
+      // A grant lives as long as what was issued from it can: its refresh tokens, or else the session.
+      Grant: (_ctx, grant) =>
+        grant.getOIDCScope().split(' ').includes('offline_access') ? 366 * DAY : settings.session_lifetime * 3_600,
     },
     enabledJWA: {
       idTokenSigningAlgValues: ['RS256'],

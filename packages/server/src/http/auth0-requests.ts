@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import { audienceToResource } from '../engine/audience.ts';
 import { ROUTES } from '../engine/provider.ts';
-import { BodyError, readBody, handOverFormBody } from './body.ts';
+import { BodyError, handOverFormBody, readBody } from './body.ts';
 
 /**
  * Translates Auth0's request dialect into the engine's, before the engine sees the request:

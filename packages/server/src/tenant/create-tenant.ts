@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type Provider from 'oidc-provider';
@@ -68,7 +68,13 @@ export interface Tenant {
  * handlers and never exits the process; `authmesh dev` adds those.
  */
 export async function createTenant(options: TenantOptions): Promise<Tenant> {
-  const server = createServer();
+  // Until the engine is ready, the port answers 503 instead of leaving early requests hanging: the port
+  // must be bound first because with port 0 the issuer depends on the port the system picks.
+  const starting = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store' });
+    res.end('{"error":"temporarily_unavailable","error_description":"The tenant is starting."}');
+  };
+  const server = createServer(starting);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
@@ -100,6 +106,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     const engine: EngineContext = { issuer, storage, registry, settings: options.config.tenant };
     const provider = createEngine(engine, { signing, cookies });
     installMiddleware(provider, engine, signing, cookies[0] ?? '', options);
+    server.off('request', starting);
     server.on('request', provider.callback());
 
     const users = await storage.entities.list<{ email: string; user_id: string }>('user');

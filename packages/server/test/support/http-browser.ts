@@ -29,7 +29,6 @@ export class ScriptedBrowser {
       const location = response.headers.get('location');
       if (!location) break;
       current = new URL(location, current).href;
-      if (process.env.DEBUG_HOPS) console.log(response.status, '->', current);
       if (stopAt && current.startsWith(stopAt)) return { response, url: current };
       response = await this.request(current);
     }
