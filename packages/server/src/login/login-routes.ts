@@ -2,17 +2,17 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { EngineContext } from '../engine/context.ts';
 import { BodyError, readBody } from '../http/body.ts';
+import type { FailureThrottle } from '../http/failure-throttle.ts';
 import { MAX_PASSWORD_LENGTH, verifyPassword } from '../tenant/passwords.ts';
 import type { UserRecord } from '../tenant/records.ts';
 import type { CsrfTokens } from './csrf.ts';
 import { renderLoginExpiredPage, renderLoginPage } from './login-page.ts';
-import type { LoginThrottle } from './throttle.ts';
 
 export interface LoginDeps {
   engine: EngineContext;
   provider: Provider;
   csrf: CsrfTokens;
-  throttle: LoginThrottle;
+  throttle: FailureThrottle;
   tenantName: string;
 }
 

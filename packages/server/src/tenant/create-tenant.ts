@@ -7,14 +7,14 @@ import type { TenantConfig } from '../config/types.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { createEngine, LOGIN_PATH, ROUTES } from '../engine/provider.ts';
 import { AuthmeshError } from '../errors.ts';
-import { auth0Requests } from '../http/auth0-requests.ts';
+import { auth0Requests, createClientAuthGuard } from '../http/auth0-requests.ts';
 import { createEdge } from '../http/edge.ts';
+import { FailureThrottle } from '../http/failure-throttle.ts';
 import { AUTH0_LOGOUT_PATH, createAuth0Logout } from '../http/logout.ts';
 import { createRouter } from '../http/router.ts';
 import { createJwtUserinfo } from '../http/userinfo.ts';
 import { CsrfTokens } from '../login/csrf.ts';
 import { createLoginRoutes } from '../login/login-routes.ts';
-import { LoginThrottle } from '../login/throttle.ts';
 import type { Storage } from '../storage/contract.ts';
 import { openSqliteStorage } from '../storage/sqlite.ts';
 import { loadCookieKeys, loadSigningKeys } from './keys.ts';
@@ -151,17 +151,21 @@ function installMiddleware(
     on(event: string, fn: (...args: never[]) => void): void;
   };
   app.use(createEdge(engine.issuer));
+  // Client secrets are machine-generated: 20 failures per (client, IP) block that pair for 5 minutes.
+  const clientAuthGuard = createClientAuthGuard(
+    new FailureThrottle({ maxAttempts: 20, blockMs: 5 * 60_000, ipBurst: 1_000, ipRefillPerMs: 1_000 / 3_600_000 }),
+  );
   app.use(
     createRouter({
       [ROUTES.authorization]: auth0Requests,
-      [ROUTES.token]: auth0Requests,
-      [ROUTES.revocation]: auth0Requests,
+      [ROUTES.token]: clientAuthGuard,
+      [ROUTES.revocation]: clientAuthGuard,
       [ROUTES.userinfo]: createJwtUserinfo(engine, signing),
       [LOGIN_PATH]: createLoginRoutes({
         engine,
         provider,
         csrf: new CsrfTokens(csrfKey),
-        throttle: new LoginThrottle(),
+        throttle: new FailureThrottle(),
         tenantName: engine.settings.friendly_name ?? 'authmesh',
       }),
       [AUTH0_LOGOUT_PATH]: createAuth0Logout(engine, provider),

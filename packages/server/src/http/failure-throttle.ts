@@ -1,9 +1,10 @@
 /**
- * Brute-force protection for the login form, after Auth0's defaults:
+ * Brute-force protection for guessed secrets (login passwords, client secrets), after Auth0's defaults:
  * - per (identifier, IP): after `maxAttempts` failures (Auth0: 10) that pair is blocked for `blockMs`,
- *   even with the right password; other IPs are unaffected;
+ *   even with the right secret; other IPs are unaffected;
  * - per IP, across identifiers: a token bucket of failed attempts (suspicious-IP throttling).
- * In memory: a restart clears it, which is acceptable for a single-process local tenant.
+ * Only failures count, so legitimate traffic is never slowed. In memory: a restart clears it, which is
+ * acceptable for a single-process local tenant.
  */
 export interface ThrottleOptions {
   maxAttempts?: number;
@@ -29,7 +30,7 @@ interface Bucket {
 
 const MAX_TRACKED = 10_000;
 
-export class LoginThrottle {
+export class FailureThrottle {
   readonly #maxAttempts: number;
   readonly #blockMs: number;
   readonly #ipBurst: number;
