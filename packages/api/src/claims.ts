@@ -1,0 +1,60 @@
+import { BearerError, type InvalidTokenReason } from './errors.ts';
+import type { ResolvedOptions } from './options.ts';
+
+/** RFC 9068 §2.1: the media type, with or without the `application/` prefix, any case. */
+const AT_JWT = new Set(['at+jwt', 'application/at+jwt']);
+
+/** `typ`: Auth0's default profile sends `JWT`, RFC 9068 `at+jwt`; strict mode accepts only the latter. */
+export function checkType(header: Record<string, unknown>, strict: boolean): void {
+  const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
+  if (typ !== undefined && (AT_JWT.has(typ) || (!strict && typ === 'jwt'))) return;
+  throw reject(
+    'type',
+    strict ? 'The token is not an RFC 9068 access token (typ at+jwt)' : 'The token is not an access token (typ)',
+  );
+}
+
+/**
+ * Claims after the signature is known good: exact `iss`, our `aud`, and time within the tolerance.
+ * Descriptions say which check failed and never echo the token's values (they are attacker input).
+ */
+export function checkClaims(
+  payload: Record<string, unknown>,
+  issuer: string,
+  options: ResolvedOptions,
+  nowS: number,
+): void {
+  if (payload.iss !== issuer) throw reject('issuer', 'The token issuer is not the expected one');
+  const aud = payload.aud;
+  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : undefined;
+  if (!audiences?.some((a) => typeof a === 'string' && options.audiences.has(a))) {
+    throw reject('audience', 'The token audience is not this API');
+  }
+  const tolerance = options.clockTolerance;
+  if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp))
+    throw reject('claims', 'The token has no valid exp claim');
+  if (nowS > payload.exp + tolerance) throw reject('expired', 'The token has expired');
+  if (payload.nbf !== undefined) {
+    if (typeof payload.nbf !== 'number') throw reject('claims', 'The token nbf claim is not a number');
+    if (payload.nbf > nowS + tolerance) throw reject('not_yet_valid', 'The token is not valid yet');
+  }
+  if (payload.iat !== undefined) {
+    if (typeof payload.iat !== 'number') throw reject('claims', 'The token iat claim is not a number');
+    if (payload.iat > nowS + tolerance) throw reject('not_yet_valid', 'The token was issued in the future');
+  }
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw reject('claims', 'The token has no sub claim');
+  if (payload.scope !== undefined && typeof payload.scope !== 'string') {
+    throw reject('claims', 'The token scope claim is not a string');
+  }
+  if (payload.permissions !== undefined && !isStringArray(payload.permissions)) {
+    throw reject('claims', 'The token permissions claim is not a list of strings');
+  }
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+export function reject(reason: InvalidTokenReason, description: string): BearerError {
+  return new BearerError('ERR_TOKEN_INVALID', description, { reason });
+}
