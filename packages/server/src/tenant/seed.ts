@@ -78,25 +78,16 @@ export async function seedTenant(storage: Storage, config: TenantConfig, issuer:
     }
   }
 
-  for (const [kind, keys] of [
+  const declared = [
     ['resource_server', apiKeys],
     ['client', clientKeys],
     ['client_grant', grantKeys],
     ['role', roleKeys],
     ['user', userKeys],
-  ] as const) {
-    await removeUndeclared(storage, ops, kind, keys);
-  }
+  ] as const;
+  for (const [kind, keys] of declared) await removeUndeclared(storage, ops, kind, keys);
   await storage.entities.apply(ops);
-  for (const [kind, keys] of [
-    ['resource_server', apiKeys],
-    ['client', clientKeys],
-    ['client_grant', grantKeys],
-    ['role', roleKeys],
-    ['user', userKeys],
-  ] as const) {
-    await storage.setState(seededKey(kind), keys);
-  }
+  for (const [kind, keys] of declared) await storage.setState(seededKey(kind), keys);
 }
 
 async function upsertAll<T>(
