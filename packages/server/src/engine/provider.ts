@@ -93,6 +93,8 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
       },
       userinfo: { enabled: true },
       introspection: { enabled: false },
+      // auth0-spa-js silent authentication: the answer is posted to the parent window (iframe or popup).
+      webMessageResponseMode: { enabled: true, ack: 'individual-draft-01' },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: logoutSource as never,

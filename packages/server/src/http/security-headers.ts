@@ -6,7 +6,8 @@ import type { Context } from 'koa';
  */
 export function applySecurityHeaders(ctx: Context): void {
   ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('Referrer-Policy', 'no-referrer');
+  // same-origin (not no-referrer): browsers then still send a real Origin on the login form's POST.
+  ctx.set('Referrer-Policy', 'same-origin');
   const type = ctx.response.get('Content-Type');
   if (typeof type === 'string' && type.startsWith('text/html') && !ctx.response.get('Content-Security-Policy')) {
     ctx.set('Content-Security-Policy', HTML_POLICY);

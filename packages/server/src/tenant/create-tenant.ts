@@ -14,6 +14,7 @@ import { FailureThrottle } from '../http/failure-throttle.ts';
 import { AUTH0_LOGOUT_PATH, createAuth0Logout } from '../http/logout.ts';
 import { createRouter } from '../http/router.ts';
 import { createJwtUserinfo } from '../http/userinfo.ts';
+import { createWebMessageGuard } from '../http/web-message.ts';
 import { CsrfTokens } from '../login/csrf.ts';
 import { createLoginRoutes } from '../login/login-routes.ts';
 import type { Storage } from '../storage/contract.ts';
@@ -152,13 +153,14 @@ function installMiddleware(
     on(event: string, fn: (...args: never[]) => void): void;
   };
   app.use(createEdge(engine.issuer));
+  const webMessageGuard = createWebMessageGuard(engine);
   // Client secrets are machine-generated: 20 failures per (client, IP) block that pair for 5 minutes.
   const clientAuthGuard = createClientAuthGuard(
     new FailureThrottle({ maxAttempts: 20, blockMs: 5 * 60_000, ipBurst: 1_000, ipRefillPerMs: 1_000 / 3_600_000 }),
   );
   app.use(
     createRouter({
-      [ROUTES.authorization]: auth0Requests,
+      [ROUTES.authorization]: (ctx, next) => webMessageGuard(ctx, () => auth0Requests(ctx, next)),
       [ROUTES.token]: clientAuthGuard,
       [ROUTES.revocation]: clientAuthGuard,
       [ROUTES.userinfo]: createJwtUserinfo(engine, signing),
