@@ -43,8 +43,10 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
     jwks: { keys: keys.signing as unknown as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: keys.cookies,
-      long: { httpOnly: true, sameSite: 'lax' },
-      short: { httpOnly: true, sameSite: 'lax' },
+      long: sessionCookies(engine.issuer),
+      // Interaction cookies are only ever used in top-level navigations (login page, resume): Lax keeps
+      // them out of every cross-site POST, a second line of defence for the login form.
+      short: { httpOnly: true, sameSite: 'lax', secure: secureCookiesAllowed(engine.issuer) },
     },
     routes: ROUTES,
     claims: {
@@ -130,9 +132,42 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
   };
   const provider = new Provider(engine.issuer, configuration);
+  if (secureCookiesAllowed(engine.issuer)) allowSecureCookiesOnLoopback(provider);
   // The issuer is configured, never derived from Host / X-Forwarded-* headers (checklist AS-G5).
   provider.proxy = false;
   return provider;
+}
+
+/**
+ * Session cookies as Auth0 sets them: `SameSite=None; Secure`, so that silent authentication in an iframe
+ * works when the app is on another site and the browser allows third-party cookies (and fails as in
+ * production when it does not). Browsers accept `Secure` cookies on https and on http://localhost; on any
+ * other http issuer they would drop them, so those get `SameSite=Lax` instead.
+ */
+export function sessionCookies(issuer: string): { httpOnly: true; sameSite: 'none' | 'lax'; secure: boolean } {
+  return secureCookiesAllowed(issuer)
+    ? { httpOnly: true, sameSite: 'none', secure: true }
+    : { httpOnly: true, sameSite: 'lax', secure: false };
+}
+
+export function secureCookiesAllowed(issuer: string): boolean {
+  const { protocol, hostname } = new URL(issuer);
+  return protocol === 'https:' || /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/.test(hostname);
+}
+
+/**
+ * The cookies library refuses `Secure` cookies on a plain-http connection. Browsers treat
+ * http://localhost as a secure context and keep them, so every request context of the engine is told it
+ * may set them. Only the cookie jar is affected: Koa's protocol, and so every URL, stays http.
+ */
+function allowSecureCookiesOnLoopback(provider: Provider): void {
+  const app = provider as unknown as { createContext(req: unknown, res: unknown): { cookies: { secure: boolean } } };
+  const createContext = app.createContext.bind(app);
+  app.createContext = (req, res) => {
+    const ctx = createContext(req, res);
+    ctx.cookies.secure = true;
+    return ctx;
+  };
 }
 
 function corsAllowed(engine: EngineContext, _ctx: KoaContextWithOIDC, origin: string, client: Client): boolean {

@@ -16,7 +16,6 @@ export async function auth0Requests(ctx: Context, next: Next): Promise<void> {
   await next();
 }
 
-
 function rewriteAuthorizeQuery(ctx: Context): void {
   const params = new URLSearchParams(ctx.querystring);
   if (rewriteAudience(params)) ctx.querystring = params.toString();

@@ -17,6 +17,7 @@ export function createEdge(issuer: string) {
     headers.host = host;
     delete headers['x-forwarded-host'];
     delete headers['x-forwarded-proto'];
+    delete headers['x-forwarded-for'];
     try {
       await next();
       if (ctx.path === ROUTES.token || ctx.path === ROUTES.revocation) {

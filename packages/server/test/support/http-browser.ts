@@ -4,6 +4,8 @@
  */
 export class ScriptedBrowser {
   readonly #jar = new Map<string, Map<string, string>>();
+  /** Every Set-Cookie line received, attributes included, in order. */
+  readonly setCookieLines: string[] = [];
 
   async request(url: string | URL, init: RequestInit = {}): Promise<Response> {
     const target = new URL(url);
@@ -41,6 +43,7 @@ export class ScriptedBrowser {
 
   #store(host: string, response: Response): void {
     for (const line of response.headers.getSetCookie()) {
+      this.setCookieLines.push(line);
       const [pair] = line.split(';');
       const eq = pair?.indexOf('=') ?? -1;
       if (!pair || eq < 1) continue;
