@@ -46,8 +46,11 @@ export function createJwtCustomizer(engine: EngineContext) {
       if (withPermissions) payload.permissions = apiScopes;
     } else {
       const granted = grantedScopes(ctx);
-      // offline_access is named only when a refresh token can come with it (Auth0 §2.1).
-      const offline = api.allow_offline_access && ctx.oidc.client?.grantTypeAllowed('refresh_token') === true;
+      // offline_access is named only when a refresh token comes with it (Auth0 §2.1): on a refresh, the
+      // token is being used (and rotated); on a code exchange, the API must allow offline access.
+      const offline =
+        ctx.oidc.params?.grant_type === 'refresh_token' ||
+        (api.allow_offline_access && ctx.oidc.client?.grantTypeAllowed('refresh_token') === true);
       const oidcScopes = granted.filter((s) => OIDC_SCOPES.has(s) && (s !== 'offline_access' || offline));
       payload.aud = granted.includes('openid') ? [audience, `${engine.issuer}userinfo`] : audience;
       payload.scope = [...oidcScopes, ...apiScopes].join(' ') || undefined;

@@ -1,4 +1,5 @@
 import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
+import { policyScopes } from '../http/mrrt.ts';
 import { accountUser } from './accounts.ts';
 import { resourceToAudience } from './audience.ts';
 import type { EngineContext } from './context.ts';
@@ -34,12 +35,17 @@ export function createLoadExistingGrant(engine: EngineContext) {
     const unknown = requested.filter((s) => !OIDC_SCOPES.includes(s));
 
     const user = accountUser(ctx.oidc.entities.Account);
+    // The first resource is the requested audience; any others were added for MRRT policies, and get only
+    // the scopes their policy names (see http/mrrt.ts).
+    const primary = [params?.resource].flat()[0];
     for (const [resource, server] of Object.entries(ctx.oidc.resourceServers ?? {})) {
       const audience = resourceToAudience(resource);
       const api = audience === undefined ? undefined : engine.registry.resourceServer(audience);
       if (!api || audience === undefined) continue;
       const allowed = new Set(splitScope(server.scope));
-      let scopes = requested.filter((s) => allowed.has(s));
+      const policy =
+        resource === primary ? undefined : new Set(policyScopes(engine.registry, client.clientId, audience));
+      let scopes = requested.filter((s) => allowed.has(s) && (policy === undefined || policy.has(s)));
       if (api.enforce_policies && user) {
         const held = new Set(engine.registry.permissionsOf(user, audience));
         scopes = scopes.filter((s) => held.has(s));

@@ -7,7 +7,7 @@ const YEAR = 31_557_600;
 
 /**
  * `issueRefreshToken`: Auth0 issues a refresh token only when `offline_access` was granted, the client may
- * use the refresh_token grant, and the API (if any) has `allow_offline_access`.
+ * use the refresh_token grant, and the requested API (if any) has `allow_offline_access`.
  */
 export function createIssueRefreshToken(engine: EngineContext) {
   return async function issueRefreshToken(
@@ -16,11 +16,12 @@ export function createIssueRefreshToken(engine: EngineContext) {
     source: { scopes: Set<string>; resource?: string | string[] },
   ): Promise<boolean> {
     if (!client.grantTypeAllowed('refresh_token') || !source.scopes.has('offline_access')) return false;
-    const resources = source.resource === undefined ? [] : [source.resource].flat();
-    return resources.every((resource) => {
-      const audience = resourceToAudience(resource);
-      return audience !== undefined && engine.registry.resourceServer(audience)?.allow_offline_access === true;
-    });
+    // The requested audience decides (the first resource; any others are MRRT policy audiences, which
+    // Auth0 does not require to allow offline access themselves).
+    const primary = source.resource === undefined ? undefined : [source.resource].flat()[0];
+    if (primary === undefined) return true;
+    const audience = resourceToAudience(primary);
+    return audience !== undefined && engine.registry.resourceServer(audience)?.allow_offline_access === true;
   };
 }
 

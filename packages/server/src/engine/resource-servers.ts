@@ -1,4 +1,5 @@
 import type { Client, KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
+import { REFRESH_SCOPE } from '../http/mrrt.ts';
 import { accountUser } from './accounts.ts';
 import { audienceToResource, resourceToAudience } from './audience.ts';
 import { accessDenied } from './auth0-errors.ts';
@@ -58,6 +59,9 @@ export function createGetResourceServerInfo(engine: EngineContext) {
       const held = new Set(engine.registry.permissionsOf(user, audience));
       scopes = scopes.filter((s) => held.has(s));
     }
+    // An MRRT refresh narrows to the scopes it asked for, dropping the rest silently (http/mrrt.ts).
+    const asked = (ctx.state as Record<symbol, unknown> | undefined)?.[REFRESH_SCOPE];
+    if (Array.isArray(asked)) scopes = scopes.filter((s) => asked.includes(s));
     return { ...base, scope: scopes.join(' ') };
   };
 }

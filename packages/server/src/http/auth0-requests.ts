@@ -1,7 +1,9 @@
 import type { Context, Next } from 'koa';
 import { audienceToResource } from '../engine/audience.ts';
 import { ROUTES } from '../engine/provider.ts';
+import type { TenantRegistry } from '../tenant/registry.ts';
 import { BodyError, handOverFormBody, readBody } from './body.ts';
+import { expandAuthorizationForMrrt, holdRefreshScope } from './mrrt.ts';
 
 /**
  * Translates Auth0's request dialect into the engine's, before the engine sees the request:
@@ -10,31 +12,30 @@ import { BodyError, handOverFormBody, readBody } from './body.ts';
  * - JSON bodies are accepted at /oauth/token and /oauth/revoke (the engine reads only urlencoded);
  * - JSON arrays for `scope` are joined, as Auth0 accepts both.
  */
-export async function auth0Requests(ctx: Context, next: Next): Promise<void> {
-  if (ctx.method === 'GET' && ctx.path === ROUTES.authorization) rewriteAuthorizeQuery(ctx);
-  else if (ctx.method === 'POST' && !(await rewriteBody(ctx))) return;
-  await next();
+export function createAuth0Requests(registry: TenantRegistry) {
+  return async function auth0Requests(ctx: Context, next: Next): Promise<void> {
+    if (ctx.method === 'GET' && ctx.path === ROUTES.authorization) rewriteAuthorizeQuery(ctx, registry);
+    else if (ctx.method === 'POST' && !(await rewriteBody(ctx))) return;
+    await next();
+  };
 }
 
-function rewriteAuthorizeQuery(ctx: Context): void {
+function rewriteAuthorizeQuery(ctx: Context, registry: TenantRegistry): void {
   const params = new URLSearchParams(ctx.querystring);
-  if (rewriteAudience(params)) ctx.querystring = params.toString();
+  rewriteAudience(params);
+  expandAuthorizationForMrrt(params, registry);
+  ctx.querystring = params.toString();
 }
 
-/** Returns whether anything changed. Duplicated parameters are left alone: the engine rejects them. */
-function rewriteAudience(params: URLSearchParams): boolean {
+/** Duplicated parameters are left alone: the engine rejects them. */
+function rewriteAudience(params: URLSearchParams): void {
   const audiences = params.getAll('audience');
   const resources = params.getAll('resource');
-  if (audiences.length > 1) return false;
+  if (audiences.length > 1) return;
   const audience = audiences[0] ?? (resources.length === 1 ? resources[0] : undefined);
-  if (audience === undefined || audience === '') {
-    const hadEmpty = audiences.length === 1;
-    params.delete('audience');
-    return hadEmpty;
-  }
   params.delete('audience');
+  if (audience === undefined || audience === '') return;
   params.set('resource', audienceToResource(audience));
-  return true;
 }
 
 /** Returns false when it answered the request itself (body too large or not a JSON object). */
@@ -51,6 +52,7 @@ async function rewriteBody(ctx: Context): Promise<boolean> {
   const params = type === 'application/json' ? jsonToParams(raw) : new URLSearchParams(raw.toString('utf8'));
   if (!params) return reject(ctx, 400, 'invalid_request', 'request body is not a JSON object');
   rewriteAudience(params);
+  if (ctx.path === ROUTES.token) holdRefreshScope(ctx, params);
   handOverFormBody(ctx, params);
   return true;
 }

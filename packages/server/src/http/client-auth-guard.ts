@@ -1,5 +1,4 @@
 import type { Context, Next } from 'koa';
-import { auth0Requests } from './auth0-requests.ts';
 import type { FailureThrottle } from './failure-throttle.ts';
 
 /**
@@ -7,7 +6,10 @@ import type { FailureThrottle } from './failure-throttle.ts';
  * authentications are counted per (client_id, IP); a blocked pair gets 429 with `Retry-After` before the
  * engine checks anything, even with the right secret.
  */
-export function createClientAuthGuard(throttle: FailureThrottle) {
+export function createClientAuthGuard(
+  throttle: FailureThrottle,
+  translate: (ctx: Context, next: Next) => Promise<void>,
+) {
   return async function clientAuthGuard(ctx: Context, next: Next): Promise<void> {
     if (ctx.method !== 'POST') return next();
     const ip = ctx.request.ip || 'unknown';
@@ -16,7 +18,7 @@ export function createClientAuthGuard(throttle: FailureThrottle) {
       const verdict = throttle.check(clientId, ip);
       if (!verdict.allowed) return tooManyAttempts(ctx, verdict.retryAfterS);
     }
-    await auth0Requests(ctx, async () => {
+    await translate(ctx, async () => {
       const id = clientId ?? formClientId(ctx);
       if (id !== undefined) {
         const verdict = throttle.check(id, ip);

@@ -7,7 +7,7 @@ import type { TenantConfig } from '../config/types.ts';
 import type { EngineContext } from '../engine/context.ts';
 import { createEngine, LOGIN_PATH, ROUTES } from '../engine/provider.ts';
 import { AuthmeshError } from '../errors.ts';
-import { auth0Requests } from '../http/auth0-requests.ts';
+import { createAuth0Requests } from '../http/auth0-requests.ts';
 import { createClientAuthGuard } from '../http/client-auth-guard.ts';
 import { createEdge } from '../http/edge.ts';
 import { FailureThrottle } from '../http/failure-throttle.ts';
@@ -155,8 +155,10 @@ function installMiddleware(
   app.use(createEdge(engine.issuer));
   const webMessageGuard = createWebMessageGuard(engine);
   // Client secrets are machine-generated: 20 failures per (client, IP) block that pair for 5 minutes.
+  const auth0Requests = createAuth0Requests(engine.registry);
   const clientAuthGuard = createClientAuthGuard(
     new FailureThrottle({ maxAttempts: 20, blockMs: 5 * 60_000, ipBurst: 1_000, ipRefillPerMs: 1_000 / 3_600_000 }),
+    auth0Requests,
   );
   app.use(
     createRouter({
