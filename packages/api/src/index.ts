@@ -22,6 +22,6 @@ export {
   requirePermissions,
   requireScopes,
 } from './guards.ts';
-export { type JwksOptions, type SigningAlg, SUPPORTED_ALGS, type VerifierOptions } from './options.ts';
+export { DEFAULT_REALM, type JwksOptions, type SigningAlg, SUPPORTED_ALGS, type VerifierOptions } from './options.ts';
 export { type ErrorResponse, errorResponse } from './responses.ts';
 export { createVerifier, type Verifier } from './verifier.ts';

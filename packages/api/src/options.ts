@@ -1,5 +1,8 @@
 import { OptionsError } from './errors.ts';
 
+/** The `realm` of `WWW-Authenticate` when none is configured. */
+export const DEFAULT_REALM = 'api';
+
 /** Signature algorithms the verifier supports. Symmetric (HS*) algorithms are refused: keys come from a JWKS. */
 export const SUPPORTED_ALGS = [
   'RS256',
@@ -135,7 +138,7 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   if (!Number.isInteger(cacheEntries) || cacheEntries < 0) {
     throw new OptionsError('cache.maxEntries must be a positive integer, e.g. { maxEntries: 10000 }');
   }
-  const realm = options.realm ?? 'api';
+  const realm = options.realm ?? DEFAULT_REALM;
   if (!/^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(realm)) {
     throw new OptionsError('realm must be 1 to 64 printable characters without quotes or backslashes');
   }
