@@ -36,7 +36,8 @@ export interface AuthResult {
 
 export function toAuthResult(token: string, header: Record<string, unknown>, claims: AccessTokenClaims): AuthResult {
   const scopes = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []);
-  return {
+  if (Array.isArray(claims.permissions)) Object.freeze(claims.permissions);
+  return Object.freeze({
     token,
     header: Object.freeze(header),
     claims: Object.freeze(claims),
@@ -47,5 +48,13 @@ export function toAuthResult(token: string, header: Record<string, unknown>, cla
     isMachine: claims.gty === 'client-credentials' || claims.sub.endsWith('@clients'),
     scopes,
     permissions: new Set(Array.isArray(claims.permissions) ? claims.permissions : []),
-  };
+  });
+}
+
+/**
+ * A copy that shares the frozen parts and gets its own sets: a cached result is handed to many requests,
+ * and one route adding to its `scopes` must not change what the next request sees.
+ */
+export function copyAuthResult(auth: AuthResult): AuthResult {
+  return Object.freeze({ ...auth, scopes: new Set(auth.scopes), permissions: new Set(auth.permissions) });
 }

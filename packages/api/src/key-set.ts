@@ -1,7 +1,7 @@
 import { KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import { BearerError } from './errors.ts';
-import type { ResolvedOptions, SigningAlg } from './options.ts';
+import { type ResolvedOptions, type SigningAlg, unsafeUrlReason } from './options.ts';
 import { keyFitsAlgorithm } from './signature.ts';
 
 interface KeyEntry {
@@ -166,6 +166,10 @@ export class RemoteKeySet {
       this.#options.issuer ?? url.replace(/\.well-known\/(openid-configuration|oauth-authorization-server)$/, '');
     if (metadata.issuer !== expected && `${metadata.issuer}/` !== expected) {
       throw new Error('the discovery document names another issuer');
+    }
+    // The document is remote input: its jwks_uri gets the same rule as a configured one.
+    if (this.#jwksUri === undefined && unsafeUrlReason(metadata.jwks_uri) !== undefined) {
+      throw new Error('the discovery document names a jwks_uri that is not https (or loopback http)');
     }
     this.#issuer = metadata.issuer;
     this.#jwksUri = this.#jwksUri ?? metadata.jwks_uri;

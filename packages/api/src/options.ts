@@ -101,15 +101,19 @@ export function resolveOptions(options: VerifierOptions): ResolvedOptions {
   if (issuer !== undefined) checkUrl('issuer', issuer);
   if (jwksUri !== undefined) checkUrl('jwksUri', jwksUri);
 
-  const audiences = typeof options.audience === 'string' ? [options.audience] : [...(options.audience ?? [])];
+  if (typeof options.audience !== 'string' && !Array.isArray(options.audience)) {
+    throw new OptionsError('audience is required: the identifier of this API, e.g. "https://catalog.acme.test"');
+  }
+  const audiences = typeof options.audience === 'string' ? [options.audience] : [...options.audience];
   if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a.length === 0)) {
     throw new OptionsError('audience is required: the identifier of this API, e.g. "https://catalog.acme.test"');
   }
 
-  const algs =
-    typeof options.tokenSigningAlg === 'string'
-      ? [options.tokenSigningAlg]
-      : [...(options.tokenSigningAlg ?? ['RS256'])];
+  const rawAlgs = options.tokenSigningAlg ?? ['RS256'];
+  if (typeof rawAlgs !== 'string' && !Array.isArray(rawAlgs)) {
+    throw new OptionsError(`tokenSigningAlg must be one of ${SUPPORTED_ALGS.join(', ')}, or a list of them`);
+  }
+  const algs = typeof rawAlgs === 'string' ? [rawAlgs] : [...rawAlgs];
   for (const alg of algs) {
     if (!(SUPPORTED_ALGS as readonly string[]).includes(alg)) {
       throw new OptionsError(
@@ -170,17 +174,23 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
 
-/** https everywhere, http only on loopback: tokens and keys must not cross a network in clear text. */
-function checkUrl(name: string, value: string): URL {
+/**
+ * Why a URL may not be used to fetch keys or metadata, or undefined when it may: https everywhere, http
+ * only on loopback (tokens and keys must not cross a network in clear text), no credentials or fragment.
+ * Applies to configured URLs and to the `jwks_uri` a discovery document names.
+ */
+export function unsafeUrlReason(value: unknown): string | undefined {
   const url = typeof value === 'string' ? URL.parse(value) : null;
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw new OptionsError(`${name} must be an absolute https URL, got ${JSON.stringify(value)}`);
-  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return 'must be an absolute https URL';
   if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
-    throw new OptionsError(`${name} must use https (http is accepted only for localhost / 127.0.0.1 / [::1])`);
+    return 'must use https (http is accepted only for localhost / 127.0.0.1 / [::1])';
   }
-  if (url.hash || url.username || url.password) {
-    throw new OptionsError(`${name} must not contain a fragment or credentials`);
-  }
-  return url;
+  if (url.hash || url.username || url.password) return 'must not contain a fragment or credentials';
+  return undefined;
+}
+
+function checkUrl(name: string, value: string): URL {
+  const reason = unsafeUrlReason(value);
+  if (reason !== undefined) throw new OptionsError(`${name} ${reason}, got ${JSON.stringify(value)?.slice(0, 100)}`);
+  return new URL(value);
 }

@@ -1,4 +1,4 @@
-import type { AuthResult } from './auth-result.ts';
+import { type AuthResult, copyAuthResult } from './auth-result.ts';
 
 /**
  * Opt-in cache of verified tokens: a hit skips parsing and the signature check (~1.5 µs instead of
@@ -20,7 +20,7 @@ export class VerifiedTokenCache {
       this.#entries.delete(token);
       return undefined;
     }
-    return hit;
+    return copyAuthResult(hit);
   }
 
   set(token: string, auth: AuthResult): void {
@@ -28,6 +28,6 @@ export class VerifiedTokenCache {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(token, auth);
+    this.#entries.set(token, copyAuthResult(auth));
   }
 }

@@ -69,7 +69,8 @@ export function createVerifier(options: VerifierOptions, internals: VerifierInte
 
   return {
     verify,
-    authenticate: (request) => verify(extractBearer(request)),
+    // async: a missing or malformed header must reject the promise, never throw synchronously.
+    authenticate: async (request) => verify(extractBearer(request)),
     realm: resolved.realm,
     get stats() {
       return { jwksFetches: keys.fetches };

@@ -90,7 +90,9 @@ describe('multi-resource refresh tokens', () => {
     expect(String(access.scope).split(' ')).toContain('read:orders');
     expect(String(access.scope).split(' ')).not.toContain('read:catalog');
     // auth0-spa-js compares what it asked for with the response `scope`: the OIDC scopes must be echoed.
-    expect(refreshed.body.scope?.split(' ')).toEqual(expect.arrayContaining(['openid', 'profile', 'offline_access', 'read:orders']));
+    expect(refreshed.body.scope?.split(' ')).toEqual(
+      expect.arrayContaining(['openid', 'profile', 'offline_access', 'read:orders']),
+    );
     expect(refreshed.body.id_token).toEqual(expect.any(String));
     expect(refreshed.body.refresh_token).toEqual(expect.any(String));
 
