@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRefreshTokenTtl } from '../../src/engine/refresh-tokens.ts';
+import { createTenant, type Tenant } from '../../src/index.ts';
+import { fixtureConfig } from '../support/fixture-config.ts';
+import { loginForCode, pkcePair } from '../support/login-flow.ts';
+
+const SPA = 'spa-client-0001';
+const REDIRECT = 'http://localhost:5173/callback';
+const CATALOG = 'https://catalog.example.test';
+
+/** Refresh tokens for SPAs as Auth0 runs them: rotation, reuse detection, races, lifetimes (contract §1.4). */
+describe('refresh tokens', () => {
+  let tenant: Tenant;
+  beforeAll(async () => {
+    tenant = await createTenant({ config: fixtureConfig(), port: 0, dataDir: null });
+  });
+  afterAll(() => tenant?.close());
+
+  async function token(body: Record<string, string>) {
+    const response = await fetch(`${tenant.issuer}oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: SPA, ...body }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, string> };
+  }
+
+  async function freshRefreshToken(): Promise<string> {
+    const flow = await loginForCode({
+      issuer: tenant.issuer,
+      clientId: SPA,
+      redirectUri: REDIRECT,
+      username: 'alice@example.test',
+      password: 'correct horse battery staple',
+      audience: CATALOG,
+      scope: 'openid offline_access read:catalog',
+    });
+    const exchanged = await token({
+      grant_type: 'authorization_code',
+      code: flow.code,
+      code_verifier: flow.verifier,
+      redirect_uri: REDIRECT,
+    });
+    expect(exchanged.body.refresh_token).toEqual(expect.any(String));
+    return exchanged.body.refresh_token ?? '';
+  }
+
+  const invalid = { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' };
+
+  it('AS-E2 / O8: reusing a rotated refresh token revokes the whole family', async () => {
+    const rt1 = await freshRefreshToken();
+    const second = await token({ grant_type: 'refresh_token', refresh_token: rt1 });
+    expect(second.status).toBe(200);
+    const rt2 = second.body.refresh_token ?? '';
+    expect(rt2).not.toBe(rt1);
+
+    const reuse = await token({ grant_type: 'refresh_token', refresh_token: rt1 });
+    expect(reuse).toEqual({ status: 403, body: invalid });
+    const successor = await token({ grant_type: 'refresh_token', refresh_token: rt2 });
+    expect(successor).toEqual({ status: 403, body: invalid });
+  });
+
+  it('AS-E4 / O9: 10 parallel refreshes with one token leave at most one live chain', async () => {
+    const rt = await freshRefreshToken();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => token({ grant_type: 'refresh_token', refresh_token: rt })),
+    );
+    const winners = results.filter((r) => r.status === 200);
+    expect(winners.length).toBeLessThanOrEqual(1);
+    for (const loser of results.filter((r) => r.status !== 200)) expect(loser.body).toEqual(invalid);
+    // Whatever the winners got, at most one of their refresh tokens may still be usable.
+    let live = 0;
+    for (const winner of winners) {
+      const next = await token({ grant_type: 'refresh_token', refresh_token: winner.body.refresh_token ?? '' });
+      if (next.status === 200) live += 1;
+    }
+    expect(live).toBeLessThanOrEqual(1);
+  });
+
+  it('AS-E5: another client cannot use the SPA’s refresh token', async () => {
+    const rt = await freshRefreshToken();
+    const stolen = await fetch(`${tenant.issuer}oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: rt,
+        client_id: 'backoffice-0001',
+        client_secret: 'backoffice-secret-0123456789abcdef0123456789ab',
+      }),
+    });
+    expect(stolen.status).toBe(403);
+    expect(await stolen.json()).toEqual(invalid);
+  });
+
+  it('prompt=none never renders the login page: without a session it redirects with login_required', async () => {
+    const url = new URL('authorize', tenant.issuer);
+    const params = {
+      client_id: SPA,
+      response_type: 'code',
+      redirect_uri: REDIRECT,
+      scope: 'openid',
+      state: 'xyz',
+      prompt: 'none',
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: 'S256',
+    };
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    const response = await fetch(url, { redirect: 'manual' });
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get('location') ?? '');
+    expect(location.origin + location.pathname).toBe(REDIRECT);
+    expect(location.searchParams.get('error')).toBe('login_required');
+    expect(location.searchParams.get('state')).toBe('xyz');
+  });
+});
+
+describe('refresh-token lifetimes (AS-E7)', () => {
+  const settings = {
+    rotation_type: 'rotating' as const,
+    expiration_type: 'expiring' as const,
+    leeway: 0,
+    token_lifetime: 1_000,
+    infinite_token_lifetime: false,
+    idle_token_lifetime: 300,
+    infinite_idle_token_lifetime: false,
+    policies: [],
+  };
+  const engine = {
+    registry: { client: () => ({ refresh_token: settings }) },
+  } as unknown as Parameters<typeof createRefreshTokenTtl>[0];
+  const ttl = createRefreshTokenTtl(engine);
+  const client = { clientId: 'x' } as unknown as Parameters<ReturnType<typeof createRefreshTokenTtl>>[2];
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('a new family lives the idle lifetime, which restarts at each rotation', () => {
+    expect(ttl({} as never, { iiat: now() }, client)).toBe(300);
+  });
+
+  it('the absolute lifetime counts from the first token of the family and never extends', () => {
+    expect(ttl({} as never, { iiat: now() - 900 }, client)).toBeLessThanOrEqual(100);
+    expect(ttl({} as never, { iiat: now() - 900 }, client)).toBeGreaterThan(95);
+    expect(ttl({} as never, { iiat: now() - 5_000 }, client)).toBe(1);
+  });
+});
