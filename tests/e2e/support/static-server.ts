@@ -38,3 +38,22 @@ export async function serveFiles(files: Record<string, string>, port = 0): Promi
       }),
   };
 }
+
+/** Serves one HTML document at every path (a page of a given origin, for browser tests). */
+export async function serveHtml(html: string): Promise<StaticServer> {
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
