@@ -14,7 +14,11 @@ import { toClientMetadata } from './client-metadata.ts';
  *   redemptions of one code or refresh token never yield two token sets.
  */
 export function createAdapterFactory(storage: Storage, registry: TenantRegistry): (name: string) => Adapter {
-  return (name: string) => (name === 'Client' ? new ClientAdapter(registry) : new ModelAdapter(storage, name));
+  return (name: string) => {
+    if (name === 'Client') return new ClientAdapter(registry);
+    if (name === 'RefreshToken') return new RefreshTokenAdapter(storage, name, registry);
+    return new ModelAdapter(storage, name);
+  };
 }
 
 class ModelAdapter implements Adapter {
@@ -55,6 +59,51 @@ class ModelAdapter implements Adapter {
 
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.#store.revokeByGrantId(grantId);
+  }
+}
+
+/**
+ * Auth0's rotation overlap period (`refresh_token.leeway`, seconds, default 0): within it, the token just
+ * rotated may be exchanged again without tripping reuse detection, and a new token is issued; only the
+ * most recently rotated token of a family gets this grace. Outside it, reuse revokes the family. Which
+ * token was rotated last is kept in memory: a restart ends the grace early, never extends it.
+ */
+class RefreshTokenAdapter extends ModelAdapter {
+  readonly #registry: TenantRegistry;
+  readonly #lastRotated = new Map<string, string>();
+
+  constructor(storage: Storage, name: string, registry: TenantRegistry) {
+    super(storage, name);
+    this.#registry = registry;
+  }
+
+  override async find(id: string): Promise<AdapterPayload | undefined> {
+    const payload = await super.find(id);
+    if (payload && this.#inGrace(id, payload)) {
+      const { consumed: _consumed, ...fresh } = payload;
+      return fresh;
+    }
+    return payload;
+  }
+
+  override async consume(id: string): Promise<void> {
+    const payload = await super.find(id);
+    if (payload && this.#inGrace(id, payload)) return;
+    await super.consume(id);
+    if (typeof payload?.grantId === 'string') {
+      this.#lastRotated.delete(payload.grantId);
+      this.#lastRotated.set(payload.grantId, id);
+      // Bounded: the oldest families lose their (seconds-long) grace first.
+      if (this.#lastRotated.size > 10_000) this.#lastRotated.delete(this.#lastRotated.keys().next().value as string);
+    }
+  }
+
+  #inGrace(id: string, payload: AdapterPayload): boolean {
+    const consumed = payload.consumed;
+    if (typeof consumed !== 'number' || typeof payload.grantId !== 'string') return false;
+    if (this.#lastRotated.get(payload.grantId) !== id) return false;
+    const leeway = this.#registry.client(String(payload.clientId))?.refresh_token.leeway ?? 0;
+    return leeway > 0 && Date.now() / 1000 - consumed <= leeway;
   }
 }
 

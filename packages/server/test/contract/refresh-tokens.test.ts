@@ -143,3 +143,69 @@ describe('refresh-token lifetimes (AS-E7)', () => {
     expect(ttl({} as never, { iiat: now() - 5_000 }, client)).toBe(1);
   });
 });
+
+describe('rotation overlap period (Auth0 refresh_token.leeway)', () => {
+  let tenant: Tenant;
+  beforeAll(async () => {
+    const base = fixtureConfig();
+    tenant = await createTenant({
+      port: 0,
+      dataDir: null,
+      config: {
+        ...base,
+        clients: base.clients.map((c) =>
+          c.app_type === 'spa' ? { ...c, refresh_token: { ...c.refresh_token, leeway: 30 } } : c,
+        ),
+      },
+    });
+  });
+  afterAll(() => tenant?.close());
+
+  async function refresh(refreshToken: string) {
+    const response = await fetch(`${tenant.issuer}oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: SPA, refresh_token: refreshToken }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, string> };
+  }
+
+  it('AS-E3: within the leeway the previous token works again; the second-to-last one revokes the family', async () => {
+    const flow = await loginForCode({
+      issuer: tenant.issuer,
+      clientId: SPA,
+      redirectUri: REDIRECT,
+      username: 'bob@example.test',
+      password: 'staff password 1234',
+      audience: CATALOG,
+      scope: 'openid offline_access read:catalog',
+    });
+    const exchanged = await fetch(`${tenant.issuer}oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: SPA,
+        code: flow.code,
+        code_verifier: flow.verifier,
+        redirect_uri: REDIRECT,
+      }),
+    });
+    const rt1 = ((await exchanged.json()) as Record<string, string>).refresh_token ?? '';
+
+    const first = await refresh(rt1);
+    expect(first.status).toBe(200);
+    const again = await refresh(rt1);
+    expect(again.status).toBe(200);
+    expect(again.body.refresh_token).toEqual(expect.any(String));
+
+    // Rotate on: rt1 is now the second-to-last token of the family.
+    const rt2 = again.body.refresh_token ?? '';
+    const next = await refresh(rt2);
+    expect(next.status).toBe(200);
+    const breach = await refresh(rt1);
+    expect(breach.status).toBe(403);
+    const afterBreach = await refresh(next.body.refresh_token ?? '');
+    expect(afterBreach.status).toBe(403);
+  });
+});
