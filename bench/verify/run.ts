@@ -26,6 +26,8 @@ const WARMUP_S = env('WARMUP_S', 2);
 const CONNECTIONS = env('CONNECTIONS', 50);
 const CORE_S = env('CORE_S', 2);
 const CORE_WARMUP_MS = env('CORE_WARMUP_MS', 500);
+/** `other` cores above which an HTTP run counts as disturbed by something else on the machine. */
+const DISTURBED = 0.15;
 const CLK_TCK = 100; // USER_HZ of /proc/*/stat on Linux
 const version = (pkg: string) =>
   String(
@@ -248,6 +250,8 @@ interface Ratio {
   label: string;
   value: number;
   perRun: number[];
+  /** HTTP only: runs in which either side saw more than DISTURBED cores of other load on the machine. */
+  disturbed?: boolean[];
   /** Minimum to meet; undefined for information only. */
   target?: number;
   met?: boolean;
@@ -319,7 +323,8 @@ async function main(): Promise<void> {
     const httpRatio = (label: string, a: string, b: string, target?: number): Ratio => {
       const value = httpMedian[a]!.reqPerS / httpMedian[b]!.reqPerS;
       const perRun = http.get(a)!.map((r, i) => r.reqPerS / http.get(b)![i]!.reqPerS);
-      return { label, value, perRun, target, met: target === undefined ? undefined : value >= target };
+      const disturbed = http.get(a)!.map((r, i) => Math.max(r.otherCores, http.get(b)![i]!.otherCores) > DISTURBED);
+      return { label, value, perRun, disturbed, target, met: target === undefined ? undefined : value >= target };
     };
     const ratios: Ratio[] = [
       coreRatio('core: SDK sequential ÷ node:crypto', 'sdk', 'nodeCrypto', 0.7),
@@ -393,7 +398,11 @@ async function main(): Promise<void> {
     const width = Math.max(...ratios.map((r) => r.label.length));
     for (const r of ratios) {
       const verdict = r.target === undefined ? '   (info)' : `${r.met ? '✓' : '✗'} target ≥ ${r.target.toFixed(2)}`;
-      console.log(`${r.label.padEnd(width)}  ${r.value.toFixed(2).padStart(6)}  ${verdict}  per run ${list(r.perRun)}`);
+      const perRun = r.perRun.map((v, i) => `${v.toFixed(2)}${r.disturbed?.[i] ? '*' : ''}`).join(' ');
+      console.log(`${r.label.padEnd(width)}  ${r.value.toFixed(2).padStart(6)}  ${verdict}  per run ${perRun}`);
+    }
+    if (ratios.some((r) => r.disturbed?.includes(true))) {
+      console.log(`* = disturbed run: more than ${DISTURBED} cores of other load during one of the two windows`);
     }
     console.log(
       `per CPU-second: SDK ÷ node:crypto ${perCpuS.coreSdkOverNodeCrypto.toFixed(2)}, ` +
