@@ -12,22 +12,17 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateSigningKey } from '../../packages/server/src/tenant/keys.ts';
+import { type LoadResult, startLoad } from '../lib/load.ts';
+import { env, fmt, idleCheck, list, machineBusyS, median, processCpuS, sum } from '../lib/measure.ts';
 import { tokenRequestBody } from './fixture.ts';
-import { type LoadResult, startLoad } from './load.ts';
 import { measureSignRate, type SignRate, signingInput } from './sign-rate.ts';
 
-const env = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
 const RUNS = env('RUNS', 3);
 const DURATION_S = env('DURATION_S', 10);
 const WARMUP_S = env('WARMUP_S', 2);
 const CONNECTIONS = env('CONNECTIONS', 50);
 const SIGN_S = env('SIGN_S', 3);
 const SIGN_WORKERS = env('SIGN_WORKERS', 2);
-const CLK_TCK = 100; // USER_HZ of /proc/*/stat on Linux
 // The copy both servers load (packages/server has no node_modules of its own).
 const OIDC_PROVIDER_VERSION: string = JSON.parse(
   readFileSync(join(import.meta.dirname, '../../node_modules/oidc-provider/package.json'), 'utf8'),
@@ -116,24 +111,6 @@ async function checkToken(server: Server, kid: string): Promise<Record<string, u
   return { tokenChars: token.length, header, payload };
 }
 
-function processCpuS(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // #14 utime, #15 stime
-}
-
-function machineBusyS(): number {
-  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
-  return (user + nice + system + irq + softirq + steal) / CLK_TCK;
-}
-
-async function idleCheck(): Promise<number> {
-  const busy0 = machineBusyS();
-  await sleep(1000);
-  return machineBusyS() - busy0;
-}
-
 async function measureHttp(server: Server): Promise<HttpRun> {
   const load = startLoad({
     url: server.url,
@@ -161,13 +138,6 @@ async function measureHttp(server: Server): Promise<HttpRun> {
     otherCores: (machineS - serverS - loadGenS) / result.elapsedS,
   };
 }
-
-const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 interface Summary {
   /** tokens/s (HTTP) or signatures/s (signing), median and best run. */
@@ -213,11 +183,6 @@ function summariseSign(runs: SignRate[]): Summary {
   };
 }
 
-const fmt = (value: number, digits = 0) =>
-  Number.isFinite(value)
-    ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : '';
-
 function printTable(summaries: [string, Summary][]): void {
   const rows = [
     ['target', 'tokens/s', 'best', 'p50 ms', 'p99 ms', 'server cores', 'tokens/CPU-s', 'loadgen', 'other', 'non-200'],
@@ -240,8 +205,6 @@ function printTable(summaries: [string, Summary][]): void {
     if (n === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
 }
-
-const list = (values: number[], digits = 2) => values.map((v) => v.toFixed(digits)).join(' ');
 
 async function main(): Promise<void> {
   const startedAt = new Date();

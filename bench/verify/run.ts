@@ -11,15 +11,11 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type LoadResult, startLoad } from '../lib/load.ts';
+import { env, fmt, idleCheck, list, machineBusyS, median, processCpuS, sum } from '../lib/measure.ts';
 import { BATCH, type CoreRun, coreCases, measureCore } from './core.ts';
 import { AUDIENCE, type Fixture, keyFetches, REQUIRED_SCOPE, startFixture } from './fixture.ts';
-import { type LoadResult, startGetLoad } from './load.ts';
 
-const env = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
 const RUNS = env('RUNS', 3);
 const DURATION_S = env('DURATION_S', 10);
 const WARMUP_S = env('WARMUP_S', 2);
@@ -28,7 +24,6 @@ const CORE_S = env('CORE_S', 2);
 const CORE_WARMUP_MS = env('CORE_WARMUP_MS', 500);
 /** `other` cores above which an HTTP run counts as disturbed by something else on the machine. */
 const DISTURBED = 0.15;
-const CLK_TCK = 100; // USER_HZ of /proc/*/stat on Linux
 const version = (pkg: string) =>
   String(
     JSON.parse(readFileSync(join(import.meta.dirname, '../../node_modules', pkg, 'package.json'), 'utf8')).version,
@@ -135,26 +130,8 @@ async function checkServer(server: Server, fixture: Fixture): Promise<Record<str
   return statuses;
 }
 
-function processCpuS(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // #14 utime, #15 stime
-}
-
-function machineBusyS(): number {
-  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
-  return (user + nice + system + irq + softirq + steal) / CLK_TCK;
-}
-
-async function idleCheck(): Promise<number> {
-  const busy0 = machineBusyS();
-  await sleep(1000);
-  return machineBusyS() - busy0;
-}
-
 async function measureHttp(server: Server, fixture: Fixture): Promise<HttpRun> {
-  const load = startGetLoad({
+  const load = startLoad({
     url: server.url,
     path: '/products',
     headers: { authorization: `Bearer ${fixture.token}` },
@@ -183,18 +160,6 @@ async function measureHttp(server: Server, fixture: Fixture): Promise<HttpRun> {
     keyFetches: fetched,
   };
 }
-
-const median = (values: number[]) => {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-const fmt = (value: number, digits = 0) =>
-  Number.isFinite(value)
-    ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : '';
-const list = (values: number[], digits = 2) => values.map((v) => v.toFixed(digits)).join(' ');
 
 function printTable(rows: string[][]): void {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -2,13 +2,14 @@
  * A small closed-loop HTTP load generator on node:http: `connections` request loops, each on its own keep-alive
  * socket, each sending the next request as soon as the previous response has been read in full.
  */
-import { Agent, request } from 'node:http';
+import { Agent, type OutgoingHttpHeaders, request } from 'node:http';
 
 export interface LoadOptions {
   url: string;
   path: string;
-  /** application/x-www-form-urlencoded POST body. */
-  body: string;
+  /** A urlencoded body makes the requests POSTs; without one they are GETs. */
+  body?: string;
+  headers?: OutgoingHttpHeaders;
   connections: number;
 }
 
@@ -36,8 +37,11 @@ export interface Load {
 export function startLoad(options: LoadOptions): Load {
   const { hostname, port } = new URL(options.url);
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections, maxFreeSockets: options.connections });
-  const body = Buffer.from(options.body);
-  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length };
+  const body = options.body === undefined ? undefined : Buffer.from(options.body);
+  const method = body ? 'POST' : 'GET';
+  const headers: OutgoingHttpHeaders = body
+    ? { ...options.headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length }
+    : { ...options.headers };
 
   let recording = false;
   let stopped = false;
@@ -58,7 +62,7 @@ export function startLoad(options: LoadOptions): Load {
   const send = () =>
     new Promise<void>((resolve) => {
       const t0 = performance.now();
-      const req = request({ agent, hostname, port, path: options.path, method: 'POST', headers }, (res) => {
+      const req = request({ agent, hostname, port, path: options.path, method, headers }, (res) => {
         const chunks: Buffer[] = [];
         if (res.statusCode === 200) res.resume();
         else res.on('data', (chunk: Buffer) => chunks.push(chunk));
