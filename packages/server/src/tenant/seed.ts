@@ -10,13 +10,55 @@ import { type ClientRecord, grantKey, type ResourceServerRecord, type RoleRecord
 /** Keys of the entities the file declared last time, so that entities removed from the file are removed. */
 const seededKey = (kind: EntityKind) => `seeded:${kind}`;
 
+const SEEDED_DIGEST = 'seeded:digest';
+
 /**
  * Makes storage hold what tenant.yaml declares, in one atomic batch: ids and secrets that were generated
  * before are kept (so apps configured with them keep working), entities the file no longer declares are
- * deleted, and entities created by other means (the Management API, later) are left alone.
+ * deleted, and entities created by other means (the Management API) are left alone.
+ *
+ * The file is applied when it changed since the last start (as `a0deploy import` applies a file): while it
+ * is unchanged, changes made at run time (through /api/v2) persist across restarts. Only seeded users'
+ * passwords are re-checked every time, because they are kept out of the digest.
  */
 export async function seedTenant(storage: Storage, config: TenantConfig, issuer: string): Promise<void> {
   checkManagementGrants(config, issuer);
+  const digest = configDigest(config, issuer);
+  if ((await storage.getState<string>(SEEDED_DIGEST)) === digest) {
+    await syncSeededPasswords(storage, config);
+    return;
+  }
+  await applyConfig(storage, config);
+  await storage.setState(SEEDED_DIGEST, digest);
+}
+
+/** A digest of what the file declares, passwords left out (they are checked against their scrypt hashes). */
+function configDigest(config: TenantConfig, issuer: string): string {
+  const declared = {
+    ...config,
+    source: undefined,
+    warnings: undefined,
+    users: config.users.map((u) => ({ ...u, password: undefined })),
+  };
+  return createHash('sha256').update(JSON.stringify({ issuer, declared })).digest('base64url');
+}
+
+async function syncSeededPasswords(storage: Storage, config: TenantConfig): Promise<void> {
+  const ops: EntityOp[] = [];
+  for (const seed of config.users) {
+    const existing = await storage.entities.getByKey<UserRecord>('user', seed.email);
+    if (!existing || (await verifyPassword(seed.password, existing.doc.password_hash))) continue;
+    const doc = {
+      ...existing.doc,
+      password_hash: await hashPassword(seed.password),
+      updated_at: new Date().toISOString(),
+    };
+    ops.push({ op: 'put', kind: 'user', id: existing.id, key: existing.key, doc });
+  }
+  if (ops.length > 0) await storage.entities.apply(ops);
+}
+
+async function applyConfig(storage: Storage, config: TenantConfig): Promise<void> {
   const ops: EntityOp[] = [];
 
   const apiKeys = await upsertAll(storage, ops, 'resource_server', config.resourceServers, (api, existing) => ({
