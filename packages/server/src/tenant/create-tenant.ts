@@ -17,6 +17,7 @@ import { createJwtUserinfo } from '../http/userinfo.ts';
 import { createWebMessageGuard } from '../http/web-message.ts';
 import { CsrfTokens } from '../login/csrf.ts';
 import { createLoginRoutes } from '../login/login-routes.ts';
+import { createManagementApi } from '../management/create-management-api.ts';
 import type { Storage } from '../storage/contract.ts';
 import { openSqliteStorage } from '../storage/sqlite.ts';
 import { loadCookieKeys, loadSigningKeys } from './keys.ts';
@@ -153,6 +154,7 @@ function installMiddleware(
     on(event: string, fn: (...args: never[]) => void): void;
   };
   app.use(createEdge(engine.issuer));
+  app.use(createManagementApi({ engine, signing, onError: options.onError }));
   const webMessageGuard = createWebMessageGuard(engine);
   // Client secrets are machine-generated: 20 failures per (client, IP) block that pair for 5 minutes.
   const auth0Requests = createAuth0Requests(engine.registry);

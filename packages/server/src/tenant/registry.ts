@@ -65,6 +65,11 @@ export class TenantRegistry {
     return this.#grants.get(grantKey(clientId, audience));
   }
 
+  /** Every client grant, in creation order (the Management API lists and pages them). */
+  clientGrants(): ClientGrantRecord[] {
+    return [...this.#grants.values()];
+  }
+
   role(id: string): RoleRecord | undefined {
     return this.#roles.get(id);
   }

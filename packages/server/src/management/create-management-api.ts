@@ -1,0 +1,88 @@
+import type { Context, Next } from 'koa';
+import type { EngineContext } from '../engine/context.ts';
+import type { SigningJwk } from '../tenant/keys.ts';
+import { createAuthenticator, requireScope } from './auth.ts';
+import { clientGrantRoutes } from './client-grants.ts';
+import { clientRoutes } from './clients.ts';
+import { EntityWriter } from './entity-writer.ts';
+import { ManagementError } from './errors.ts';
+import { readJsonBody } from './json-body.ts';
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { resourceServerRoutes } from './resource-servers.ts';
+import { matchRoute } from './router.ts';
+import type { Caller, ManagementDeps, ManagementResponse, ManagementRoute } from './types.ts';
+
+/** Where the Management API lives, as on Auth0. */
+export const MANAGEMENT_API_PATH = '/api/v2';
+
+export interface ManagementApiOptions {
+  engine: EngineContext;
+  /** The tenant's signing keys: Management API tokens are the tenant's own JWTs. */
+  signing: readonly SigningJwk[];
+  /** Per-caller token bucket; default {@link DEFAULT_RATE_LIMIT}. */
+  rateLimit?: RateLimitOptions;
+  /** Receives unexpected errors (answered with 500). Never receives tokens, bodies or secrets. */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * Auth0's Management API v2 (`/api/v2/*`) as a Koa middleware; other paths go to `next`. Each request goes
+ * through, in order:
+ * 1. authentication (bearer JWT of this tenant for `<issuer>api/v2/`) and the caller's rate limit; the
+ *    limit is counted before a bad token is refused, so guessing tokens is throttled too (per IP);
+ * 2. routing (404 unknown path, 405 known path with another method);
+ * 3. the route's scopes (403), before any object is looked up or any body read;
+ * 4. the JSON body (100 KiB), then the handler, which validates and writes through one {@link EntityWriter}.
+ * Resources are one module each (`resource-servers.ts`, `clients.ts`, `client-grants.ts`); more slot in as
+ * further route lists.
+ *
+ * @example
+ * ```ts
+ * app.use(createManagementApi({ engine, signing }));
+ * ```
+ */
+export function createManagementApi(options: ManagementApiOptions) {
+  const { engine } = options;
+  const authenticate = createAuthenticator(options.signing, engine.issuer);
+  const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const deps: ManagementDeps = { engine, writer: new EntityWriter(engine) };
+  const routes: ManagementRoute[] = [...resourceServerRoutes(deps), ...clientRoutes(deps), ...clientGrantRoutes(deps)];
+
+  async function handle(ctx: Context): Promise<ManagementResponse> {
+    let caller: Caller | undefined;
+    let refusal: unknown;
+    try {
+      caller = authenticate(ctx.get('Authorization'));
+    } catch (error) {
+      refusal = error;
+    }
+    const verdict = limiter.take(caller ? `client ${caller.id}` : `ip ${ctx.request.ip}`);
+    ctx.set(verdict.headers);
+    if (!verdict.allowed) {
+      throw new ManagementError(429, 'Global limit has been reached', 'too_many_requests');
+    }
+    if (caller === undefined) throw refusal;
+    const { route, params } = matchRoute(routes, ctx.method, ctx.path.slice(MANAGEMENT_API_PATH.length));
+    requireScope(caller, route.scopes);
+    const body = route.body ? await readJsonBody(ctx.req) : undefined;
+    return route.handler({ params, query: new URLSearchParams(ctx.querystring), body, caller });
+  }
+
+  return async function managementApi(ctx: Context, next: Next): Promise<void> {
+    if (ctx.path !== MANAGEMENT_API_PATH && !ctx.path.startsWith(`${MANAGEMENT_API_PATH}/`)) return next();
+    // Answers carry secrets and state that changes with every write.
+    ctx.set('Cache-Control', 'no-store');
+    try {
+      const response = await handle(ctx);
+      ctx.status = response.status;
+      if (response.body !== undefined) ctx.body = response.body;
+    } catch (error) {
+      const known = error instanceof ManagementError ? error : undefined;
+      if (!known) options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      const answer = known ?? new ManagementError(500, 'Internal Server Error');
+      ctx.status = answer.statusCode;
+      ctx.set(answer.headers);
+      ctx.body = answer.toBody();
+    }
+  };
+}

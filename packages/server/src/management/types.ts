@@ -1,0 +1,43 @@
+import type { EngineContext } from '../engine/context.ts';
+import type { EntityWriter } from './entity-writer.ts';
+
+/** Who called: the client (`azp`, else `sub`) of a valid Management API token, and the scopes it holds. */
+export interface Caller {
+  id: string;
+  scopes: ReadonlySet<string>;
+}
+
+/** A request as a route handler sees it: authenticated, authorised for the route, body parsed. */
+export interface ManagementRequest {
+  /** Path parameters, already percent-decoded (`/resource-servers/https%3A%2F%2Fapi` → `https://api`). */
+  params: Readonly<Record<string, string>>;
+  query: URLSearchParams;
+  /** The parsed JSON body, or undefined when the request had none (only read for routes with `body: true`). */
+  body: unknown;
+  caller: Caller;
+}
+
+export interface ManagementResponse {
+  status: number;
+  /** Serialised as JSON; absent for 204. */
+  body?: unknown;
+}
+
+export type ManagementMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** One endpoint: `path` is relative to `/api/v2`, with `:name` parameters (`/clients/:id`). */
+export interface ManagementRoute {
+  method: ManagementMethod;
+  path: string;
+  /** The caller needs any one of these (Auth0: "Insufficient scope, expected any of: …"). */
+  scopes: readonly string[];
+  /** True when the route reads a JSON body. */
+  body?: boolean;
+  handler: (request: ManagementRequest) => Promise<ManagementResponse>;
+}
+
+/** What every resource module gets: the tenant, and the one way to write to it. */
+export interface ManagementDeps {
+  engine: EngineContext;
+  writer: EntityWriter;
+}

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DEFAULT_RATE_LIMIT } from '../../src/management/rate-limit.ts';
+import type { Tenant } from '../../src/tenant/create-tenant.ts';
+import { ADMIN, api, errorBody, managementToken, READER, startManagementTenant } from './support.ts';
+
+/**
+ * Checklist AS-J6: a token bucket per calling client; beyond the burst, 429 with Auth0's headers
+ * (`X-RateLimit-Limit/Remaining/Reset`) and `Retry-After`. Other clients keep their own budget.
+ */
+let tenant: Tenant;
+
+beforeAll(async () => {
+  tenant = await startManagementTenant();
+});
+afterAll(() => tenant?.close());
+
+it('a burst beyond the limit → 429 with Retry-After; other callers are unaffected; the bucket refills', async () => {
+  const reader = await managementToken(tenant.issuer, READER);
+  const admin = await managementToken(tenant.issuer, ADMIN);
+  const burst = DEFAULT_RATE_LIMIT.burst + 20;
+  const replies = await Promise.all(
+    Array.from({ length: burst }, () => api(tenant.issuer, 'GET', '/client-grants', { token: reader })),
+  );
+  const refused = replies.filter((r) => r.status === 429);
+  const served = replies.filter((r) => r.status === 200);
+  expect(served.length).toBeGreaterThanOrEqual(DEFAULT_RATE_LIMIT.burst);
+  expect(refused.length).toBeGreaterThan(0);
+  const [first] = refused;
+  expect(first?.json).toEqual(errorBody(429, 'Global limit has been reached', 'too_many_requests'));
+  expect(first?.headers.get('x-ratelimit-limit')).toBe(String(DEFAULT_RATE_LIMIT.burst));
+  expect(first?.headers.get('x-ratelimit-remaining')).toBe('0');
+  const retryAfter = Number(first?.headers.get('retry-after'));
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  const reset = Number(first?.headers.get('x-ratelimit-reset'));
+  expect(reset).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000));
+  expect(reset).toBeLessThanOrEqual(
+    Math.ceil(Date.now() / 1000) + Math.ceil(DEFAULT_RATE_LIMIT.burst / DEFAULT_RATE_LIMIT.refillPerSecond) + 1,
+  );
+
+  const other = await api(tenant.issuer, 'GET', '/client-grants', { token: admin });
+  expect(other.status).toBe(200);
+  expect(Number(other.headers.get('x-ratelimit-remaining'))).toBe(DEFAULT_RATE_LIMIT.burst - 1);
+
+  await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000 + 100));
+  expect((await api(tenant.issuer, 'GET', '/client-grants', { token: reader })).status).toBe(200);
+});
