@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type Provider from 'oidc-provider';
@@ -31,8 +32,13 @@ export interface TenantOptions {
   port?: number;
   /** Address to bind. Default `127.0.0.1`: the tenant is a local development server. */
   host?: string;
-  /** Issuer URL; default `http://localhost:<port>/` (trailing slash, as Auth0's). */
+  /** Issuer URL; default `http://localhost:<port>/` (`https://` with `https`; trailing slash, as Auth0's). */
   issuer?: string;
+  /**
+   * Serve HTTPS with this certificate and key (PEM) instead of HTTP, e.g. from `ensureLocalCertificates`.
+   * Auth0 SDKs such as node-auth0 hard-code `https://{domain}`, so this is what lets them run unchanged.
+   */
+  https?: { cert: string; key: string };
   /**
    * Where all state lives (`<dataDir>/tenant.db`): keys, sessions, grants, refresh tokens, generated
    * client ids and secrets. Default `./.authmesh`. `null` keeps everything in memory.
@@ -55,7 +61,7 @@ export interface TenantClient {
 
 export interface Tenant {
   readonly issuer: string;
-  /** Base URL the server listens on (`http://127.0.0.1:<port>`), for clients that cannot resolve the issuer host. */
+  /** Base URL the server listens on (`http(s)://127.0.0.1:<port>`), for clients that cannot resolve the issuer host. */
   readonly url: string;
   readonly port: number;
   readonly clients: TenantClient[];
@@ -67,7 +73,7 @@ export interface Tenant {
 
 /**
  * Starts a tenant: opens (or creates) its storage, applies the configuration, and serves the Auth0
- * contract over HTTP. Library entry without process side effects: it prints nothing, installs no signal
+ * contract over HTTP (or HTTPS with `options.https`). Library entry without process side effects: it prints nothing, installs no signal
  * handlers and never exits the process; `authmesh dev` adds those.
  */
 export async function createTenant(options: TenantOptions): Promise<Tenant> {
@@ -77,7 +83,10 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store' });
     res.end('{"error":"temporarily_unavailable","error_description":"The tenant is starting."}');
   };
-  const server = createServer(starting);
+  const server = options.https
+    ? createHttpsServer({ cert: options.https.cert, key: options.https.key }, starting)
+    : createServer(starting);
+  const scheme = options.https ? 'https' : 'http';
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
@@ -93,7 +102,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     );
   }
   const { port } = server.address() as AddressInfo;
-  const issuer = normaliseIssuer(options.issuer ?? `http://localhost:${port}/`);
+  const issuer = normaliseIssuer(options.issuer ?? `${scheme}://localhost:${port}/`);
 
   const ownsStorage = options.storage === undefined;
   const storage =
@@ -116,7 +125,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     let closed: Promise<void> | undefined;
     return {
       issuer,
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`,
       port,
       clients: registry.clients().map((c) => ({
         name: c.name,

@@ -6,11 +6,12 @@ import { newClientGrantId, newClientId, newClientSecret, newResourceServerId, ne
 import { managementApiIdentifier } from './management-api.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { type ClientRecord, grantKey, type ResourceServerRecord, type RoleRecord, type UserRecord } from './records.ts';
+import { defaultName, defaultNickname, defaultPicture } from './user-defaults.ts';
 
 /** Keys of the entities the file declared last time, so that entities removed from the file are removed. */
-const seededKey = (kind: EntityKind) => `seeded:${kind}`;
+export const seededKey = (kind: EntityKind) => `seeded:${kind}`;
 
-const SEEDED_DIGEST = 'seeded:digest';
+export const SEEDED_DIGEST = 'seeded:digest';
 
 /**
  * Makes storage hold what tenant.yaml declares, in one atomic batch: ids and secrets that were generated
@@ -21,10 +22,15 @@ const SEEDED_DIGEST = 'seeded:digest';
  * is unchanged, changes made at run time (through /api/v2) persist across restarts. Only seeded users'
  * passwords are re-checked every time, because they are kept out of the digest.
  */
-export async function seedTenant(storage: Storage, config: TenantConfig, issuer: string): Promise<void> {
+export async function seedTenant(
+  storage: Storage,
+  config: TenantConfig,
+  issuer: string,
+  options: { force?: boolean } = {},
+): Promise<void> {
   checkManagementGrants(config, issuer);
   const digest = configDigest(config, issuer);
-  if ((await storage.getState<string>(SEEDED_DIGEST)) === digest) {
+  if (!options.force && (await storage.getState<string>(SEEDED_DIGEST)) === digest) {
     await syncSeededPasswords(storage, config);
     return;
   }
@@ -154,10 +160,12 @@ async function upsertAll<T>(
 async function removeUndeclared(storage: Storage, ops: EntityOp[], kind: EntityKind, declared: string[]) {
   const previous = (await storage.getState<string[]>(seededKey(kind))) ?? [];
   const keep = new Set(declared);
+  // An entity renamed in the file keeps its (pinned) id: it is rewritten in this batch, not removed.
+  const rewritten = new Set(ops.filter((op) => op.op === 'put' && op.kind === kind).map((op) => op.id));
   for (const key of previous) {
     if (keep.has(key)) continue;
     const entity = await storage.entities.getByKey(kind, key);
-    if (entity) ops.push({ op: 'delete', kind, id: entity.id });
+    if (entity && !rewritten.has(entity.id)) ops.push({ op: 'delete', kind, id: entity.id });
   }
 }
 
@@ -194,14 +202,13 @@ async function toUserRecord(
   const now = new Date().toISOString();
   // Re-hashing on every start would churn the salt; keep the stored hash while the password is unchanged.
   const sameSecret = existing ? await verifyPassword(seed.password, existing.password_hash) : false;
-  const localPart = seed.email.split('@')[0] ?? seed.email;
   const record: UserRecord = {
     user_id: seed.user_id ?? existing?.user_id ?? newUserId(),
     email: seed.email,
     email_verified: seed.email_verified,
-    name: seed.name ?? seed.email,
-    nickname: seed.nickname ?? localPart,
-    picture: seed.picture ?? gravatarStyleAvatar(seed.email),
+    name: seed.name ?? defaultName(seed.email),
+    nickname: seed.nickname ?? defaultNickname(seed.email),
+    picture: seed.picture ?? defaultPicture(seed.email),
     password_hash: sameSecret && existing ? existing.password_hash : await hashPassword(seed.password),
     roles: seed.roles.map((name) => roleIdsByName.get(name) ?? name),
     permissions: seed.permissions,
@@ -214,10 +221,4 @@ async function toUserRecord(
   if (seed.given_name !== undefined) record.given_name = seed.given_name;
   if (seed.family_name !== undefined) record.family_name = seed.family_name;
   return record;
-}
-
-/** An offline placeholder picture URL in Auth0's shape; nothing fetches it. */
-function gravatarStyleAvatar(email: string): string {
-  const digest = createHash('md5').update(email.trim().toLowerCase()).digest('hex');
-  return `https://s.gravatar.com/avatar/${digest}?s=480&r=pg&d=identicon`;
 }

@@ -66,4 +66,17 @@ describe('seeding tenant.yaml into storage', () => {
     const grants = await storage.entities.list('client_grant');
     expect(grants.total).toBe(1);
   });
+
+  it('a client renamed in the file keeps its pinned id and is not removed', async () => {
+    storage = openSqliteStorage({ path: ':memory:', sweepIntervalMs: 0 });
+    await seedTenant(storage, fixtureConfig(), ISSUER);
+    const renamed = fixtureConfig();
+    renamed.clients = renamed.clients.map((c) =>
+      c.client_id === 'backoffice-0001' ? { ...c, name: 'Back Office 2' } : c,
+    );
+    await seedTenant(storage, renamed, ISSUER);
+    const client = await storage.entities.get<ClientRecord>('client', 'backoffice-0001');
+    expect(client?.doc.name).toBe('Back Office 2');
+    expect(await storage.entities.getByKey('client', 'Back Office')).toBeUndefined();
+  });
 });

@@ -1,0 +1,36 @@
+import type { EntityKind } from '../storage/contract.ts';
+
+export type PlanAction = 'create' | 'update' | 'delete' | 'unchanged';
+
+/** One field an update changes. Secret fields carry no values, so a plan is safe to print. */
+export interface FieldChange {
+  field: string;
+  from?: unknown;
+  to?: unknown;
+  secret: boolean;
+}
+
+/** What an import does to one entity. */
+export interface PlannedChange {
+  kind: EntityKind;
+  /**
+   * The entity's identity in the file: identifier (APIs), name (clients, roles), e-mail (users),
+   * `<client name> → <audience>` (client grants).
+   */
+  key: string;
+  action: PlanAction;
+  /** For updates: the changed fields, in a fixed order. */
+  fields?: string[];
+  /** For updates: the same fields with old and new values (none for secrets). */
+  changes?: FieldChange[];
+}
+
+/** The changes an import would make, resource servers first, then clients, grants, roles, users. */
+export interface ImportPlan {
+  changes: PlannedChange[];
+}
+
+/** True when applying the plan would change storage. */
+export function planHasChanges(plan: ImportPlan): boolean {
+  return plan.changes.some((c) => c.action !== 'unchanged');
+}
