@@ -7,6 +7,8 @@ export interface DevArgs {
   data: string;
   issuer?: string;
   host: string;
+  /** Serve HTTPS with a local CA's certificate kept in `<data>/tls`. */
+  https: boolean;
 }
 
 export type Args = DevArgs | { command: 'help' } | { command: 'version' };
@@ -22,8 +24,11 @@ Options for dev:
   --config <file>   tenant.yaml in the Auth0 Deploy CLI format (required)
   --port <n>        port to listen on (default 4000)
   --data <dir>      where keys, sessions and generated credentials persist (default ./.authmesh)
-  --issuer <url>    issuer URL (default http://localhost:<port>/)
+  --issuer <url>    issuer URL (default http://localhost:<port>/, https:// with --https)
   --host <addr>     address to bind (default 127.0.0.1)
+  --https           serve HTTPS: creates once a local CA and a certificate for localhost,
+                    127.0.0.1 and ::1 in <data>/tls, and prints how to trust the CA
+                    (NODE_EXTRA_CA_CERTS for Node apps such as node-auth0, the browser)
 
   -h, --help        show this help
   -v, --version     show the version`;
@@ -40,6 +45,7 @@ export function parseCommandLine(argv: string[]): Args {
       data: { type: 'string' },
       issuer: { type: 'string' },
       host: { type: 'string' },
+      https: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -61,6 +67,7 @@ export function parseCommandLine(argv: string[]): Args {
     port,
     data: values.data ?? '.authmesh',
     host: values.host ?? '127.0.0.1',
+    https: values.https ?? false,
   };
   if (values.issuer !== undefined) args.issuer = values.issuer;
   return args;

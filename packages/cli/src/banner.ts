@@ -1,7 +1,10 @@
 import type { Tenant } from '@authmesh/server';
 
-/** What `authmesh dev` prints once the tenant answers: everything needed to point apps at it. */
-export function formatBanner(tenant: Tenant, readyMs: number): string {
+/**
+ * What `authmesh dev` prints once the tenant answers: everything needed to point apps at it.
+ * `trust` holds extra lines (how to trust the local CA with `--https`), printed before the stop hint.
+ */
+export function formatBanner(tenant: Tenant, readyMs: number, trust: readonly string[] = []): string {
   const lines = [
     `authmesh tenant ready in ${readyMs} ms`,
     '',
@@ -21,6 +24,7 @@ export function formatBanner(tenant: Tenant, readyMs: number): string {
     for (const user of tenant.users) lines.push(`    ${user.email}  ${user.user_id}`);
   }
   for (const warning of tenant.warnings) lines.push(`  warning: ${warning}`);
+  if (trust.length > 0) lines.push('', ...trust);
   lines.push('', '  Press Ctrl-C to stop.');
   return lines.join('\n');
 }

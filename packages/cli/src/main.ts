@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { AuthmeshError, createTenant, loadTenantConfigFile, type Tenant } from '@authmesh/server';
+import { join, resolve } from 'node:path';
+import {
+  AuthmeshError,
+  createTenant,
+  ensureLocalCertificates,
+  type LocalCertificates,
+  loadTenantConfigFile,
+  type Tenant,
+} from '@authmesh/server';
 import { type DevArgs, parseCommandLine, USAGE, UsageError } from './args.ts';
 import { formatBanner } from './banner.ts';
+import { trustInstructions } from './trust.ts';
 
 /**
  * Entry of the `authmesh` command; returns the exit code. Errors the user can fix (bad flags, a bad
@@ -30,14 +38,17 @@ export async function main(argv: string[]): Promise<number> {
 async function dev(args: DevArgs): Promise<number> {
   const started = performance.now();
   let tenant: Tenant;
+  let tls: LocalCertificates | undefined;
   try {
     const config = await loadTenantConfigFile(resolve(args.config));
+    if (args.https) tls = await ensureTls(resolve(args.data));
     tenant = await createTenant({
       config,
       port: args.port,
       host: args.host,
       dataDir: resolve(args.data),
       ...(args.issuer !== undefined ? { issuer: args.issuer } : {}),
+      ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       onError: (error) => console.error(`authmesh: internal error: ${error.message}`),
     });
   } catch (error) {
@@ -47,7 +58,7 @@ async function dev(args: DevArgs): Promise<number> {
     }
     throw error;
   }
-  console.log(formatBanner(tenant, Math.round(performance.now() - started)));
+  console.log(formatBanner(tenant, Math.round(performance.now() - started), tls ? trustInstructions(tls) : []));
 
   await new Promise<void>((resolveStop) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -59,6 +70,22 @@ async function dev(args: DevArgs): Promise<number> {
   });
   await tenant.close();
   return 0;
+}
+
+/** The local CA and leaf in `<data>/tls`; a file-system problem becomes one clear start-up error. */
+async function ensureTls(dataDir: string): Promise<LocalCertificates> {
+  const dir = join(dataDir, 'tls');
+  try {
+    return await ensureLocalCertificates(dir);
+  } catch (cause) {
+    throw new AuthmeshError(
+      'ERR_TENANT_START',
+      `cannot prepare the HTTPS certificate in ${dir}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
 }
 
 function version(): string {

@@ -15,3 +15,9 @@ export { AuthmeshError, type AuthmeshErrorCode, ConfigError, type ConfigIssue } 
 export type { Storage } from './storage/contract.ts';
 export { openSqliteStorage } from './storage/sqlite.ts';
 export { createTenant, type Tenant, type TenantClient, type TenantOptions } from './tenant/create-tenant.ts';
+export {
+  type EnsureOptions,
+  ensureLocalCertificates,
+  type LocalCertificates,
+  TLS_FILES,
+} from './tls/local-ca.ts';
