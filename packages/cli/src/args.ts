@@ -11,7 +11,24 @@ export interface DevArgs {
   https: boolean;
 }
 
-export type Args = DevArgs | { command: 'help' } | { command: 'version' };
+export interface ExportArgs {
+  command: 'export';
+  data: string;
+  issuer?: string;
+  out?: string;
+  includeSecrets: boolean;
+  users: boolean;
+}
+
+export interface ImportArgs {
+  command: 'import';
+  file: string;
+  data: string;
+  issuer?: string;
+  dryRun: boolean;
+}
+
+export type Args = DevArgs | ExportArgs | ImportArgs | { command: 'help' } | { command: 'version' };
 
 export class UsageError extends Error {}
 
@@ -19,6 +36,8 @@ export const USAGE = `Usage: authmesh <command> [options]
 
 Commands:
   dev      Run a local Auth0-compatible tenant from a tenant.yaml
+  export   Write the tenant in --data (changes made through /api/v2 included) as a Deploy CLI tenant.yaml
+  import   Apply a tenant.yaml to the tenant in --data, idempotently (--dry-run shows the plan)
 
 Options for dev:
   --config <file>   tenant.yaml in the Auth0 Deploy CLI format (required)
@@ -29,6 +48,16 @@ Options for dev:
   --https           serve HTTPS: creates once a local CA and a certificate for localhost,
                     127.0.0.1 and ::1 in <data>/tls, and prints how to trust the CA
                     (NODE_EXTRA_CA_CERTS for Node apps such as node-auth0, the browser)
+
+Options for export:
+  --data <dir>        the tenant's data directory (default ./.authmesh)
+  -o, --out <file>    write to a file instead of stdout
+  --include-secrets   also write client secrets (never written otherwise)
+  --no-users          leave users out (otherwise written with @@AUTHMESH_PASSWORD_…@@ placeholders)
+  --issuer <url>      the tenant's issuer (default: the one it last ran with)
+
+Options for import: authmesh import <tenant.yaml> [--dry-run] [--data <dir>] [--issuer <url>]
+  Stop \`authmesh dev\` first (or restart it afterwards); for live changes use /api/v2.
 
   -h, --help        show this help
   -v, --version     show the version`;
@@ -46,6 +75,10 @@ export function parseCommandLine(argv: string[]): Args {
       issuer: { type: 'string' },
       host: { type: 'string' },
       https: { type: 'boolean' },
+      out: { type: 'string', short: 'o' },
+      'include-secrets': { type: 'boolean' },
+      'no-users': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -53,7 +86,26 @@ export function parseCommandLine(argv: string[]): Args {
   if (values.version) return { command: 'version' };
   if (values.help || positionals.length === 0) return { command: 'help' };
   const [command, ...extra] = positionals;
-  if (command !== 'dev') throw new UsageError(`unknown command "${command}"; the command is "dev"`);
+  const data = values.data ?? '.authmesh';
+  const issuer = values.issuer === undefined ? {} : { issuer: values.issuer };
+  if (command === 'export') {
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    return {
+      command: 'export',
+      data,
+      ...issuer,
+      ...(values.out === undefined ? {} : { out: values.out }),
+      includeSecrets: values['include-secrets'] ?? false,
+      users: !(values['no-users'] ?? false),
+    };
+  }
+  if (command === 'import') {
+    const [file, ...more] = extra;
+    if (!file) throw new UsageError('import needs a file, e.g. authmesh import tenant.yaml --dry-run');
+    if (more.length > 0) throw new UsageError(`unexpected argument "${more[0]}"`);
+    return { command: 'import', file, data, ...issuer, dryRun: values['dry-run'] ?? false };
+  }
+  if (command !== 'dev') throw new UsageError(`unknown command "${command}"; the commands are dev, export and import`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (!values.config)
     throw new UsageError('--config <tenant.yaml> is required, e.g. authmesh dev --config examples/tenant.yaml');

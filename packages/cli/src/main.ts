@@ -10,6 +10,7 @@ import {
 } from '@authmesh/server';
 import { type DevArgs, parseCommandLine, USAGE, UsageError } from './args.ts';
 import { formatBanner } from './banner.ts';
+import { exportCommand, importCommand } from './tenant-as-code.ts';
 import { trustInstructions } from './trust.ts';
 
 /**
@@ -31,6 +32,16 @@ export async function main(argv: string[]): Promise<number> {
   if (args.command === 'version') {
     console.log(version());
     return 0;
+  }
+  try {
+    if (args.command === 'export') return await exportCommand(args);
+    if (args.command === 'import') return await importCommand(args);
+  } catch (error) {
+    if (error instanceof AuthmeshError) {
+      console.error(`authmesh: ${error.message}`);
+      return 1;
+    }
+    throw error;
   }
   return dev(args);
 }

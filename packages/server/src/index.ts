@@ -14,7 +14,22 @@ export type * from './config/types.ts';
 export { AuthmeshError, type AuthmeshErrorCode, ConfigError, type ConfigIssue } from './errors.ts';
 export type { Storage } from './storage/contract.ts';
 export { openSqliteStorage } from './storage/sqlite.ts';
-export { createTenant, type Tenant, type TenantClient, type TenantOptions } from './tenant/create-tenant.ts';
+export {
+  createTenant,
+  lastIssuer,
+  type Tenant,
+  type TenantClient,
+  type TenantOptions,
+} from './tenant/create-tenant.ts';
+export {
+  applyImport,
+  type ExportOptions,
+  exportTenant,
+  formatPlan,
+  type ImportPlan,
+  planHasChanges,
+  planImport,
+} from './tenant-as-code/index.ts';
 export {
   type EnsureOptions,
   ensureLocalCertificates,

@@ -32,7 +32,8 @@ export function createAuthenticator(signingKeys: readonly SigningJwk[], issuer: 
     const id = typeof claims.azp === 'string' ? claims.azp : typeof claims.sub === 'string' ? claims.sub : undefined;
     if (id === undefined) throw unauthorized('Invalid token');
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter((s) => s !== '') : [];
-    return { id, scopes: new Set(scopes) };
+    const user = userSubject(claims);
+    return { id, scopes: new Set(scopes), ...(user === undefined ? {} : { user }) };
   };
 }
 
@@ -45,6 +46,16 @@ export function requireScope(caller: Caller, anyOf: readonly string[]): void {
 /** True when the caller holds `scope`. */
 export function hasScope(caller: Caller, scope: string): boolean {
   return caller.scopes.has(scope);
+}
+
+/**
+ * The user behind a user's token. M2M tokens are told apart by `gty: client-credentials` (Auth0 profile)
+ * or by their `<client_id>@clients` subject (RFC 9068 profile, which has no `gty`).
+ */
+function userSubject(claims: { sub?: unknown; gty?: unknown }): string | undefined {
+  const { sub } = claims;
+  if (claims.gty === 'client-credentials' || typeof sub !== 'string' || sub.endsWith('@clients')) return undefined;
+  return sub;
 }
 
 function unauthorized(message: string, withAttributes = true): ManagementError {

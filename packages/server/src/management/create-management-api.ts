@@ -9,8 +9,12 @@ import { ManagementError } from './errors.ts';
 import { readJsonBody } from './json-body.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import { resourceServerRoutes } from './resource-servers.ts';
+import { roleMemberRoutes } from './role-members.ts';
+import { roleRoutes } from './roles.ts';
 import { matchRoute } from './router.ts';
 import type { Caller, ManagementDeps, ManagementResponse, ManagementRoute } from './types.ts';
+import { userAccessRoutes } from './user-access.ts';
+import { userRoutes } from './users.ts';
 
 /** Where the Management API lives, as on Auth0. */
 export const MANAGEMENT_API_PATH = '/api/v2';
@@ -33,8 +37,8 @@ export interface ManagementApiOptions {
  * 2. routing (404 unknown path, 405 known path with another method);
  * 3. the route's scopes (403), before any object is looked up or any body read;
  * 4. the JSON body (100 KiB), then the handler, which validates and writes through one {@link EntityWriter}.
- * Resources are one module each (`resource-servers.ts`, `clients.ts`, `client-grants.ts`); more slot in as
- * further route lists.
+ * Resources are one module each (`resource-servers.ts`, `clients.ts`, `client-grants.ts`, `roles.ts`,
+ * `role-members.ts`, `users.ts`, `user-access.ts`); more slot in as further route lists.
  *
  * @example
  * ```ts
@@ -46,7 +50,15 @@ export function createManagementApi(options: ManagementApiOptions) {
   const authenticate = createAuthenticator(options.signing, engine.issuer);
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
   const deps: ManagementDeps = { engine, writer: new EntityWriter(engine) };
-  const routes: ManagementRoute[] = [...resourceServerRoutes(deps), ...clientRoutes(deps), ...clientGrantRoutes(deps)];
+  const routes: ManagementRoute[] = [
+    ...resourceServerRoutes(deps),
+    ...clientRoutes(deps),
+    ...clientGrantRoutes(deps),
+    ...roleRoutes(deps),
+    ...roleMemberRoutes(deps),
+    ...userRoutes(deps),
+    ...userAccessRoutes(deps),
+  ];
 
   async function handle(ctx: Context): Promise<ManagementResponse> {
     let caller: Caller | undefined;

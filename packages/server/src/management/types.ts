@@ -5,6 +5,11 @@ import type { EntityWriter } from './entity-writer.ts';
 export interface Caller {
   id: string;
   scopes: ReadonlySet<string>;
+  /**
+   * The user a user's token (SPA login with the Management API audience) acts for: its `sub`. Absent for
+   * machine-to-machine tokens. Self-service scopes (`read:current_user`…) apply to this user only.
+   */
+  user?: string;
 }
 
 /** A request as a route handler sees it: authenticated, authorised for the route, body parsed. */

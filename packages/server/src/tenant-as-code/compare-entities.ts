@@ -1,5 +1,6 @@
 import type { Client, ResourceServer, Role } from '../config/types.ts';
 import type { ClientRecord, ResourceServerRecord, RoleRecord } from '../tenant/records.ts';
+import { sortPermissions } from './canonical.ts';
 import type { Comparison } from './diff.ts';
 
 /*
@@ -52,8 +53,9 @@ export function compareClient(client: Client, stored: ClientRecord | undefined):
   };
 }
 
+/** Permissions are a set: their order in a file or in storage is not a change. */
 function roleFields(role: Role): Record<string, unknown> {
-  return { description: role.description, permissions: role.permissions };
+  return { description: role.description, permissions: sortPermissions(role.permissions) };
 }
 
 export function compareRole(role: Role, stored: RoleRecord | undefined): Comparison {

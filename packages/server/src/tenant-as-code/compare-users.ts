@@ -2,6 +2,7 @@ import type { UserSeed } from '../config/types.ts';
 import { verifyPassword } from '../tenant/passwords.ts';
 import type { UserRecord } from '../tenant/records.ts';
 import { defaultName, defaultNickname, defaultPicture } from '../tenant/user-defaults.ts';
+import { sortPermissions } from './canonical.ts';
 import type { Comparison } from './diff.ts';
 
 /**
@@ -25,7 +26,7 @@ export async function compareUser(
     picture: seed.picture ?? defaultPicture(seed.email),
     email_verified: seed.email_verified,
     roles: seed.roles,
-    permissions: seed.permissions,
+    permissions: sortPermissions(seed.permissions),
     app_metadata: seed.app_metadata,
     user_metadata: seed.user_metadata,
     // Seeding unblocks: the file has no way to say `blocked`.
@@ -41,7 +42,7 @@ export async function compareUser(
     picture: stored.picture,
     email_verified: stored.email_verified,
     roles: stored.roles.map((id) => roleNames.get(id) ?? id),
-    permissions: stored.permissions,
+    permissions: sortPermissions(stored.permissions),
     app_metadata: stored.app_metadata,
     user_metadata: stored.user_metadata,
     blocked: stored.blocked,

@@ -25,6 +25,14 @@ import { loadCookieKeys, loadSigningKeys } from './keys.ts';
 import { TenantRegistry } from './registry.ts';
 import { seedTenant } from './seed.ts';
 
+/** Where the tenant records the issuer it last ran with (for `authmesh export` / `import`). */
+const LAST_ISSUER = 'tenant:issuer';
+
+/** The issuer the tenant in this storage last ran with, if it ever ran. */
+export function lastIssuer(storage: Storage): Promise<string | undefined> {
+  return storage.getState<string>(LAST_ISSUER);
+}
+
 export interface TenantOptions {
   /** The validated configuration (see `loadTenantConfigFile`). */
   config: TenantConfig;
@@ -112,6 +120,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     });
   try {
     await seedTenant(storage, options.config, issuer);
+    await storage.setState(LAST_ISSUER, issuer);
     const registry = new TenantRegistry(storage, issuer);
     await registry.refresh();
     const [signing, cookies] = await Promise.all([loadSigningKeys(storage), loadCookieKeys(storage)]);

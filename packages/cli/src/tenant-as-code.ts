@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  applyImport,
+  exportTenant,
+  formatPlan,
+  lastIssuer,
+  loadTenantConfigFile,
+  openSqliteStorage,
+  planImport,
+  type Storage,
+} from '@authmesh/server';
+import type { ExportArgs, ImportArgs } from './args.ts';
+
+/** `authmesh export`: the live tenant (with /api/v2 changes) as a Deploy CLI tenant.yaml. */
+export async function exportCommand(args: ExportArgs): Promise<number> {
+  return withStorage(args.data, async (storage) => {
+    const issuer = await issuerOf(storage, args.issuer);
+    const text = await exportTenant(storage, {
+      issuer,
+      includeSecrets: args.includeSecrets,
+      users: args.users ? 'placeholders' : 'omit',
+    });
+    if (args.out === undefined) process.stdout.write(text);
+    else {
+      await writeFile(resolve(args.out), text, { mode: args.includeSecrets ? 0o600 : 0o644 });
+      console.error(`authmesh: wrote ${args.out}${args.includeSecrets ? ' (contains secrets: keep it private)' : ''}`);
+    }
+    return 0;
+  });
+}
+
+/** `authmesh import`: applies a tenant.yaml (or, with --dry-run, prints what it would change). */
+export async function importCommand(args: ImportArgs): Promise<number> {
+  const config = await loadTenantConfigFile(resolve(args.file));
+  return withStorage(args.data, async (storage) => {
+    const issuer = await issuerOf(storage, args.issuer);
+    const plan = args.dryRun ? await planImport(storage, config, issuer) : await applyImport(storage, config, issuer);
+    process.stdout.write(formatPlan(plan));
+    if (!args.dryRun)
+      console.error('authmesh: applied. A running `authmesh dev` on this data directory picks it up when restarted.');
+    return 0;
+  });
+}
+
+async function withStorage(data: string, run: (storage: Storage) => Promise<number>): Promise<number> {
+  const path = join(resolve(data), 'tenant.db');
+  if (!existsSync(path)) {
+    console.error(
+      `authmesh: no tenant in ${resolve(data)}; start one there first with \`authmesh dev --data ${data} …\``,
+    );
+    return 1;
+  }
+  const storage = openSqliteStorage({ path, sweepIntervalMs: 0 });
+  try {
+    return await run(storage);
+  } finally {
+    await storage.close();
+  }
+}
+
+async function issuerOf(storage: Storage, given: string | undefined): Promise<string> {
+  return given ?? (await lastIssuer(storage)) ?? 'http://localhost:4000/';
+}

@@ -1,0 +1,38 @@
+import type { UserRecord } from '../tenant/records.ts';
+import { DATABASE_CONNECTION } from './user-input.ts';
+
+/**
+ * A user as Auth0 returns it (auth0-contract §3.5). Built field by field, never by spreading the record,
+ * so that `password_hash` cannot leak. `blocked` appears only once set, as on Auth0.
+ */
+export function userView(user: UserRecord): Record<string, unknown> {
+  return {
+    created_at: user.created_at,
+    email: user.email,
+    email_verified: user.email_verified,
+    ...(user.family_name === undefined ? {} : { family_name: user.family_name }),
+    ...(user.given_name === undefined ? {} : { given_name: user.given_name }),
+    identities: [
+      {
+        connection: DATABASE_CONNECTION,
+        // The connection-local id: what follows `auth0|`.
+        user_id: user.user_id.slice(user.user_id.indexOf('|') + 1),
+        provider: 'auth0',
+        isSocial: false,
+      },
+    ],
+    name: user.name,
+    nickname: user.nickname,
+    picture: user.picture,
+    updated_at: user.updated_at,
+    user_id: user.user_id,
+    user_metadata: user.user_metadata,
+    app_metadata: user.app_metadata,
+    ...(user.blocked ? { blocked: true } : {}),
+  };
+}
+
+/** A member of a role, as `GET /roles/{id}/users` lists it. */
+export function roleMemberView(user: UserRecord): Record<string, unknown> {
+  return { user_id: user.user_id, email: user.email, name: user.name, picture: user.picture };
+}
