@@ -104,6 +104,16 @@ describe('node auth0 v5 over HTTPS (NODE_EXTRA_CA_CERTS, no transport hooks)', (
         scope: 'read:things',
       },
     });
+    // Both pagination styles across pages: 1 + 1 + 3 APIs over pages of 2; 4 grants over pages of 2.
+    expect(result.paged.apis).toEqual(
+      expect.arrayContaining(['https://https-api.example.test', 'https://extra-3.example.test']),
+    );
+    expect(result.paged.apis.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(result.paged.apis).size).toBe(result.paged.apis.length);
+    expect(result.paged.grants).toHaveLength(4);
+    expect(new Set(result.paged.grants).size).toBe(4);
+    expect(result.updated).toMatchObject({ ok: true, payload: { scope: 'read:things write:things' } });
+    expect(result.updated.payload.exp - result.updated.payload.iat).toBe(600);
     expect(result.grantsAfter).toEqual([]);
     expect(result.withoutGrant).toMatchObject({ ok: false, statusCode: 403, error: 'access_denied' });
 
