@@ -4,6 +4,7 @@ import type { SigningJwk } from '../tenant/keys.ts';
 import { createAuthenticator, requireScope } from './auth.ts';
 import { clientGrantRoutes } from './client-grants.ts';
 import { clientRoutes } from './clients.ts';
+import { applyManagementCors } from './cors.ts';
 import { EntityWriter } from './entity-writer.ts';
 import { ManagementError } from './errors.ts';
 import { readJsonBody } from './json-body.ts';
@@ -84,6 +85,7 @@ export function createManagementApi(options: ManagementApiOptions) {
     if (ctx.path !== MANAGEMENT_API_PATH && !ctx.path.startsWith(`${MANAGEMENT_API_PATH}/`)) return next();
     // Answers carry secrets and state that changes with every write.
     ctx.set('Cache-Control', 'no-store');
+    if (applyManagementCors(ctx, engine.registry)) return;
     try {
       const response = await handle(ctx);
       ctx.status = response.status;
