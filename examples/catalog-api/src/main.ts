@@ -6,9 +6,9 @@
  * AUTH0_ISSUER_BASE_URL=http://localhost:4000/ node examples/catalog-api/src/main.ts
  */
 import { createServer } from 'node:http';
+import { EnvError } from '../../shared/env.ts';
 import { createApp } from './app.ts';
 import { readConfig } from './config.ts';
-import { EnvError } from './env.ts';
 
 const NAME = 'catalog-api';
 

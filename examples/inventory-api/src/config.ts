@@ -1,4 +1,4 @@
-import { type Env, readEnv } from './env.ts';
+import { type Env, readEnv } from '../../shared/env.ts';
 
 const ISSUER_EXAMPLE = 'http://localhost:4000/ (authmesh) or https://YOUR_TENANT.auth0.com/';
 const CREDENTIALS_FIX =

@@ -8,10 +8,10 @@
  * AUTH0_ISSUER_BASE_URL=http://localhost:4000/ AUTH0_CLIENT_ID=… AUTH0_CLIENT_SECRET=… node examples/inventory-api/src/main.ts
  */
 import { serve } from '@hono/node-server';
+import { EnvError } from '../../shared/env.ts';
 import { createApp } from './app.ts';
 import { type CatalogClient, createCatalogClient } from './catalog.ts';
 import { type InventoryConfig, readConfig } from './config.ts';
-import { EnvError } from './env.ts';
 
 const NAME = 'inventory-api';
 

@@ -7,10 +7,10 @@
  * AUTH0_ISSUER_BASE_URL=http://localhost:4000/ AUTH0_CLIENT_ID=… AUTH0_CLIENT_SECRET=… node examples/orders-api/src/main.ts
  */
 import type { FastifyInstance } from 'fastify';
+import { EnvError } from '../../shared/env.ts';
 import { createApp } from './app.ts';
 import { type CatalogClient, createCatalogClient } from './catalog.ts';
 import { type OrdersConfig, readConfig } from './config.ts';
-import { EnvError } from './env.ts';
 
 const NAME = 'orders-api';
 

@@ -1,7 +1,6 @@
 /**
  * Reading configuration from environment variables, with one message per problem that names the variable
- * and the fix. Each example API carries its own copy of this file on purpose: every API of the reference
- * system is meant to be read, copied and deployed on its own.
+ * and the fix. Shared by the three example APIs (copy it along when you lift one of them out).
  */
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
