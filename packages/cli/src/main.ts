@@ -9,6 +9,7 @@ import {
   type Tenant,
 } from '@authmesh/server';
 import { type DevArgs, parseCommandLine, USAGE, UsageError } from './args.ts';
+import { formatAudit } from './audit.ts';
 import { formatBanner } from './banner.ts';
 import { exportCommand, importCommand } from './tenant-as-code.ts';
 import { trustInstructions } from './trust.ts';
@@ -61,6 +62,7 @@ async function dev(args: DevArgs): Promise<number> {
       ...(args.issuer !== undefined ? { issuer: args.issuer } : {}),
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       onError: (error) => console.error(`authmesh: internal error: ${error.message}`),
+      onAudit: (event) => console.log(formatAudit(event)),
     });
   } catch (error) {
     if (error instanceof AuthmeshError) {

@@ -12,6 +12,7 @@
 export { loadTenantConfigFile, parseTenantConfig } from './config/load.ts';
 export type * from './config/types.ts';
 export { AuthmeshError, type AuthmeshErrorCode, ConfigError, type ConfigIssue } from './errors.ts';
+export type { AuditEvent } from './management/types.ts';
 export type { Storage } from './storage/contract.ts';
 export { openSqliteStorage } from './storage/sqlite.ts';
 export {

@@ -13,7 +13,7 @@ import { resourceServerRoutes } from './resource-servers.ts';
 import { roleMemberRoutes } from './role-members.ts';
 import { roleRoutes } from './roles.ts';
 import { matchRoute } from './router.ts';
-import type { Caller, ManagementDeps, ManagementResponse, ManagementRoute } from './types.ts';
+import type { AuditEvent, Caller, ManagementDeps, ManagementResponse, ManagementRoute } from './types.ts';
 import { userAccessRoutes } from './user-access.ts';
 import { userRoutes } from './users.ts';
 
@@ -28,6 +28,8 @@ export interface ManagementApiOptions {
   rateLimit?: RateLimitOptions;
   /** Receives unexpected errors (answered with 500). Never receives tokens, bodies or secrets. */
   onError?: (error: Error) => void;
+  /** Receives every successful write (never a body, token or secret). */
+  onAudit?: (event: AuditEvent) => void;
 }
 
 /**
@@ -78,7 +80,19 @@ export function createManagementApi(options: ManagementApiOptions) {
     const { route, params } = matchRoute(routes, ctx.method, ctx.path.slice(MANAGEMENT_API_PATH.length));
     requireScope(caller, route.scopes);
     const body = route.body ? await readJsonBody(ctx.req) : undefined;
-    return route.handler({ params, query: new URLSearchParams(ctx.querystring), body, caller });
+    const response = await route.handler({ params, query: new URLSearchParams(ctx.querystring), body, caller });
+    if (route.method !== 'GET' && options.onAudit) {
+      options.onAudit({
+        time: new Date().toISOString(),
+        actor: caller.id,
+        ...(caller.user !== undefined ? { onBehalfOf: caller.user } : {}),
+        action: `${route.method} ${route.path}`,
+        target: params,
+        status: response.status,
+        ip: ctx.request.ip,
+      });
+    }
+    return response;
   }
 
   return async function managementApi(ctx: Context, next: Next): Promise<void> {

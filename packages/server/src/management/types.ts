@@ -46,3 +46,23 @@ export interface ManagementDeps {
   engine: EngineContext;
   writer: EntityWriter;
 }
+
+/**
+ * One successful change made through /api/v2 (checklist AS-J5: who, what, when, from where). Carries no
+ * body, secret or token: the action and the ids in its path are enough to find what changed.
+ */
+export interface AuditEvent {
+  /** ISO-8601 time of the answer. */
+  time: string;
+  /** The client of the token (`azp`, else `sub`). */
+  actor: string;
+  /** The user a self-service token acts for. */
+  onBehalfOf?: string;
+  /** Method and route, e.g. `POST /client-grants`, `PATCH /clients/:id`. */
+  action: string;
+  /** The path parameters (`{ id: 'cgr_…' }`). */
+  target: Readonly<Record<string, string>>;
+  status: number;
+  /** The caller's address. */
+  ip: string;
+}

@@ -19,6 +19,7 @@ import { createWebMessageGuard } from '../http/web-message.ts';
 import { CsrfTokens } from '../login/csrf.ts';
 import { createLoginRoutes } from '../login/login-routes.ts';
 import { createManagementApi } from '../management/create-management-api.ts';
+import type { AuditEvent } from '../management/types.ts';
 import type { Storage } from '../storage/contract.ts';
 import { openSqliteStorage } from '../storage/sqlite.ts';
 import { loadCookieKeys, loadSigningKeys } from './keys.ts';
@@ -56,6 +57,8 @@ export interface TenantOptions {
   storage?: Storage;
   /** Receives engine errors that reached the top (5xx). Never receives tokens or secrets. */
   onError?: (error: Error) => void;
+  /** Receives every change made through /api/v2 (who, what, when, from where; never a secret). */
+  onAudit?: (event: AuditEvent) => void;
 }
 
 /** A client as the tenant runs it, for printing and for tests. */
@@ -172,7 +175,14 @@ function installMiddleware(
     on(event: string, fn: (...args: never[]) => void): void;
   };
   app.use(createEdge(engine.issuer));
-  app.use(createManagementApi({ engine, signing, onError: options.onError }));
+  app.use(
+    createManagementApi({
+      engine,
+      signing,
+      ...(options.onError ? { onError: options.onError } : {}),
+      ...(options.onAudit ? { onAudit: options.onAudit } : {}),
+    }),
+  );
   const webMessageGuard = createWebMessageGuard(engine);
   // Client secrets are machine-generated: 20 failures per (client, IP) block that pair for 5 minutes.
   const auth0Requests = createAuth0Requests(engine.registry);

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { expect } from 'vitest';
 import type { Client, TenantConfig } from '../../src/config/types.ts';
 import type { Storage } from '../../src/storage/contract.ts';
-import { createTenant, type Tenant } from '../../src/tenant/create-tenant.ts';
+import { createTenant, type Tenant, type TenantOptions } from '../../src/tenant/create-tenant.ts';
 import { MANAGEMENT_API_SCOPES, managementApiIdentifier } from '../../src/tenant/management-api.ts';
 import { fixtureConfig } from '../support/fixture-config.ts';
 
@@ -97,6 +97,7 @@ export interface StartOptions {
   dataDir?: string | null;
   storage?: Storage;
   overrides?: Partial<TenantConfig>;
+  onAudit?: TenantOptions['onAudit'];
 }
 
 /** A tenant with the Management API callers, on `port` (or a free one). */
@@ -109,6 +110,7 @@ export async function startManagementTenant(options: StartOptions = {}): Promise
     issuer,
     dataDir: options.dataDir === undefined ? null : options.dataDir,
     ...(options.storage ? { storage: options.storage } : {}),
+    ...(options.onAudit ? { onAudit: options.onAudit } : {}),
   });
 }
 
