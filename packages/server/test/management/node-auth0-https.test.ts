@@ -111,6 +111,9 @@ describe('node auth0 v5 over HTTPS (NODE_EXTRA_CA_CERTS, no transport hooks)', (
     expect(result.paged.apis.length).toBeGreaterThanOrEqual(5);
     expect(new Set(result.paged.apis).size).toBe(result.paged.apis.length);
     expect(result.paged.grants).toHaveLength(4);
+    expect(result.paged.clientTotal).toBeGreaterThan(2);
+    expect(result.paged.clients).toHaveLength(result.paged.clientTotal);
+    expect(new Set(result.paged.clients).size).toBe(result.paged.clients.length);
     expect(new Set(result.paged.grants).size).toBe(4);
     expect(result.updated).toMatchObject({ ok: true, payload: { scope: 'read:things write:things' } });
     expect(result.updated.payload.exp - result.updated.payload.iat).toBe(600);
