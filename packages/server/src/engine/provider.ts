@@ -1,6 +1,7 @@
 // Must run before oidc-provider is evaluated (see the module).
 import './quiet-runtime-notice.ts';
 import Provider, { type Client, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { TenantSettings } from '../config/types.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
 import { createJwtCustomizer } from './access-token.ts';
 import { createFindAccount } from './accounts.ts';
@@ -116,7 +117,7 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
       IdToken: (_ctx, _token, client) => registry.client(client.clientId)?.id_token_lifetime ?? 36_000,
       RefreshToken: createRefreshTokenTtl(engine) as unknown as number,
       Interaction: 3_600,
-      Session: settings.session_lifetime * 3_600,
+      Session: (_ctx, session) => sessionTtl(settings, (session as { iat?: number }).iat),
       // A grant lives as long as what was issued from it can: its refresh tokens, or else the session.
       Grant: (_ctx, grant) =>
         grant.getOIDCScope().split(' ').includes('offline_access') ? 366 * DAY : settings.session_lifetime * 3_600,
@@ -133,6 +134,17 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
   // The issuer is configured, never derived from Host / X-Forwarded-* headers (checklist AS-G5).
   provider.proxy = false;
   return provider;
+}
+
+/**
+ * Auth0's SSO session: an absolute lifetime from login (`session_lifetime`, hours) and an idle lifetime
+ * (`idle_session_lifetime`, hours) that restarts whenever the session is used; it ends at the earlier.
+ * The engine saves a used session on every request, so returning the remaining time makes the idle part slide.
+ */
+export function sessionTtl(settings: TenantSettings, createdAt: number | undefined): number {
+  const now = Math.floor(Date.now() / 1000);
+  const remaining = (createdAt ?? now) + settings.session_lifetime * 3_600 - now;
+  return Math.max(1, Math.min(remaining, settings.idle_session_lifetime * 3_600));
 }
 
 /**

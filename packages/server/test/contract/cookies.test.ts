@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { sessionTtl } from '../../src/engine/provider.ts';
 import { createTenant, type Tenant } from '../../src/index.ts';
 import { fixtureConfig } from '../support/fixture-config.ts';
 import { loginForCode, pkcePair } from '../support/login-flow.ts';
@@ -54,5 +55,37 @@ describe('session cookies as Auth0 sets them', () => {
     expect(interaction).toMatch(/; samesite=lax; httponly$/);
     const { sessionCookies } = await import('../../src/engine/provider.ts');
     expect(sessionCookies(tenant.issuer)).toEqual({ httpOnly: true, sameSite: 'lax', secure: false });
+  });
+
+  it('the session cookie lives the idle lifetime (72 h by default), not the 30-day absolute one', async () => {
+    const tenant = await createTenant({ config: fixtureConfig(), port: 0, dataDir: null });
+    tenants.push(tenant);
+    const login = await loginForCode({
+      issuer: tenant.issuer,
+      clientId: 'spa-client-0001',
+      redirectUri: 'http://localhost:5173/callback',
+      username: 'bob@example.test',
+      password: 'staff password 1234',
+    });
+    const session = login.browser.setCookieLines.find((c) => c.startsWith('_session='));
+    const expires = Date.parse(/expires=([^;]+)/.exec(session ?? '')?.[1] ?? '');
+    const hours = (expires - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(71);
+    expect(hours).toBeLessThanOrEqual(72);
+  });
+});
+
+describe('SSO session lifetime (Auth0 session_lifetime / idle_session_lifetime)', () => {
+  const settings = { allowed_logout_urls: [], session_lifetime: 720, idle_session_lifetime: 72 };
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('a fresh session lives the idle lifetime', () => {
+    expect(sessionTtl(settings, now())).toBe(72 * 3_600);
+  });
+
+  it('near the absolute end, only the remaining time is left', () => {
+    const remaining = sessionTtl(settings, now() - 719 * 3_600);
+    expect(remaining).toBeGreaterThan(3_590);
+    expect(remaining).toBeLessThanOrEqual(3_600);
   });
 });
