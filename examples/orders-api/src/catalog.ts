@@ -1,115 +1,20 @@
-import { createM2MClient, type M2MClient } from '@authmesh/api/m2m';
+import {
+  type CatalogClientOptions,
+  createCatalogClient as createSharedCatalogClient,
+  type CatalogClient as SharedCatalogClient,
+} from '../../shared/catalog-client.ts';
 
-/** A product as API 1 returns it. */
-export interface Product {
-  id: string;
-  name: string;
-  price: number;
-  stock: number;
-}
-
-/**
- * The catalog could not be used: it answered with an error, did not answer, or no token could be had.
- * `status` is what this API answers its own caller (502, or 504 on a timeout); the message names the
- * upstream status and never contains a token.
- */
-export class CatalogError extends Error {
-  readonly status: 502 | 504;
-  readonly upstreamStatus: number | null;
-
-  constructor(message: string, status: 502 | 504, upstreamStatus: number | null, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CatalogError';
-    this.status = status;
-    this.upstreamStatus = upstreamStatus;
-  }
-}
+export { CatalogError, type Product } from '../../shared/catalog-client.ts';
 
 /** API 1 as the orders API sees it: read-only. */
-export interface CatalogClient {
-  listProducts(): Promise<Product[]>;
-  /** How many times the M2M client has called the tenant's token endpoint so far. */
-  tokenRequests(): number;
-  close(): Promise<void>;
-}
+export type CatalogClient = Omit<SharedCatalogClient, 'adjustStock'>;
 
-/** Where the catalog is and who this API is when it calls it. */
-export interface CatalogClientOptions {
-  catalogUrl: string;
-  catalogAudience: string;
-  issuerBaseURL: string;
-  clientId: string;
-  clientSecret: string;
-}
-
-// Least privilege: the Orders Service was granted only this on the catalog, and only reads.
-const SCOPE = 'read:products';
-const TIMEOUT_MS = 5_000;
-
-/**
- * Creates the catalog client. Tokens come from the tenant by client credentials and are cached by the SDK:
- * one token request per token lifetime however many orders are placed, refreshed ahead of expiry.
- *
- * @example
- * const catalog = createCatalogClient({ catalogUrl: 'http://localhost:4001', catalogAudience: 'https://catalog.acme.test',
- *   issuerBaseURL: 'http://localhost:4000/', clientId, clientSecret });
- * const products = await catalog.listProducts();
- */
-export function createCatalogClient(options: CatalogClientOptions): CatalogClient {
-  let tokenRequests = 0;
-  const m2m: M2MClient = createM2MClient({
-    issuerBaseURL: options.issuerBaseURL,
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    onEvent(event) {
-      if (event.type === 'token_request') tokenRequests += 1;
-      // Events never carry tokens or secrets, so they are safe to log.
-      if (event.type === 'token_received')
-        console.log(`orders-api: got a catalog token (${event.scope}), valid ${event.expiresIn} s`);
-      if (event.type === 'token_refresh_failed')
-        console.error(`orders-api: refreshing the catalog token failed (${event.code})`);
-    },
+/** Least privilege: the Orders Service was granted only `read:products` on the catalog, and only reads. */
+export function createCatalogClient(options: Omit<CatalogClientOptions, 'caller' | 'scope'>): CatalogClient {
+  const { adjustStock: _unused, ...readOnly } = createSharedCatalogClient({
+    ...options,
+    caller: 'orders-api',
+    scope: 'read:products',
   });
-  const target = { audience: options.catalogAudience, scope: SCOPE };
-  const productsUrl = new URL('products', withSlash(options.catalogUrl));
-
-  return {
-    async listProducts() {
-      const response = await call(() => m2m.fetch(productsUrl, { signal: AbortSignal.timeout(TIMEOUT_MS) }, target));
-      const body = (await response.json()) as { products?: Product[] };
-      if (!Array.isArray(body.products))
-        throw new CatalogError('The catalog answered without a product list.', 502, 200);
-      return body.products;
-    },
-    tokenRequests: () => tokenRequests,
-    close: () => m2m.close(),
-  };
-}
-
-/** Runs one catalog request and turns every way it can fail into a {@link CatalogError}. */
-async function call(request: () => Promise<Response>): Promise<Response> {
-  let response: Response;
-  try {
-    response = await request();
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'TimeoutError') {
-      throw new CatalogError(`The catalog did not answer within ${TIMEOUT_MS / 1000} s.`, 504, null, { cause: error });
-    }
-    // M2MError: the tenant refused or could not be reached; its code says which, without secrets.
-    const code = (error as { code?: string }).code;
-    const what = code?.startsWith('ERR_M2M')
-      ? `no token for the catalog could be had (${code})`
-      : 'the catalog could not be reached';
-    throw new CatalogError(`Upstream failure: ${what}.`, 502, null, { cause: error });
-  }
-  if (response.ok) return response;
-  // The catalog's own error code (e.g. insufficient_scope) helps; its body never holds our token.
-  const upstream = (await response.json().catch(() => undefined)) as { error?: unknown } | undefined;
-  const code = typeof upstream?.error === 'string' ? ` (${upstream.error.slice(0, 64)})` : '';
-  throw new CatalogError(`The catalog answered ${response.status}${code}.`, 502, response.status);
-}
-
-function withSlash(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
+  return readOnly;
 }
