@@ -1,18 +1,11 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant, type Tenant } from '../../packages/server/src/index.ts';
-import { fixtureConfig } from '../../packages/server/test/support/fixture-config.ts';
+import type { Tenant } from '../../packages/server/src/index.ts';
 import { launchChromium } from './support/chromium.ts';
-import { type StaticServer, serveFiles } from './support/static-server.ts';
+import { decodeJwt as decode, type SpaJsFixture, startSpaJsFixture } from './support/spa-js-fixture.ts';
+import type { StaticServer } from './support/static-server.ts';
 
-const require = createRequire(import.meta.url);
-const SPA_JS = require.resolve('@auth0/auth0-spa-js/dist/auth0-spa-js.production.js');
 const CATALOG = 'https://catalog.example.test';
-
-const decode = (jwt: string) =>
-  JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
 
 /**
  * auth0-spa-js with refresh tokens instead of the iframe: `useRefreshTokens` (rotation), and `useMrrt`,
@@ -20,42 +13,20 @@ const decode = (jwt: string) =>
  * `useRefreshTokensFallback`, which falls back to the iframe for an audience the refresh token cannot serve.
  */
 describe('auth0-spa-js with refresh tokens in Chromium', () => {
+  let fixture: SpaJsFixture;
   let spa: StaticServer;
   let tenant: Tenant;
   let browser: Browser;
 
   beforeAll(async () => {
-    spa = await serveFiles({
-      '/': fileURLToPath(new URL('pages/spa-js.html', import.meta.url)),
-      '/auth0-spa-js.production.js': SPA_JS,
-    });
-    const base = fixtureConfig();
-    tenant = await createTenant({
-      port: 0,
-      dataDir: null,
-      config: {
-        ...base,
-        clients: base.clients.map((c) =>
-          c.app_type === 'spa'
-            ? {
-                ...c,
-                callbacks: [`${spa.url}/`],
-                web_origins: [spa.url],
-                allowed_origins: [spa.url],
-                allowed_logout_urls: [`${spa.url}/`],
-                refresh_token: { ...c.refresh_token, policies: [{ audience: 'orders-api', scope: ['read:orders'] }] },
-              }
-            : c,
-        ),
-      },
-    });
+    fixture = await startSpaJsFixture([{ audience: 'orders-api', scope: ['read:orders'] }]);
+    ({ spa, tenant } = fixture);
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await tenant?.close();
-    await spa?.close();
+    await fixture?.close();
   });
 
   async function loggedInPage(extra: Record<string, unknown>): Promise<{ page: Page; tokenRequests: string[] }> {

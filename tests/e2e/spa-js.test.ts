@@ -1,18 +1,11 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant, type Tenant } from '../../packages/server/src/index.ts';
-import { fixtureConfig } from '../../packages/server/test/support/fixture-config.ts';
+import type { Tenant } from '../../packages/server/src/index.ts';
 import { launchChromium } from './support/chromium.ts';
-import { type StaticServer, serveFiles } from './support/static-server.ts';
+import { decodeJwt as decode, type SpaJsFixture, startSpaJsFixture } from './support/spa-js-fixture.ts';
+import type { StaticServer } from './support/static-server.ts';
 
-const require = createRequire(import.meta.url);
-const SPA_JS = require.resolve('@auth0/auth0-spa-js/dist/auth0-spa-js.production.js');
 const CATALOG = 'https://catalog.example.test';
-
-const decode = (jwt: string) =>
-  JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
 
 /**
  * The raw, unmodified `@auth0/auth0-spa-js` in Debian Chromium against the tenant: login with redirect +
@@ -20,43 +13,22 @@ const decode = (jwt: string) =>
  * audience, and logout after which silent authentication fails with `login_required`.
  */
 describe('auth0-spa-js in Chromium', () => {
+  let fixture: SpaJsFixture;
   let spa: StaticServer;
   let tenant: Tenant;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    spa = await serveFiles({
-      '/': fileURLToPath(new URL('pages/spa-js.html', import.meta.url)),
-      '/auth0-spa-js.production.js': SPA_JS,
-    });
-    const base = fixtureConfig();
-    tenant = await createTenant({
-      port: 0,
-      dataDir: null,
-      config: {
-        ...base,
-        clients: base.clients.map((c) =>
-          c.app_type === 'spa'
-            ? {
-                ...c,
-                callbacks: [`${spa.url}/`],
-                web_origins: [spa.url],
-                allowed_origins: [spa.url],
-                allowed_logout_urls: [`${spa.url}/`],
-              }
-            : c,
-        ),
-      },
-    });
+    fixture = await startSpaJsFixture();
+    ({ spa, tenant } = fixture);
     browser = await launchChromium();
     page = await browser.newPage();
   });
 
   afterAll(async () => {
     await browser?.close();
-    await tenant?.close();
-    await spa?.close();
+    await fixture?.close();
   });
 
   async function openSpa(): Promise<void> {
