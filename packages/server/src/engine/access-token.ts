@@ -1,7 +1,7 @@
 import type { AccessToken, ClientCredentials, KoaContextWithOIDC } from 'oidc-provider';
 import { ISSUED_SCOPE } from '../http/token-response.ts';
 import { accountUser } from './accounts.ts';
-import type { EngineContext } from './context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { splitScope } from './resource-servers.ts';
 
 /** OpenID Connect scopes that Auth0 repeats inside a user access token's `scope` claim. */
@@ -21,7 +21,7 @@ interface JwtParts {
  * - `permissions` when the API enforces RBAC with an `_authz` dialect: every permission the user holds on
  *   the API (direct and via roles), whatever was requested; for M2M the granted scopes.
  */
-export function createJwtCustomizer(engine: EngineContext) {
+export function createJwtCustomizer(tenant: TenantContext) {
   return async function customizeJwt(
     ctx: KoaContextWithOIDC,
     token: AccessToken | ClientCredentials,
@@ -29,7 +29,7 @@ export function createJwtCustomizer(engine: EngineContext) {
   ): Promise<void> {
     const { payload } = jwt;
     const audience = token.resourceServer?.audience;
-    const api = typeof audience === 'string' ? engine.registry.resourceServer(audience) : undefined;
+    const api = typeof audience === 'string' ? tenant.registry.resourceServer(audience) : undefined;
     if (!api || typeof audience !== 'string') return;
     const clientId = token.clientId ?? '';
     const rfc9068 = api.token_dialect.startsWith('rfc9068');
@@ -38,7 +38,7 @@ export function createJwtCustomizer(engine: EngineContext) {
     const machine = token.kind === 'ClientCredentials';
 
     jwt.header = { typ: rfc9068 ? 'at+jwt' : 'JWT' };
-    payload.iss = engine.issuer;
+    payload.iss = tenant.issuer;
     if (machine) {
       payload.sub = `${clientId}@clients`;
       payload.aud = audience;
@@ -52,11 +52,11 @@ export function createJwtCustomizer(engine: EngineContext) {
         ctx.oidc.params?.grant_type === 'refresh_token' ||
         (api.allow_offline_access && ctx.oidc.client?.grantTypeAllowed('refresh_token') === true);
       const oidcScopes = granted.filter((s) => OIDC_SCOPES.has(s) && (s !== 'offline_access' || offline));
-      payload.aud = granted.includes('openid') ? [audience, `${engine.issuer}userinfo`] : audience;
+      payload.aud = granted.includes('openid') ? [audience, `${tenant.issuer}userinfo`] : audience;
       payload.scope = [...oidcScopes, ...apiScopes].join(' ') || undefined;
       (ctx.state as Record<symbol, unknown>)[ISSUED_SCOPE] = payload.scope;
       const user = accountUser(ctx.oidc.entities.Account);
-      if (withPermissions) payload.permissions = user ? engine.registry.permissionsOf(user, audience) : [];
+      if (withPermissions) payload.permissions = user ? tenant.registry.permissionsOf(user, audience) : [];
     }
     if (rfc9068) {
       payload.client_id = clientId;

@@ -1,6 +1,6 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import type { UserRecord } from '../tenant/records.ts';
-import type { EngineContext } from './context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 
 /** An engine Account that also carries the user record, so hooks need not look it up twice. */
 interface UserAccount extends Account {
@@ -24,9 +24,9 @@ export function userClaims(user: UserRecord): Record<string, unknown> {
 }
 
 /** `findAccount`: users of the database connection; a blocked or deleted user has no account. */
-export function createFindAccount(engine: EngineContext) {
+export function createFindAccount(tenant: TenantContext) {
   return async function findAccount(_ctx: KoaContextWithOIDC, sub: string): Promise<UserAccount | undefined> {
-    const entity = await engine.storage.entities.get<UserRecord>('user', sub);
+    const entity = await tenant.storage.entities.get<UserRecord>('user', sub);
     if (!entity || entity.doc.blocked) return undefined;
     const user = entity.doc;
     return {

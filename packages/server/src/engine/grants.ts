@@ -2,7 +2,7 @@ import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
 import { policyScopes } from '../http/mrrt.ts';
 import { accountUser } from './accounts.ts';
 import { resourceToAudience } from './audience.ts';
-import type { EngineContext } from './context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { splitScope } from './resource-servers.ts';
 
 const OIDC_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'];
@@ -13,7 +13,7 @@ const OIDC_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_
  * saved before the engine checks for missing consent. Without this, every new audience would need a
  * consent screen, and `prompt=none` for a second API would fail with `consent_required`.
  */
-export function createLoadExistingGrant(engine: EngineContext) {
+export function createLoadExistingGrant(tenant: TenantContext) {
   return async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
     const { client, session, params, provider } = ctx.oidc;
     const accountId = session?.accountId;
@@ -40,14 +40,14 @@ export function createLoadExistingGrant(engine: EngineContext) {
     const primary = [params?.resource].flat()[0];
     for (const [resource, server] of Object.entries(ctx.oidc.resourceServers ?? {})) {
       const audience = resourceToAudience(resource);
-      const api = audience === undefined ? undefined : engine.registry.resourceServer(audience);
+      const api = audience === undefined ? undefined : tenant.registry.resourceServer(audience);
       if (!api || audience === undefined) continue;
       const allowed = new Set(splitScope(server.scope));
       const policy =
-        resource === primary ? undefined : new Set(policyScopes(engine.registry, client.clientId, audience));
+        resource === primary ? undefined : new Set(policyScopes(tenant.registry, client.clientId, audience));
       let scopes = requested.filter((s) => allowed.has(s) && (policy === undefined || policy.has(s)));
       if (api.enforce_policies && user) {
-        const held = new Set(engine.registry.permissionsOf(user, audience));
+        const held = new Set(tenant.registry.permissionsOf(user, audience));
         scopes = scopes.filter((s) => held.has(s));
       }
       // An empty resource scope still records that the audience was granted.

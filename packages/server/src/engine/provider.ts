@@ -6,7 +6,7 @@ import type { SigningJwk } from '../tenant/keys.ts';
 import { createJwtCustomizer } from './access-token.ts';
 import { createFindAccount } from './accounts.ts';
 import { createAdapterFactory } from './adapter.ts';
-import type { EngineContext } from './context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { renderErrorPage } from './error-page.ts';
 import { createLoadExistingGrant, restoreOfflineAccess } from './grants.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
@@ -40,17 +40,17 @@ const DAY = 86_400;
  * Builds the oidc-provider instance with every Auth0 bend configured through documented hooks
  * (see ../../../../docs: engine-notes). This is the only module that constructs the engine.
  */
-export function createEngine(engine: EngineContext, keys: EngineKeys): Provider {
-  const { registry, settings } = engine;
+export function createEngine(tenant: TenantContext, keys: EngineKeys): Provider {
+  const { registry, settings } = tenant;
   const configuration: Configuration = {
-    adapter: createAdapterFactory(engine.storage, registry) as unknown as Configuration['adapter'],
+    adapter: createAdapterFactory(tenant.storage, registry) as unknown as Configuration['adapter'],
     jwks: { keys: keys.signing as unknown as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: keys.cookies,
-      long: sessionCookies(engine.issuer),
+      long: sessionCookies(tenant.issuer),
       // Interaction cookies are only ever used in top-level navigations (login page, resume): Lax keeps
       // them out of every cross-site POST, a second line of defence for the login form.
-      short: { httpOnly: true, sameSite: 'lax', secure: secureCookiesAllowed(engine.issuer) },
+      short: { httpOnly: true, sameSite: 'lax', secure: secureCookiesAllowed(tenant.issuer) },
     },
     routes: ROUTES,
     claims: {
@@ -66,16 +66,16 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
     pkce: { required: () => true },
     extraParams: { authmesh_offline_access: restoreOfflineAccess } as unknown as Configuration['extraParams'],
     extraClientMetadata: { properties: ['web_origins', 'allowed_origins'] },
-    clientBasedCORS: (ctx, origin, client) => corsAllowed(engine, ctx, origin, client),
-    findAccount: createFindAccount(engine) as unknown as Configuration['findAccount'],
-    loadExistingGrant: createLoadExistingGrant(engine) as unknown as Configuration['loadExistingGrant'],
-    issueRefreshToken: createIssueRefreshToken(engine) as unknown as Configuration['issueRefreshToken'],
-    rotateRefreshToken: (ctx) => rotateRefreshToken(engine, ctx),
+    clientBasedCORS: (ctx, origin, client) => corsAllowed(tenant, ctx, origin, client),
+    findAccount: createFindAccount(tenant) as unknown as Configuration['findAccount'],
+    loadExistingGrant: createLoadExistingGrant(tenant) as unknown as Configuration['loadExistingGrant'],
+    issueRefreshToken: createIssueRefreshToken(tenant) as unknown as Configuration['issueRefreshToken'],
+    rotateRefreshToken: (ctx) => rotateRefreshToken(tenant, ctx),
     interactions: { url: (_ctx, interaction) => `${LOGIN_PATH}?state=${encodeURIComponent(interaction.uid)}` },
     renderError: renderErrorPage as unknown as Configuration['renderError'],
     formats: {
       customizers: {
-        jwt: createJwtCustomizer(engine) as JwtCustomizer,
+        jwt: createJwtCustomizer(tenant) as JwtCustomizer,
       },
     },
     features: {
@@ -104,8 +104,8 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
       pushedAuthorizationRequests: { enabled: false },
       resourceIndicators: {
         enabled: true,
-        defaultResource: createDefaultResource(engine) as unknown as never,
-        getResourceServerInfo: createGetResourceServerInfo(engine),
+        defaultResource: createDefaultResource(tenant) as unknown as never,
+        getResourceServerInfo: createGetResourceServerInfo(tenant),
         // Code and refresh exchanges from Auth0 SDKs carry no audience: use the one granted at /authorize.
         useGrantedResource: () => true,
       },
@@ -115,7 +115,7 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? DAY,
       AuthorizationCode: 60,
       IdToken: (_ctx, _token, client) => registry.client(client.clientId)?.id_token_lifetime ?? 36_000,
-      RefreshToken: createRefreshTokenTtl(engine) as unknown as number,
+      RefreshToken: createRefreshTokenTtl(tenant) as unknown as number,
       Interaction: 3_600,
       Session: (_ctx, session) => sessionTtl(settings, (session as { iat?: number }).iat),
       // A grant lives as long as what was issued from it can: its refresh tokens, or else the session.
@@ -129,8 +129,8 @@ export function createEngine(engine: EngineContext, keys: EngineKeys): Provider 
     },
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
   };
-  const provider = new Provider(engine.issuer, configuration);
-  if (secureCookiesAllowed(engine.issuer)) allowSecureCookiesOnLoopback(provider);
+  const provider = new Provider(tenant.issuer, configuration);
+  if (secureCookiesAllowed(tenant.issuer)) allowSecureCookiesOnLoopback(provider);
   // The issuer is configured, never derived from Host / X-Forwarded-* headers (checklist AS-G5).
   provider.proxy = false;
   return provider;
@@ -179,15 +179,15 @@ function allowSecureCookiesOnLoopback(provider: Provider): void {
   };
 }
 
-function corsAllowed(engine: EngineContext, _ctx: KoaContextWithOIDC, origin: string, client: Client): boolean {
+function corsAllowed(tenant: TenantContext, _ctx: KoaContextWithOIDC, origin: string, client: Client): boolean {
   if (origin === 'null') return false;
-  const record = engine.registry.client(client.clientId);
+  const record = tenant.registry.client(client.clientId);
   if (!record) return false;
   const callbackOrigins = record.callbacks.map((uri) => URL.parse(uri)?.origin);
   return [...record.allowed_origins, ...record.web_origins, ...callbackOrigins].includes(origin);
 }
 
-function rotateRefreshToken(engine: EngineContext, ctx: KoaContextWithOIDC): boolean {
-  const client = ctx.oidc.client ? engine.registry.client(ctx.oidc.client.clientId) : undefined;
+function rotateRefreshToken(tenant: TenantContext, ctx: KoaContextWithOIDC): boolean {
+  const client = ctx.oidc.client ? tenant.registry.client(ctx.oidc.client.clientId) : undefined;
   return client?.refresh_token.rotation_type === 'rotating';
 }

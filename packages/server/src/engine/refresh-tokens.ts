@@ -1,6 +1,6 @@
 import type { Client, KoaContextWithOIDC } from 'oidc-provider';
 import { resourceToAudience } from './audience.ts';
-import type { EngineContext } from './context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 
 /** Auth0 caps even "infinite" refresh tokens; a year is the rotating maximum it documents. */
 const YEAR = 31_557_600;
@@ -9,7 +9,7 @@ const YEAR = 31_557_600;
  * `issueRefreshToken`: Auth0 issues a refresh token only when `offline_access` was granted, the client may
  * use the refresh_token grant, and the requested API (if any) has `allow_offline_access`.
  */
-export function createIssueRefreshToken(engine: EngineContext) {
+export function createIssueRefreshToken(tenant: TenantContext) {
   return async function issueRefreshToken(
     _ctx: KoaContextWithOIDC,
     client: Client,
@@ -21,7 +21,7 @@ export function createIssueRefreshToken(engine: EngineContext) {
     const primary = source.resource === undefined ? undefined : [source.resource].flat()[0];
     if (primary === undefined) return true;
     const audience = resourceToAudience(primary);
-    return audience !== undefined && engine.registry.resourceServer(audience)?.allow_offline_access === true;
+    return audience !== undefined && tenant.registry.resourceServer(audience)?.allow_offline_access === true;
   };
 }
 
@@ -29,13 +29,13 @@ export function createIssueRefreshToken(engine: EngineContext) {
  * `ttl.RefreshToken`: the absolute lifetime counts from the first token of the family (`iiat`) and never
  * extends on rotation; the idle lifetime restarts at every exchange. The token expires at the earlier.
  */
-export function createRefreshTokenTtl(engine: EngineContext) {
+export function createRefreshTokenTtl(tenant: TenantContext) {
   return function refreshTokenTtl(
     _ctx: KoaContextWithOIDC,
     token: { iiat?: number; iat?: number },
     client: Client,
   ): number {
-    const settings = engine.registry.client(client.clientId)?.refresh_token;
+    const settings = tenant.registry.client(client.clientId)?.refresh_token;
     if (!settings) return YEAR;
     const now = Math.floor(Date.now() / 1000);
     const start = token.iiat ?? token.iat ?? now;

@@ -3,7 +3,7 @@ import { REFRESH_SCOPE } from '../http/mrrt.ts';
 import { accountUser } from './accounts.ts';
 import { audienceToResource, resourceToAudience } from './audience.ts';
 import { accessDenied } from './auth0-errors.ts';
-import type { EngineContext } from './context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 
 /** Scopes an SPA may request on the Management API with a user's token (Auth0's self-service set). */
 const SELF_SERVICE_SCOPES = ['read:current_user', 'update:current_user_metadata'];
@@ -16,14 +16,14 @@ const SELF_SERVICE_SCOPES = ['read:current_user', 'update:current_user_metadata'
  *   otherwise issue none);
  * - user tokens: the API's scopes, narrowed to the user's permissions when the API enforces RBAC.
  */
-export function createGetResourceServerInfo(engine: EngineContext) {
+export function createGetResourceServerInfo(tenant: TenantContext) {
   return async function getResourceServerInfo(
     ctx: KoaContextWithOIDC,
     resource: string,
     client: Client,
   ): Promise<ResourceServer> {
     const audience = resourceToAudience(resource);
-    const api = audience === undefined ? undefined : engine.registry.resourceServer(audience);
+    const api = audience === undefined ? undefined : tenant.registry.resourceServer(audience);
     if (!api || audience === undefined) throw accessDenied(`Service not found: ${audience ?? resource}`);
 
     const base = {
@@ -34,7 +34,7 @@ export function createGetResourceServerInfo(engine: EngineContext) {
     };
 
     if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') {
-      const grant = engine.registry.clientGrant(client.clientId, audience);
+      const grant = tenant.registry.clientGrant(client.clientId, audience);
       if (!grant) {
         throw accessDenied(
           `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API.`,
@@ -56,7 +56,7 @@ export function createGetResourceServerInfo(engine: EngineContext) {
     let scopes = api.scopes.map((s) => s.value);
     const user = accountUser(ctx.oidc.entities.Account);
     if (api.enforce_policies && user) {
-      const held = new Set(engine.registry.permissionsOf(user, audience));
+      const held = new Set(tenant.registry.permissionsOf(user, audience));
       scopes = scopes.filter((s) => held.has(s));
     }
     // An MRRT refresh narrows to the scopes it asked for, dropping the rest silently (http/mrrt.ts).
@@ -70,14 +70,14 @@ export function createGetResourceServerInfo(engine: EngineContext) {
  * `features.resourceIndicators.defaultResource`: Auth0's tenant Default Audience applies when a request
  * names none; client credentials without any audience are refused as Auth0 refuses them.
  */
-export function createDefaultResource(engine: EngineContext) {
+export function createDefaultResource(tenant: TenantContext) {
   return async function defaultResource(
     ctx: KoaContextWithOIDC,
     _client: Client,
     oneOf?: string[],
   ): Promise<string | string[] | undefined> {
     if (oneOf && oneOf.length > 0) return oneOf[0];
-    const fallback = engine.settings.default_audience;
+    const fallback = tenant.settings.default_audience;
     if (fallback !== undefined) return audienceToResource(fallback);
     if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') {
       throw accessDenied('No audience parameter was provided, and no default audience has been configured');

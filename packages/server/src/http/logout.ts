@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { html, page } from './html.ts';
 
 export const AUTH0_LOGOUT_PATH = '/v2/logout';
@@ -11,7 +11,7 @@ export const AUTH0_LOGOUT_PATH = '/v2/logout';
  * `allowed_logout_urls` with `client_id`, the tenant's list without it. Anything else gets a page and no
  * redirect, so the endpoint is never an open redirector.
  */
-export function createAuth0Logout(engine: EngineContext, provider: Provider) {
+export function createAuth0Logout(tenant: TenantContext, provider: Provider) {
   return async function auth0Logout(ctx: Context): Promise<void> {
     if (ctx.method !== 'GET' && ctx.method !== 'POST') {
       ctx.status = 405;
@@ -24,11 +24,11 @@ export function createAuth0Logout(engine: EngineContext, provider: Provider) {
     const returnTo = single(ctx.query.returnTo);
     let allowed: string[];
     if (clientId !== undefined) {
-      const client = engine.registry.client(clientId);
+      const client = tenant.registry.client(clientId);
       if (!client) return refuse(ctx, 'The client_id does not belong to any application of this tenant.');
       allowed = client.allowed_logout_urls;
     } else {
-      allowed = engine.settings.allowed_logout_urls;
+      allowed = tenant.settings.allowed_logout_urls;
     }
     const target = returnTo ?? (clientId !== undefined ? allowed[0] : undefined);
     if (target === undefined) {

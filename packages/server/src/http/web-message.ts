@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { html, page } from './html.ts';
 
 /**
@@ -9,12 +9,12 @@ import { html, page } from './html.ts';
  * that origin (checklist AS-H3/H4), and the message is posted to that origin, never to `*` (the engine
  * posts to the redirect_uri's origin).
  */
-export function createWebMessageGuard(engine: EngineContext) {
+export function createWebMessageGuard(tenant: TenantContext) {
   return async function webMessageGuard(ctx: Context, next: Next): Promise<void> {
     if (ctx.query.response_mode !== 'web_message') return next();
     const clientId = typeof ctx.query.client_id === 'string' ? ctx.query.client_id : undefined;
     const redirectUri = typeof ctx.query.redirect_uri === 'string' ? ctx.query.redirect_uri : undefined;
-    const client = clientId === undefined ? undefined : engine.registry.client(clientId);
+    const client = clientId === undefined ? undefined : tenant.registry.client(clientId);
     const origin = redirectUri === undefined ? undefined : URL.parse(redirectUri)?.origin;
     const registered = client !== undefined && redirectUri !== undefined && client.callbacks.includes(redirectUri);
     if (registered && (origin === undefined || !client.web_origins.includes(origin))) {

@@ -1,5 +1,5 @@
 import type { Permission } from '../config/types.ts';
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import type { EntityOp } from '../storage/contract.ts';
 import { grantKey, type UserRecord } from '../tenant/records.ts';
 
@@ -14,14 +14,14 @@ import { grantKey, type UserRecord } from '../tenant/records.ts';
  * editable through the API (a PATCH re-validates the whole entity). Auth0 deletes an API's grants too.
  */
 export async function apiReferenceOps(
-  engine: EngineContext,
+  tenant: TenantContext,
   identifier: string,
   remaining: ReadonlySet<string> | undefined,
 ): Promise<EntityOp[]> {
   const keeps = (scope: string) => remaining?.has(scope) === true;
   const ops: EntityOp[] = [];
 
-  for (const grant of engine.registry.clientGrants()) {
+  for (const grant of tenant.registry.clientGrants()) {
     if (grant.audience !== identifier) continue;
     const scope = grant.scope.filter(keeps);
     if (remaining === undefined) ops.push({ op: 'delete', kind: 'client_grant', id: grant.id });
@@ -31,7 +31,7 @@ export async function apiReferenceOps(
     }
   }
 
-  for (const client of engine.registry.clients()) {
+  for (const client of tenant.registry.clients()) {
     const { policies } = client.refresh_token;
     const next = policies
       .map((p) => (p.audience === identifier ? { ...p, scope: p.scope.filter(keeps) } : p))
@@ -42,12 +42,12 @@ export async function apiReferenceOps(
   }
 
   const stillValid = (p: Permission) => p.resource_server_identifier !== identifier || keeps(p.permission_name);
-  for (const role of engine.registry.roles()) {
+  for (const role of tenant.registry.roles()) {
     const permissions = role.permissions.filter(stillValid);
     if (permissions.length === role.permissions.length) continue;
     ops.push({ op: 'put', kind: 'role', id: role.id, key: role.name, doc: { ...role, permissions } });
   }
-  const users = await engine.storage.entities.list<UserRecord>('user');
+  const users = await tenant.storage.entities.list<UserRecord>('user');
   for (const user of users.items) {
     const permissions = user.doc.permissions.filter(stillValid);
     if (permissions.length === user.doc.permissions.length) continue;

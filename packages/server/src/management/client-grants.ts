@@ -1,4 +1,4 @@
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import type { EntityOp } from '../storage/contract.ts';
 import { newClientGrantId } from '../tenant/ids.ts';
 import { type ClientGrantRecord, grantKey } from '../tenant/records.ts';
@@ -20,7 +20,7 @@ const duplicate = (clientId: string, audience: string) =>
   `A client grant already exists between ${clientId} and ${audience}`;
 
 /** The client-grant routes. */
-export function clientGrantRoutes({ engine, writer }: ManagementDeps): ManagementRoute[] {
+export function clientGrantRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[] {
   return [
     {
       method: 'GET',
@@ -31,7 +31,7 @@ export function clientGrantRoutes({ engine, writer }: ManagementDeps): Managemen
         const clientId = query.get('client_id');
         // Every grant authmesh has is a client grant for a client: user grants and `default_for` grants match none.
         const none = (query.get('subject_type') ?? 'client') !== 'client' || query.has('default_for');
-        const grants = engine.registry
+        const grants = tenant.registry
           .clientGrants()
           .filter((g) => audience === null || g.audience === audience)
           .filter((g) => clientId === null || g.client_id === clientId)
@@ -47,10 +47,10 @@ export function clientGrantRoutes({ engine, writer }: ManagementDeps): Managemen
       async handler({ body }) {
         const input = parseClientGrantCreate(body);
         return writer.exclusive(async () => {
-          if (!engine.registry.client(input.client_id)) {
+          if (!tenant.registry.client(input.client_id)) {
             throw new ManagementError(404, 'The client does not exist', 'inexistent_client');
           }
-          const api = engine.registry.resourceServer(input.audience);
+          const api = tenant.registry.resourceServer(input.audience);
           if (!api) {
             throw new ManagementError(
               404,
@@ -60,7 +60,7 @@ export function clientGrantRoutes({ engine, writer }: ManagementDeps): Managemen
           }
           const scope = grantedScopes(api, input.scope);
           const message = duplicate(input.client_id, input.audience);
-          if (engine.registry.clientGrant(input.client_id, input.audience)) {
+          if (tenant.registry.clientGrant(input.client_id, input.audience)) {
             throw conflict(message);
           }
           const record: ClientGrantRecord = {
@@ -79,7 +79,7 @@ export function clientGrantRoutes({ engine, writer }: ManagementDeps): Managemen
       path: '/client-grants/:id',
       scopes: ['read:client_grants'],
       async handler({ params }) {
-        return { status: 200, body: view(find(engine, params.id)) };
+        return { status: 200, body: view(find(tenant, params.id)) };
       },
     },
     {
@@ -90,9 +90,9 @@ export function clientGrantRoutes({ engine, writer }: ManagementDeps): Managemen
       async handler({ params, body }) {
         const requested = parseClientGrantUpdate(body);
         return writer.exclusive(async () => {
-          const stored = find(engine, params.id);
+          const stored = find(tenant, params.id);
           if (requested === undefined) return { status: 200, body: view(stored) };
-          const api = engine.registry.resourceServer(stored.audience);
+          const api = tenant.registry.resourceServer(stored.audience);
           // A grant always has its API: deleting an API deletes its grants.
           if (!api) throw new ManagementError(404, `No resource with identifier ${stored.audience}`);
           const record: ClientGrantRecord = { ...stored, scope: grantedScopes(api, requested) };
@@ -107,7 +107,7 @@ export function clientGrantRoutes({ engine, writer }: ManagementDeps): Managemen
       scopes: ['delete:client_grants'],
       async handler({ params }) {
         return writer.exclusive(async () => {
-          const stored = find(engine, params.id);
+          const stored = find(tenant, params.id);
           await writer.commit([{ op: 'delete', kind: 'client_grant', id: stored.id }]);
           return { status: 204 };
         });
@@ -116,8 +116,8 @@ export function clientGrantRoutes({ engine, writer }: ManagementDeps): Managemen
   ];
 }
 
-function find(engine: EngineContext, id: string | undefined): ClientGrantRecord {
-  const grant = engine.registry.clientGrants().find((g) => g.id === id);
+function find(tenant: TenantContext, id: string | undefined): ClientGrantRecord {
+  const grant = tenant.registry.clientGrants().find((g) => g.id === id);
   if (!grant) throw new ManagementError(404, NOT_FOUND, 'inexistent_client_grant');
   return grant;
 }

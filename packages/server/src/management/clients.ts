@@ -1,5 +1,5 @@
 import type { Client } from '../config/types.ts';
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import type { EntityOp } from '../storage/contract.ts';
 import { newClientId, newClientSecret } from '../tenant/ids.ts';
 import type { ClientRecord } from '../tenant/records.ts';
@@ -27,8 +27,8 @@ const DUPLICATE = 'A client with the same name already exists.';
 const READ_SCOPES = ['read:clients', 'read:client_keys', 'read:client_summary'];
 
 /** The client routes. */
-export function clientRoutes({ engine, writer }: ManagementDeps): ManagementRoute[] {
-  const apis = () => engine.registry.resourceServers();
+export function clientRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[] {
+  const apis = () => tenant.registry.resourceServers();
 
   return [
     {
@@ -41,7 +41,7 @@ export function clientRoutes({ engine, writer }: ManagementDeps): ManagementRout
         const firstParty = query.has('is_first_party') ? booleanParam(query, 'is_first_party') : undefined;
         // authmesh has no global client (Auth0's legacy "All Applications").
         const globalOnly = query.has('is_global') && booleanParam(query, 'is_global');
-        const clients = engine.registry
+        const clients = tenant.registry
           .clients()
           .filter((c) => types === undefined || types.includes(c.app_type))
           .filter((c) => firstParty === undefined || c.is_first_party === firstParty)
@@ -65,7 +65,7 @@ export function clientRoutes({ engine, writer }: ManagementDeps): ManagementRout
       async handler({ body }) {
         return writer.exclusive(async () => {
           const client = clientToCreate(body, apis());
-          if (nameTaken(engine, client.name)) throw conflict(DUPLICATE);
+          if (nameTaken(tenant, client.name)) throw conflict(DUPLICATE);
           const record = withSecret({ ...client, client_id: newClientId() }, client.client_secret);
           await writer.commit([put(record)], DUPLICATE);
           // The create response is the one place where a caller without read:client_keys sees the secret.
@@ -80,7 +80,7 @@ export function clientRoutes({ engine, writer }: ManagementDeps): ManagementRout
       async handler({ params, query, caller }) {
         return {
           status: 200,
-          body: fieldSelection(query)(clientView(find(engine, params.id), readVisibility(caller))),
+          body: fieldSelection(query)(clientView(find(tenant, params.id), readVisibility(caller))),
         };
       },
     },
@@ -96,9 +96,9 @@ export function clientRoutes({ engine, writer }: ManagementDeps): ManagementRout
           requireScope(caller, ['update:clients']);
         }
         return writer.exclusive(async () => {
-          const stored = find(engine, params.id);
+          const stored = find(tenant, params.id);
           const client = clientToUpdate(stored, update, apis());
-          if (client.name !== stored.name && nameTaken(engine, client.name)) throw conflict(DUPLICATE);
+          if (client.name !== stored.name && nameTaken(tenant, client.name)) throw conflict(DUPLICATE);
           const record = withSecret(
             { ...client, client_id: stored.client_id },
             client.client_secret ?? stored.client_secret,
@@ -117,9 +117,9 @@ export function clientRoutes({ engine, writer }: ManagementDeps): ManagementRout
       scopes: ['delete:clients'],
       async handler({ params }) {
         return writer.exclusive(async () => {
-          const stored = find(engine, params.id);
+          const stored = find(tenant, params.id);
           const ops: EntityOp[] = [remove(stored)];
-          for (const grant of engine.registry.clientGrants()) {
+          for (const grant of tenant.registry.clientGrants()) {
             if (grant.client_id === stored.client_id) ops.push({ op: 'delete', kind: 'client_grant', id: grant.id });
           }
           await writer.commit(ops);
@@ -133,7 +133,7 @@ export function clientRoutes({ engine, writer }: ManagementDeps): ManagementRout
       scopes: ['update:client_keys'],
       async handler({ params }) {
         return writer.exclusive(async () => {
-          const stored = find(engine, params.id);
+          const stored = find(tenant, params.id);
           if (!isConfidential(stored)) {
             throw new ManagementError(
               400,
@@ -155,14 +155,14 @@ function readVisibility(caller: Caller): ClientVisibility {
   return hasScope(caller, 'read:clients') ? 'full' : 'summary';
 }
 
-function find(engine: EngineContext, clientId: string | undefined): ClientRecord {
-  const client = clientId === undefined ? undefined : engine.registry.client(clientId);
+function find(tenant: TenantContext, clientId: string | undefined): ClientRecord {
+  const client = clientId === undefined ? undefined : tenant.registry.client(clientId);
   if (!client) throw new ManagementError(404, NOT_FOUND, 'inexistent_client');
   return client;
 }
 
-function nameTaken(engine: EngineContext, name: string): boolean {
-  return engine.registry.clients().some((c) => c.name === name);
+function nameTaken(tenant: TenantContext, name: string): boolean {
+  return tenant.registry.clients().some((c) => c.name === name);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
 import { createAuthenticator, requireScope } from './auth.ts';
 import { clientGrantRoutes } from './client-grants.ts';
@@ -21,7 +21,7 @@ import { userRoutes } from './users.ts';
 export const MANAGEMENT_API_PATH = '/api/v2';
 
 export interface ManagementApiOptions {
-  engine: EngineContext;
+  tenant: TenantContext;
   /** The tenant's signing keys: Management API tokens are the tenant's own JWTs. */
   signing: readonly SigningJwk[];
   /** Per-caller token bucket; default {@link DEFAULT_RATE_LIMIT}. */
@@ -49,10 +49,10 @@ export interface ManagementApiOptions {
  * ```
  */
 export function createManagementApi(options: ManagementApiOptions) {
-  const { engine } = options;
-  const authenticate = createAuthenticator(options.signing, engine.issuer);
+  const { tenant } = options;
+  const authenticate = createAuthenticator(options.signing, tenant.issuer);
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
-  const deps: ManagementDeps = { engine, writer: new EntityWriter(engine) };
+  const deps: ManagementDeps = { tenant, writer: new EntityWriter(tenant) };
   const routes: ManagementRoute[] = [
     ...resourceServerRoutes(deps),
     ...clientRoutes(deps),
@@ -99,7 +99,7 @@ export function createManagementApi(options: ManagementApiOptions) {
     if (ctx.path !== MANAGEMENT_API_PATH && !ctx.path.startsWith(`${MANAGEMENT_API_PATH}/`)) return next();
     // Answers carry secrets and state that changes with every write.
     ctx.set('Cache-Control', 'no-store');
-    if (applyManagementCors(ctx, engine.registry)) return;
+    if (applyManagementCors(ctx, tenant.registry)) return;
     try {
       const response = await handle(ctx);
       ctx.status = response.status;

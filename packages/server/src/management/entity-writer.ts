@@ -1,4 +1,4 @@
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { AuthmeshError } from '../errors.ts';
 import type { EntityOp } from '../storage/contract.ts';
 import { conflict } from './errors.ts';
@@ -10,11 +10,11 @@ import { conflict } from './errors.ts';
  * `registry.refresh()` before the response, so the token endpoint honours it on the very next request.
  */
 export class EntityWriter {
-  readonly #engine: EngineContext;
+  readonly #tenant: TenantContext;
   #tail: Promise<unknown> = Promise.resolve();
 
-  constructor(engine: EngineContext) {
-    this.#engine = engine;
+  constructor(tenant: TenantContext) {
+    this.#tenant = tenant;
   }
 
   /** Runs `work` after every earlier write has finished, and before any later one starts. */
@@ -34,11 +34,11 @@ export class EntityWriter {
     conflictMessage = 'A conflicting change was made at the same time.',
   ): Promise<void> {
     try {
-      await this.#engine.storage.entities.apply(ops);
+      await this.#tenant.storage.entities.apply(ops);
     } catch (error) {
       if (error instanceof AuthmeshError && error.code === 'ERR_STORAGE_CONFLICT') throw conflict(conflictMessage);
       throw error;
     }
-    await this.#engine.registry.refresh();
+    await this.#tenant.registry.refresh();
   }
 }

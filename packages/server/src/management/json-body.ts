@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
+import { AuthmeshError } from '../errors.ts';
 import { BodyError, readBody } from '../http/body.ts';
+import { MAX_JSON_DEPTH, parseJson } from '../http/json.ts';
 import { ManagementError } from './errors.ts';
 
 /** Management request bodies above this are refused (Auth0 uses the same order of magnitude). */
 export const MAX_MANAGEMENT_BODY_BYTES = 100 * 1024;
 
 /**
- * Reads a Management API request body: JSON only, at most 100 KiB. An empty body gives undefined (the
+ * Reads a Management API request body: JSON only, at most 100 KiB, nested at most {@link MAX_JSON_DEPTH} deep. An empty body gives undefined (the
  * route's validation then says what is missing), as do requests without one (`rotate-secret`).
  * The texts are those of Auth0's HTTP layer (hapi).
  */
@@ -30,8 +32,12 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
     throw new ManagementError(415, 'Unsupported Media Type', 'unsupported_media_type');
   }
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
-  } catch {
+    return parseJson(raw.toString('utf8'));
+  } catch (error) {
+    if (error instanceof AuthmeshError && error.code === 'ERR_JSON_TOO_DEEP') {
+      // Auth0's /api/v2 code for a payload it cannot use; the 500 a deep body used to cause is gone.
+      throw new ManagementError(400, `Payload nesting exceeds the maximum depth of ${MAX_JSON_DEPTH}`, 'invalid_body');
+    }
     throw new ManagementError(400, 'Invalid request payload JSON format', 'invalid_body');
   }
 }

@@ -1,4 +1,4 @@
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { newResourceServerId } from '../tenant/ids.ts';
 import type { ResourceServerRecord } from '../tenant/records.ts';
 import { apiReferenceOps } from './api-references.ts';
@@ -23,8 +23,8 @@ const DUPLICATE = 'A resource server with the same identifier already exists.';
 const MAX_IDENTIFIERS = 10;
 
 /** The resource-server routes. */
-export function resourceServerRoutes({ engine, writer }: ManagementDeps): ManagementRoute[] {
-  const view = (api: ResourceServerRecord) => resourceServerView(api, engine.issuer);
+export function resourceServerRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[] {
+  const view = (api: ResourceServerRecord) => resourceServerView(api, tenant.issuer);
 
   return [
     {
@@ -33,7 +33,7 @@ export function resourceServerRoutes({ engine, writer }: ManagementDeps): Manage
       scopes: ['read:resource_servers'],
       async handler({ query }) {
         const wanted = query.getAll('identifiers').slice(0, MAX_IDENTIFIERS);
-        const all = engine.registry.resourceServers();
+        const all = tenant.registry.resourceServers();
         const apis = wanted.length === 0 ? all : all.filter((api) => wanted.includes(api.identifier));
         const select = fieldSelection(query);
         return { status: 200, body: paginate(apis.map(view).map(select), query, 'resource_servers') };
@@ -47,7 +47,7 @@ export function resourceServerRoutes({ engine, writer }: ManagementDeps): Manage
       async handler({ body }) {
         const api = resourceServerToCreate(body);
         return writer.exclusive(async () => {
-          if (engine.registry.resourceServer(api.identifier)) throw conflict(DUPLICATE);
+          if (tenant.registry.resourceServer(api.identifier)) throw conflict(DUPLICATE);
           const id = newResourceServerId();
           const record: ResourceServerRecord = { ...api, id };
           await writer.commit(
@@ -63,7 +63,7 @@ export function resourceServerRoutes({ engine, writer }: ManagementDeps): Manage
       path: '/resource-servers/:id',
       scopes: ['read:resource_servers'],
       async handler({ params, query }) {
-        return { status: 200, body: fieldSelection(query)(view(find(engine, params.id))) };
+        return { status: 200, body: fieldSelection(query)(view(find(tenant, params.id))) };
       },
     },
     {
@@ -73,12 +73,12 @@ export function resourceServerRoutes({ engine, writer }: ManagementDeps): Manage
       body: true,
       async handler({ params, body }) {
         return writer.exclusive(async () => {
-          const stored = modifiable(find(engine, params.id), 'updated');
+          const stored = modifiable(find(tenant, params.id), 'updated');
           const record: ResourceServerRecord = { ...resourceServerToUpdate(stored, body), id: stored.id };
           const remaining = new Set(record.scopes.map((s) => s.value));
           await writer.commit([
             { op: 'put', kind: 'resource_server', id: stored.id, key: stored.identifier, doc: record },
-            ...(await apiReferenceOps(engine, stored.identifier, remaining)),
+            ...(await apiReferenceOps(tenant, stored.identifier, remaining)),
           ]);
           return { status: 200, body: view(record) };
         });
@@ -90,10 +90,10 @@ export function resourceServerRoutes({ engine, writer }: ManagementDeps): Manage
       scopes: ['delete:resource_servers'],
       async handler({ params }) {
         return writer.exclusive(async () => {
-          const stored = modifiable(find(engine, params.id), 'deleted');
+          const stored = modifiable(find(tenant, params.id), 'deleted');
           await writer.commit([
             { op: 'delete', kind: 'resource_server', id: stored.id },
-            ...(await apiReferenceOps(engine, stored.identifier, undefined)),
+            ...(await apiReferenceOps(tenant, stored.identifier, undefined)),
           ]);
           return { status: 204 };
         });
@@ -103,12 +103,12 @@ export function resourceServerRoutes({ engine, writer }: ManagementDeps): Manage
 }
 
 /** The API with this id or identifier; 404 otherwise. */
-function find(engine: EngineContext, idOrIdentifier: string | undefined): ResourceServerRecord {
+function find(tenant: TenantContext, idOrIdentifier: string | undefined): ResourceServerRecord {
   const key = idOrIdentifier ?? '';
-  const byIdentifier = engine.registry.resourceServer(key);
+  const byIdentifier = tenant.registry.resourceServer(key);
   if (byIdentifier) return byIdentifier;
-  const systemId = managementApiId(engine.issuer);
-  const api = engine.registry.resourceServers().find((r) => (r.is_system ? key === systemId : r.id === key));
+  const systemId = managementApiId(tenant.issuer);
+  const api = tenant.registry.resourceServers().find((r) => (r.is_system ? key === systemId : r.id === key));
   if (!api) throw new ManagementError(404, NOT_FOUND, 'inexistent_resource_server');
   return api;
 }

@@ -19,8 +19,8 @@ import { roleMemberView } from './user-view.ts';
  */
 
 /** The routes under `/roles/{id}/`. */
-export function roleMemberRoutes({ engine, writer }: ManagementDeps): ManagementRoute[] {
-  const apis = () => engine.registry.resourceServers();
+export function roleMemberRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[] {
+  const apis = () => tenant.registry.resourceServers();
 
   return [
     {
@@ -28,7 +28,7 @@ export function roleMemberRoutes({ engine, writer }: ManagementDeps): Management
       path: '/roles/:id/permissions',
       scopes: ['read:roles'],
       async handler({ params, query }) {
-        const role = findRole(engine, params.id);
+        const role = findRole(tenant, params.id);
         const known = apis();
         const items = role.permissions.map((p) => permissionView(p, known));
         return { status: 200, body: paginate(items, query, 'permissions') };
@@ -41,7 +41,7 @@ export function roleMemberRoutes({ engine, writer }: ManagementDeps): Management
       body: true,
       async handler({ params, body }) {
         return writer.exclusive(async () => {
-          const role = findRole(engine, params.id);
+          const role = findRole(tenant, params.id);
           const added = permissionsToAdd(body, apis());
           await writer.commit([putRole({ ...role, permissions: addPermissions(role.permissions, added) })]);
           return { status: 201, body: {} };
@@ -56,7 +56,7 @@ export function roleMemberRoutes({ engine, writer }: ManagementDeps): Management
       async handler({ params, body }) {
         const removed = permissionsToRemove(body);
         return writer.exclusive(async () => {
-          const role = findRole(engine, params.id);
+          const role = findRole(tenant, params.id);
           await writer.commit([putRole({ ...role, permissions: removePermissions(role.permissions, removed) })]);
           return { status: 204 };
         });
@@ -69,8 +69,8 @@ export function roleMemberRoutes({ engine, writer }: ManagementDeps): Management
       scopes: ['read:role_members', 'read:users'],
       async handler({ params, query, caller }) {
         if (!hasScope(caller, 'read:role_members')) requireScope(caller, ['read:roles']);
-        const role = findRole(engine, params.id);
-        const members = (await allUsers(engine)).filter((u) => u.roles.includes(role.id));
+        const role = findRole(tenant, params.id);
+        const members = (await allUsers(tenant)).filter((u) => u.roles.includes(role.id));
         return { status: 200, body: paginate(members.map(roleMemberView), query, 'users') };
       },
     },
@@ -82,8 +82,8 @@ export function roleMemberRoutes({ engine, writer }: ManagementDeps): Management
       async handler({ params, body }) {
         const userIds = parseUserIds(body);
         return writer.exclusive(async () => {
-          const role = findRole(engine, params.id);
-          const users = await Promise.all(userIds.map((id) => findUser(engine, id)));
+          const role = findRole(tenant, params.id);
+          const users = await Promise.all(userIds.map((id) => findUser(tenant, id)));
           const ops = users
             .filter((u) => !u.roles.includes(role.id))
             .map((u) => putUser({ ...u, roles: [...u.roles, role.id] }));

@@ -1,4 +1,4 @@
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import type { EntityOp } from '../storage/contract.ts';
 import { newRoleId } from '../tenant/ids.ts';
 import type { RoleRecord } from '../tenant/records.ts';
@@ -18,7 +18,7 @@ import { allUsers, findRole, putRole, putUser } from './user-store.ts';
 const DUPLICATE = 'A role with the same name already exists.';
 
 /** The role routes. */
-export function roleRoutes({ engine, writer }: ManagementDeps): ManagementRoute[] {
+export function roleRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[] {
   return [
     {
       method: 'GET',
@@ -26,7 +26,7 @@ export function roleRoutes({ engine, writer }: ManagementDeps): ManagementRoute[
       scopes: ['read:roles'],
       async handler({ query }) {
         const filter = query.get('name_filter')?.toLowerCase();
-        const roles = engine.registry
+        const roles = tenant.registry
           .roles()
           .filter((r) => filter === undefined || r.name.toLowerCase().includes(filter));
         return { status: 200, body: paginate(roles.map(roleView), query, 'roles') };
@@ -40,7 +40,7 @@ export function roleRoutes({ engine, writer }: ManagementDeps): ManagementRoute[
       async handler({ body }) {
         const input = parseRoleCreate(body);
         return writer.exclusive(async () => {
-          if (nameTaken(engine, input.name)) throw conflict(DUPLICATE);
+          if (nameTaken(tenant, input.name)) throw conflict(DUPLICATE);
           const role: RoleRecord = {
             id: newRoleId(),
             name: input.name,
@@ -57,7 +57,7 @@ export function roleRoutes({ engine, writer }: ManagementDeps): ManagementRoute[
       path: '/roles/:id',
       scopes: ['read:roles'],
       async handler({ params }) {
-        return { status: 200, body: roleView(findRole(engine, params.id)) };
+        return { status: 200, body: roleView(findRole(tenant, params.id)) };
       },
     },
     {
@@ -68,13 +68,13 @@ export function roleRoutes({ engine, writer }: ManagementDeps): ManagementRoute[
       async handler({ params, body }) {
         const input = parseRoleUpdate(body);
         return writer.exclusive(async () => {
-          const stored = findRole(engine, params.id);
+          const stored = findRole(tenant, params.id);
           const role: RoleRecord = {
             ...stored,
             ...(input.name === undefined ? {} : { name: input.name }),
             ...(input.description === undefined ? {} : { description: input.description }),
           };
-          if (role.name !== stored.name && nameTaken(engine, role.name)) throw conflict(DUPLICATE);
+          if (role.name !== stored.name && nameTaken(tenant, role.name)) throw conflict(DUPLICATE);
           await writer.commit([putRole(role)], DUPLICATE);
           return { status: 200, body: roleView(role) };
         });
@@ -86,9 +86,9 @@ export function roleRoutes({ engine, writer }: ManagementDeps): ManagementRoute[
       scopes: ['delete:roles'],
       async handler({ params }) {
         return writer.exclusive(async () => {
-          const stored = findRole(engine, params.id);
+          const stored = findRole(tenant, params.id);
           const ops: EntityOp[] = [{ op: 'delete', kind: 'role', id: stored.id }];
-          for (const user of await allUsers(engine)) {
+          for (const user of await allUsers(tenant)) {
             if (user.roles.includes(stored.id)) {
               ops.push(putUser({ ...user, roles: user.roles.filter((r) => r !== stored.id) }));
             }
@@ -106,6 +106,6 @@ export function roleView(role: RoleRecord): Record<string, unknown> {
   return { id: role.id, name: role.name, ...(role.description === undefined ? {} : { description: role.description }) };
 }
 
-function nameTaken(engine: EngineContext, name: string): boolean {
-  return engine.registry.roles().some((r) => r.name === name);
+function nameTaken(tenant: TenantContext, name: string): boolean {
+  return tenant.registry.roles().some((r) => r.name === name);
 }

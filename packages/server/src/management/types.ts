@@ -1,4 +1,4 @@
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import type { EntityWriter } from './entity-writer.ts';
 
 /** Who called: the client (`azp`, else `sub`) of a valid Management API token, and the scopes it holds. */
@@ -43,7 +43,7 @@ export interface ManagementRoute {
 
 /** What every resource module gets: the tenant, and the one way to write to it. */
 export interface ManagementDeps {
-  engine: EngineContext;
+  tenant: TenantContext;
   writer: EntityWriter;
 }
 

@@ -1,5 +1,5 @@
 import type { Permission } from '../config/types.ts';
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import type { UserRecord } from '../tenant/records.ts';
 import { requireScope } from './auth.ts';
 import { parseRoleIds } from './id-list-input.ts';
@@ -22,12 +22,12 @@ import { findRole, findUser, putUser } from './user-store.ts';
  */
 
 /** The routes under `/users/{id}/`. */
-export function userAccessRoutes({ engine, writer }: ManagementDeps): ManagementRoute[] {
-  const apis = () => engine.registry.resourceServers();
+export function userAccessRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[] {
+  const apis = () => tenant.registry.resourceServers();
   /** Applies `change` to the stored user, in the write queue. */
   const updateUser = (id: string | undefined, change: (user: UserRecord) => UserRecord) =>
     writer.exclusive(async () => {
-      const user = await findUser(engine, id);
+      const user = await findUser(tenant, id);
       await writer.commit([putUser({ ...change(user), updated_at: new Date().toISOString() })]);
     });
 
@@ -39,8 +39,8 @@ export function userAccessRoutes({ engine, writer }: ManagementDeps): Management
       scopes: ['read:users'],
       async handler({ params, query, caller }) {
         requireScope(caller, ['read:roles']);
-        const user = await findUser(engine, params.id);
-        const roles = user.roles.map((id) => engine.registry.role(id)).filter((r) => r !== undefined);
+        const user = await findUser(tenant, params.id);
+        const roles = user.roles.map((id) => tenant.registry.role(id)).filter((r) => r !== undefined);
         return { status: 200, body: paginate(roles.map(roleView), query, 'roles') };
       },
     },
@@ -52,7 +52,7 @@ export function userAccessRoutes({ engine, writer }: ManagementDeps): Management
       async handler({ params, body }) {
         const roleIds = parseRoleIds(body);
         await updateUser(params.id, (user) => {
-          for (const id of roleIds) findRole(engine, id);
+          for (const id of roleIds) findRole(tenant, id);
           return { ...user, roles: [...user.roles, ...roleIds.filter((id) => !user.roles.includes(id))] };
         });
         return { status: 204 };
@@ -74,9 +74,9 @@ export function userAccessRoutes({ engine, writer }: ManagementDeps): Management
       path: '/users/:id/permissions',
       scopes: ['read:users'],
       async handler({ params, query }) {
-        const user = await findUser(engine, params.id);
+        const user = await findUser(tenant, params.id);
         const known = apis();
-        const items = effectivePermissions(engine, user).map(({ permission, sources }) => ({
+        const items = effectivePermissions(tenant, user).map(({ permission, sources }) => ({
           sources,
           ...permissionView(permission, known),
         }));
@@ -122,7 +122,7 @@ interface Source {
 
 /** Direct and role permissions, each once, with where it comes from (Auth0's `sources`). */
 function effectivePermissions(
-  engine: EngineContext,
+  tenant: TenantContext,
   user: UserRecord,
 ): { permission: Permission; sources: Source[] }[] {
   const byKey = new Map<string, { permission: Permission; sources: Source[] }>();
@@ -134,7 +134,7 @@ function effectivePermissions(
   };
   for (const p of user.permissions) add(p, { source_id: '', source_name: '', source_type: 'DIRECT' });
   for (const roleId of user.roles) {
-    const role = engine.registry.role(roleId);
+    const role = tenant.registry.role(roleId);
     for (const p of role?.permissions ?? [])
       add(p, { source_id: roleId, source_name: role?.name ?? '', source_type: 'ROLE' });
   }

@@ -1,4 +1,4 @@
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import type { EntityOp } from '../storage/contract.ts';
 import type { RoleRecord, UserRecord } from '../tenant/records.ts';
 import { ManagementError } from './errors.ts';
@@ -14,21 +14,21 @@ export function userNotFound(): ManagementError {
 }
 
 /** The user with this id; 404 otherwise. */
-export async function findUser(engine: EngineContext, userId: string | undefined): Promise<UserRecord> {
-  const entity = userId === undefined ? undefined : await engine.storage.entities.get<UserRecord>('user', userId);
+export async function findUser(tenant: TenantContext, userId: string | undefined): Promise<UserRecord> {
+  const entity = userId === undefined ? undefined : await tenant.storage.entities.get<UserRecord>('user', userId);
   if (!entity) throw userNotFound();
   return entity.doc;
 }
 
 /** Every user, in creation order. */
-export async function allUsers(engine: EngineContext): Promise<UserRecord[]> {
-  const page = await engine.storage.entities.list<UserRecord>('user');
+export async function allUsers(tenant: TenantContext): Promise<UserRecord[]> {
+  const page = await tenant.storage.entities.list<UserRecord>('user');
   return page.items.map((e) => e.doc);
 }
 
 /** The role with this id; 404 otherwise. */
-export function findRole(engine: EngineContext, roleId: string | undefined): RoleRecord {
-  const role = roleId === undefined ? undefined : engine.registry.role(roleId);
+export function findRole(tenant: TenantContext, roleId: string | undefined): RoleRecord {
+  const role = roleId === undefined ? undefined : tenant.registry.role(roleId);
   if (!role) throw new ManagementError(404, 'The role does not exist.', 'inexistent_role');
   return role;
 }

@@ -23,7 +23,7 @@ import { userView } from './user-view.ts';
 const DUPLICATE = 'The user already exists.';
 
 /** The user routes. */
-export function userRoutes({ engine, writer }: ManagementDeps): ManagementRoute[] {
+export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[] {
   return [
     {
       method: 'GET',
@@ -31,7 +31,7 @@ export function userRoutes({ engine, writer }: ManagementDeps): ManagementRoute[
       scopes: ['read:users'],
       async handler({ query }) {
         const email = emailQuery(query.get('q'));
-        const users = (await allUsers(engine)).filter((u) => email === undefined || u.email === email);
+        const users = (await allUsers(tenant)).filter((u) => email === undefined || u.email === email);
         const select = fieldSelection(query);
         return {
           status: 200,
@@ -53,8 +53,8 @@ export function userRoutes({ engine, writer }: ManagementDeps): ManagementRoute[
       async handler({ body }) {
         const user = await userToCreate(body);
         return writer.exclusive(async () => {
-          const taken = await engine.storage.entities.getByKey<UserRecord>('user', user.email);
-          const idTaken = await engine.storage.entities.get<UserRecord>('user', user.user_id);
+          const taken = await tenant.storage.entities.getByKey<UserRecord>('user', user.email);
+          const idTaken = await tenant.storage.entities.get<UserRecord>('user', user.user_id);
           if (taken || idTaken) throw conflict(DUPLICATE);
           await writer.commit([putUser(user)], DUPLICATE);
           return { status: 201, body: userView(user) };
@@ -67,7 +67,7 @@ export function userRoutes({ engine, writer }: ManagementDeps): ManagementRoute[
       scopes: ['read:users', 'read:current_user'],
       async handler({ params, query, caller }) {
         if (!hasScope(caller, 'read:users')) requireSelf(caller, params.id, 'read');
-        return { status: 200, body: fieldSelection(query)(userView(await findUser(engine, params.id))) };
+        return { status: 200, body: fieldSelection(query)(userView(await findUser(tenant, params.id))) };
       },
     },
     {
@@ -79,12 +79,12 @@ export function userRoutes({ engine, writer }: ManagementDeps): ManagementRoute[
         const update = parseUserUpdate(body);
         authorizeUpdate(caller, params.id, update);
         return writer.exclusive(async () => {
-          const stored = await findUser(engine, params.id);
+          const stored = await findUser(tenant, params.id);
           // An SDK sending back what it read repeats user_id: accepted when unchanged (read-only-fields.ts).
           checkUnchanged(update, 'user_id', stored.user_id);
           const user = await userToUpdate(stored, update);
           if (user.email !== stored.email) {
-            const taken = await engine.storage.entities.getByKey<UserRecord>('user', user.email);
+            const taken = await tenant.storage.entities.getByKey<UserRecord>('user', user.email);
             if (taken) throw conflict(DUPLICATE);
           }
           await writer.commit([putUser(user)], DUPLICATE);
@@ -98,7 +98,7 @@ export function userRoutes({ engine, writer }: ManagementDeps): ManagementRoute[
       scopes: ['delete:users'],
       async handler({ params }) {
         return writer.exclusive(async () => {
-          const stored = await findUser(engine, params.id);
+          const stored = await findUser(tenant, params.id);
           await writer.commit([{ op: 'delete', kind: 'user', id: stored.user_id }]);
           return { status: 204 };
         });
@@ -111,7 +111,7 @@ export function userRoutes({ engine, writer }: ManagementDeps): ManagementRoute[
       async handler({ query }) {
         const email = query.get('email');
         if (email === null || email === '') throw invalidQuery('Missing required property: email', 'email');
-        const found = await engine.storage.entities.getByKey<UserRecord>('user', email.toLowerCase());
+        const found = await tenant.storage.entities.getByKey<UserRecord>('user', email.toLowerCase());
         const select = fieldSelection(query);
         return { status: 200, body: found ? [select(userView(found.doc))] : [] };
       },

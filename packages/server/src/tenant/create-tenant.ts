@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type Provider from 'oidc-provider';
 import type { TenantConfig } from '../config/types.ts';
-import type { EngineContext } from '../engine/context.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { createEngine, LOGIN_PATH, ROUTES } from '../engine/provider.ts';
 import { AuthmeshError } from '../errors.ts';
 import { createAuth0Requests } from '../http/auth0-requests.ts';
@@ -127,9 +127,9 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     const registry = new TenantRegistry(storage, issuer);
     await registry.refresh();
     const [signing, cookies] = await Promise.all([loadSigningKeys(storage), loadCookieKeys(storage)]);
-    const engine: EngineContext = { issuer, storage, registry, settings: options.config.tenant };
-    const provider = createEngine(engine, { signing, cookies });
-    installMiddleware(provider, engine, signing, cookies[0] ?? '', options);
+    const tenant: TenantContext = { issuer, storage, registry, settings: options.config.tenant };
+    const provider = createEngine(tenant, { signing, cookies });
+    installMiddleware(provider, tenant, signing, cookies[0] ?? '', options);
     server.off('request', starting);
     server.on('request', provider.callback());
 
@@ -165,7 +165,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
 
 function installMiddleware(
   provider: Provider,
-  engine: EngineContext,
+  tenant: TenantContext,
   signing: Parameters<typeof createJwtUserinfo>[1],
   csrfKey: string,
   options: TenantOptions,
@@ -174,18 +174,18 @@ function installMiddleware(
     use(fn: unknown): void;
     on(event: string, fn: (...args: never[]) => void): void;
   };
-  app.use(createEdge(engine.issuer));
+  app.use(createEdge(tenant.issuer));
   app.use(
     createManagementApi({
-      engine,
+      tenant,
       signing,
       ...(options.onError ? { onError: options.onError } : {}),
       ...(options.onAudit ? { onAudit: options.onAudit } : {}),
     }),
   );
-  const webMessageGuard = createWebMessageGuard(engine);
+  const webMessageGuard = createWebMessageGuard(tenant);
   // Client secrets are machine-generated: 20 failures per (client, IP) block that pair for 5 minutes.
-  const auth0Requests = createAuth0Requests(engine.registry);
+  const auth0Requests = createAuth0Requests(tenant.registry);
   const clientAuthGuard = createClientAuthGuard(
     new FailureThrottle({ maxAttempts: 20, blockMs: 5 * 60_000, ipBurst: 1_000, ipRefillPerMs: 1_000 / 3_600_000 }),
     auth0Requests,
@@ -195,15 +195,15 @@ function installMiddleware(
       [ROUTES.authorization]: (ctx, next) => webMessageGuard(ctx, () => auth0Requests(ctx, next)),
       [ROUTES.token]: clientAuthGuard,
       [ROUTES.revocation]: clientAuthGuard,
-      [ROUTES.userinfo]: createJwtUserinfo(engine, signing),
+      [ROUTES.userinfo]: createJwtUserinfo(tenant, signing),
       [LOGIN_PATH]: createLoginRoutes({
-        engine,
+        tenant,
         provider,
         csrf: new CsrfTokens(csrfKey),
         throttle: new FailureThrottle(),
-        tenantName: engine.settings.friendly_name ?? 'authmesh',
+        tenantName: tenant.settings.friendly_name ?? 'authmesh',
       }),
-      [AUTH0_LOGOUT_PATH]: createAuth0Logout(engine, provider),
+      [AUTH0_LOGOUT_PATH]: createAuth0Logout(tenant, provider),
     }),
   );
   // Remember why a grant failed so that the Auth0 error mapping can tell PKCE failures apart.
