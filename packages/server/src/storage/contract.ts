@@ -12,7 +12,12 @@
 /** A JSON object as oidc-provider hands it to its adapter. */
 export type ModelPayload = Record<string, unknown>;
 
-/** The storage of one oidc-provider model (`Session`, `AuthorizationCode`, `RefreshToken`, ...). */
+/**
+ * The storage of one oidc-provider model (`Session`, `AuthorizationCode`, `RefreshToken`, ...). Ids are
+ * opaque strings to the backend: the engine adapter stores bearer values under a hash, so a backend never
+ * sees a redeemable token. Backends index `payload.grantId`, `payload.uid`, `payload.userCode` and
+ * `payload.accountId` for the lookups below.
+ */
 export interface ModelStore {
   /** Inserts or replaces. `expiresIn` is in seconds; undefined means no expiry. */
   upsert(id: string, payload: ModelPayload, expiresIn: number | undefined): Promise<void>;
@@ -76,6 +81,12 @@ export interface Storage {
   model(name: string): ModelStore;
   /** Deletes every model record (any model) that belongs to this grant: a whole token family. */
   revokeGrant(grantId: string): Promise<void>;
+  /**
+   * Deletes every model record of an account: those whose payload's `accountId` is `accountId` (sessions,
+   * grants, codes, tokens) and every record of those grants. What a password change or a block must end.
+   * Returns how many records were deleted.
+   */
+  revokeAccount(accountId: string): Promise<number>;
   readonly entities: EntityStore;
   getState<T>(key: string): Promise<T | undefined>;
   /** Stores `value` unless the key exists; returns what is stored afterwards (create-once, race-free). */

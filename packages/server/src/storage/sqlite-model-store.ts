@@ -16,15 +16,17 @@ export class ModelStatements {
   readonly destroy: StatementSync;
   readonly revokeByGrantId: StatementSync;
   readonly revokeGrant: StatementSync;
+  readonly revokeAccount: StatementSync;
   readonly sweep: StatementSync;
 
   constructor(conn: SqliteConnection) {
     this.upsert = conn.prepare(
-      `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, account_id, expires_at, consumed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (model, id) DO UPDATE SET
          payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-         user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = excluded.consumed_at`,
+         user_code = excluded.user_code, account_id = excluded.account_id, expires_at = excluded.expires_at,
+         consumed_at = excluded.consumed_at`,
     );
     this.find = conn.prepare(`SELECT payload FROM oidc_models WHERE model = ? AND id = ? AND ${LIVE}`);
     // uid / userCode are unique in practice; if not, the most recently inserted row wins.
@@ -44,6 +46,11 @@ export class ModelStatements {
     this.revokeByGrantId = conn.prepare('DELETE FROM oidc_models WHERE model = ? AND grant_id = ?');
     // The Grant record itself has no grantId (its id is the grant id) but is the head of the family.
     this.revokeGrant = conn.prepare(`DELETE FROM oidc_models WHERE grant_id = ? OR (model = 'Grant' AND id = ?)`);
+    // The account's own records, and every record of its grants (a token of a grant may lack accountId).
+    this.revokeAccount = conn.prepare(
+      `DELETE FROM oidc_models WHERE account_id = ?1
+         OR grant_id IN (SELECT id FROM oidc_models WHERE model = 'Grant' AND account_id = ?1)`,
+    );
     this.sweep = conn.prepare('DELETE FROM oidc_models WHERE expires_at <= ?');
   }
 }
@@ -74,6 +81,7 @@ export class SqliteModelStore implements ModelStore {
         stringField(payload.grantId),
         stringField(payload.uid),
         stringField(payload.userCode),
+        stringField(payload.accountId),
         expiresAt,
         consumedAt(payload.consumed, now),
       );

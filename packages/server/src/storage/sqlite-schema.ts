@@ -40,6 +40,15 @@ const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  `
+  -- The engine adapter now stores bearer values (codes, refresh tokens, session ids...) under a hash of their
+  -- id. Records written before hold them in clear and would no longer be found: drop them (everyone signs in
+  -- again; clients, users, keys and secrets are entities and state, and stay). secure_delete is on while
+  -- migrating, so the freed pages are zeroed rather than left readable in the file.
+  DELETE FROM oidc_models;
+  ALTER TABLE oidc_models ADD COLUMN account_id TEXT;
+  CREATE INDEX oidc_models_account_id ON oidc_models (account_id) WHERE account_id IS NOT NULL;
+  `,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */
@@ -63,6 +72,7 @@ export function applyPragmas(db: DatabaseSync): void {
 /** Brings the schema to {@link SCHEMA_VERSION}. Idempotent; safe when several processes open the same file. */
 export function migrate(db: DatabaseSync): void {
   if (userVersion(db) === SCHEMA_VERSION) return;
+  db.exec('PRAGMA secure_delete = ON');
   db.exec('BEGIN IMMEDIATE');
   try {
     // Read again under the write lock: another process may have migrated between the check and BEGIN.
@@ -80,6 +90,8 @@ export function migrate(db: DatabaseSync): void {
   } catch (error) {
     if (db.isTransaction) db.exec('ROLLBACK');
     throw error;
+  } finally {
+    db.exec('PRAGMA secure_delete = OFF');
   }
 }
 

@@ -98,6 +98,12 @@ class SqliteStorage implements Storage {
     this.#conn.use('revokeGrant', () => this.#models.revokeGrant.run(grantId, grantId));
   }
 
+  async revokeAccount(accountId: string): Promise<number> {
+    return this.#conn.use('revokeAccount', () =>
+      integer(this.#models.revokeAccount.run(accountId).changes, 'changes'),
+    );
+  }
+
   async getState<T>(key: string): Promise<T | undefined> {
     return this.#conn.use('getState', () => this.#readState<T>(key));
   }

@@ -176,6 +176,37 @@ export function describeStorageContract(name: string, open: OpenStorage): void {
         expect(await storage.model('AccessToken').find('at2')).toStrictEqual({ grantId: 'g2' });
       });
 
+      it("revokeAccount deletes the account's records and its grants' records, and nobody else's", async () => {
+        await storage.model('Grant').upsert('g1', { jti: 'g1', accountId: 'alice' }, 3600);
+        await storage.model('Session').upsert('s1', { uid: 'u1', accountId: 'alice' }, 3600);
+        await storage.model('RefreshToken').upsert('rt1', { grantId: 'g1', accountId: 'alice' }, 3600);
+        // A record of alice's grant that does not name the account itself still goes with the grant.
+        await storage.model('AccessToken').upsert('at1', { grantId: 'g1' }, 60);
+        await storage.model('Grant').upsert('g2', { jti: 'g2', accountId: 'bob' }, 3600);
+        await storage.model('Session').upsert('s2', { uid: 'u2', accountId: 'bob' }, 3600);
+        await storage.model('RefreshToken').upsert('rt2', { grantId: 'g2', accountId: 'bob' }, 3600);
+
+        expect(await storage.revokeAccount('alice')).toBe(4);
+        expect(await storage.model('Grant').find('g1')).toBeUndefined();
+        expect(await storage.model('Session').find('s1')).toBeUndefined();
+        expect(await storage.model('Session').findByUid('u1')).toBeUndefined();
+        expect(await storage.model('RefreshToken').find('rt1')).toBeUndefined();
+        expect(await storage.model('AccessToken').find('at1')).toBeUndefined();
+        expect(await storage.model('Grant').find('g2')).toBeDefined();
+        expect(await storage.model('Session').find('s2')).toStrictEqual({ uid: 'u2', accountId: 'bob' });
+        expect(await storage.model('RefreshToken').find('rt2')).toBeDefined();
+        expect(await storage.revokeAccount('alice')).toBe(0);
+      });
+
+      it('revokeAccount follows the account an upsert moved a record to', async () => {
+        const sessions = storage.model('Session');
+        await sessions.upsert('s', { uid: 'u', accountId: 'alice' }, 3600);
+        await sessions.upsert('s', { uid: 'u', accountId: 'bob' }, 3600);
+        expect(await storage.revokeAccount('alice')).toBe(0);
+        expect(await storage.revokeAccount('bob')).toBe(1);
+        expect(await sessions.find('s')).toBeUndefined();
+      });
+
       it('sweepExpired deletes expired records and returns how many', async () => {
         for (const id of ['a', 'b', 'c']) await storage.model('AccessToken').upsert(id, { id }, 10);
         await storage.model('Session').upsert('s', { uid: 'u' }, 5);

@@ -44,11 +44,11 @@ describe('sqlite storage', () => {
     await Promise.all(opened.splice(0).map((s) => s.close()));
   });
 
-  it('puts the file in WAL mode at schema version 1', async () => {
+  it('puts the file in WAL mode at schema version 2', async () => {
     const path = freshPath();
     await open(path).close();
     expect(raw(path, (db) => db.prepare('PRAGMA journal_mode').get())).toEqual({ journal_mode: 'wal' });
-    expect(raw(path, (db) => db.prepare('PRAGMA user_version').get())).toEqual({ user_version: 1 });
+    expect(raw(path, (db) => db.prepare('PRAGMA user_version').get())).toEqual({ user_version: 2 });
   });
 
   it('creates the parent directory', async () => {
