@@ -1,5 +1,5 @@
 /**
- * The M2M client and API of the server test fixture (packages/server/test/support/fixture-config.ts), shared by
+ * The M2M client and API of the server test fixture (packages/testkit/src/fixture-config.ts), shared by
  * the load generator and the bare oidc-provider server so that both servers issue the same token.
  */
 export const CLIENT_ID = 'orders-m2m-0001';

@@ -11,11 +11,11 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateSigningKey } from '../../packages/server/src/tenant/keys.ts';
 import { type LoadResult, startLoad } from '../lib/load.ts';
 import { env, fmt, idleCheck, list, machineBusyS, median, processCpuS, sum } from '../lib/measure.ts';
 import { tokenRequestBody } from './fixture.ts';
 import { measureSignRate, type SignRate, signingInput } from './sign-rate.ts';
+import { generateSigningKey } from './signing-key.ts';
 
 const RUNS = env('RUNS', 3);
 const DURATION_S = env('DURATION_S', 10);

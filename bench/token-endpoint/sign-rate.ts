@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, type JsonWebKey, sign } from 'node:crypto';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { SigningJwk } from '../../packages/server/src/tenant/keys.ts';
+import type { SigningJwk } from './signing-key.ts';
 
 export interface SignRate {
   threads: number;

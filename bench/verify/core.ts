@@ -4,8 +4,8 @@
  * the same window. The SDK is warmed before measuring, and a case fails if a key fetch happens while it runs.
  */
 import { verify } from 'node:crypto';
+import { createVerifier, type Verifier } from '@authmesh/api';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { createVerifier, type Verifier } from '../../packages/api/src/index.ts';
 import { AUDIENCE, type Fixture, keyFetches } from './fixture.ts';
 
 export const BATCH = 64;

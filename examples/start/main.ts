@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Tenant } from '../../packages/server/src/index.ts';
+import type { Tenant } from '@authmesh/server';
 import { formatBanner } from './banner.ts';
 import { API_DIRS, apiEnv, spaEnv, viteBin } from './child-env.ts';
 import { assertPortsFree } from './ports.ts';

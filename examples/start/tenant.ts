@@ -1,4 +1,4 @@
-import { createTenant, loadTenantConfigFile, type Tenant, type TenantConfig } from '../../packages/server/src/index.ts';
+import { createTenant, loadTenantConfigFile, type Tenant, type TenantConfig } from '@authmesh/server';
 
 /** What the processes started after the tenant need to know about it. */
 export interface TenantFacts {

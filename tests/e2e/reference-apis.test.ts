@@ -3,9 +3,8 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { loginForCode, ScriptedBrowser } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScriptedBrowser } from '../../packages/server/test/support/http-browser.ts';
-import { loginForCode } from '../../packages/server/test/support/login-flow.ts';
 import { type ReferenceSystem, readClientCredentials, startReferenceSystem } from './support/reference-system.ts';
 
 const CATALOG = 'https://catalog.acme.test';

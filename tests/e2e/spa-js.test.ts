@@ -1,6 +1,6 @@
+import type { Tenant } from '@authmesh/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tenant } from '../../packages/server/src/index.ts';
 import { launchChromium } from './support/chromium.ts';
 import { decodeJwt as decode, type SpaJsFixture, startSpaJsFixture } from './support/spa-js-fixture.ts';
 import type { StaticServer } from './support/static-server.ts';

@@ -1,8 +1,7 @@
+import { createTenant, type Tenant } from '@authmesh/server';
+import { fixtureConfig, pkcePair } from '@authmesh/testkit';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant, type Tenant } from '../../packages/server/src/index.ts';
-import { fixtureConfig } from '../../packages/server/test/support/fixture-config.ts';
-import { pkcePair } from '../../packages/server/test/support/login-flow.ts';
 import { launchChromium } from './support/chromium.ts';
 import { type StaticServer, serveHtml } from './support/static-server.ts';
 

@@ -7,10 +7,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStorage } from '../../../packages/server/src/storage/sqlite.ts';
-import { createTenant } from '../../../packages/server/src/tenant/create-tenant.ts';
-import type { SigningJwk } from '../../../packages/server/src/tenant/keys.ts';
-import { fixtureConfig } from '../../../packages/server/test/support/fixture-config.ts';
+import { createTenant, openSqliteStorage } from '@authmesh/server';
+import { fixtureConfig } from '@authmesh/testkit';
+import type { SigningJwk } from '../signing-key.ts';
 
 const jwk = JSON.parse(readFileSync(process.env.BENCH_KEY_FILE ?? '', 'utf8')) as SigningJwk;
 const dataDir = mkdtempSync(join(tmpdir(), 'authmesh-bench-'));

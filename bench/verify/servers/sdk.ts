@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createVerifier, errorResponse, requireScopes, type VerifierOptions } from '@authmesh/api';
 import express, { type RequestHandler } from 'express';
-import { createVerifier, errorResponse, requireScopes, type VerifierOptions } from '../../../packages/api/src/index.ts';
 import { AUDIENCE, ISSUER_BASE_URL, listen, products, REQUIRED_SCOPE } from './common.ts';
 
 interface ExpressAdapter {

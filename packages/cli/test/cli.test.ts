@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loginForCode } from '@authmesh/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loginForCode } from '../../server/test/support/login-flow.ts';
 import {
   type Banner,
   BIN_SCRIPT,

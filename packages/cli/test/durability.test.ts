@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { type LoginFlowResult, loginForCode, pkcePair } from '@authmesh/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LoginFlowResult, loginForCode, pkcePair } from '../../server/test/support/login-flow.ts';
 import {
   type Banner,
   CATALOG,

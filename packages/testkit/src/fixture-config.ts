@@ -1,4 +1,4 @@
-import type { Client, TenantConfig } from '../../src/config/types.ts';
+import type { Client, TenantConfig } from '@authmesh/server';
 
 const rt = {
   rotation_type: 'non-rotating' as const,

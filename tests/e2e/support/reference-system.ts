@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSqliteStorage } from '../../../packages/server/src/index.ts';
+import { openSqliteStorage } from '@authmesh/server';
 
 const START = fileURLToPath(new URL('../../../examples/start.ts', import.meta.url));
 const READY_TIMEOUT_MS = 45_000;

@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { RefreshTokenPolicy } from '../../../packages/server/src/config/types.ts';
-import { createTenant, type Tenant } from '../../../packages/server/src/index.ts';
-import { fixtureConfig } from '../../../packages/server/test/support/fixture-config.ts';
+import { createTenant, type RefreshTokenPolicy, type Tenant } from '@authmesh/server';
+import { fixtureConfig } from '@authmesh/testkit';
 import { type StaticServer, serveFiles } from './static-server.ts';
 
 const require = createRequire(import.meta.url);

@@ -5,8 +5,8 @@
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { fixtureConfig } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureConfig } from '../../../server/test/support/fixture-config.ts';
 import { createApp as createExpressApp } from '../../examples/express.ts';
 import { createApp as createFastifyApp } from '../../examples/fastify.ts';
 import { createApp as createHonoApp } from '../../examples/hono.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { Tenant } from '@authmesh/server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Tenant } from '../../../server/src/tenant/create-tenant.ts';
 import {
   type AuthResult,
   BearerError,

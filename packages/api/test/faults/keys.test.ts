@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { Tenant } from '@authmesh/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Tenant } from '../../../server/src/tenant/create-tenant.ts';
 import { BearerError, createVerifier, type Verifier, type VerifierOptions } from '../../src/index.ts';
 import { Canary, FakeTenant, seededRandom, testClocks, trackingFetch } from '../core/support/fake-tenant.ts';
 import { ecKey, forge, rawSignature, rsaKey, signJwt, type TestKey } from '../core/support/keys.ts';

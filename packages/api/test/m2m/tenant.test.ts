@@ -1,7 +1,7 @@
+import { createTenant, type Tenant } from '@authmesh/server';
+import { fixtureConfig } from '@authmesh/testkit';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant, type Tenant } from '../../../server/src/tenant/create-tenant.ts';
-import { fixtureConfig } from '../../../server/test/support/fixture-config.ts';
 import { createM2MClient, type M2MClientOptions, type M2MEvent } from '../../src/m2m/index.ts';
 
 /**

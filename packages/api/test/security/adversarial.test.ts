@@ -1,5 +1,5 @@
+import type { Tenant } from '@authmesh/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tenant } from '../../../server/src/tenant/create-tenant.ts';
 import { type AuthResult, BearerError, createVerifier, type Verifier, type VerifierOptions } from '../../src/index.ts';
 import { Canary, FakeTenant, testClocks } from '../core/support/fake-tenant.ts';
 import {

@@ -1,8 +1,7 @@
+import { fixtureConfig, loginForCode, pkcePair } from '@authmesh/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sessionTtl } from '../../src/engine/provider.ts';
 import { createTenant, type Tenant } from '../../src/index.ts';
-import { fixtureConfig } from '../support/fixture-config.ts';
-import { loginForCode, pkcePair } from '../support/login-flow.ts';
 
 /** Set-Cookie lines of an /authorize request that starts a login (interaction cookies). */
 async function interactionCookies(baseUrl: string): Promise<string[]> {

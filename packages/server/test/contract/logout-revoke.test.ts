@@ -1,3 +1,4 @@
+import { loginForCode, pkcePair, ScriptedBrowser } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/tenant/create-tenant.ts';
 import {
@@ -12,8 +13,6 @@ import {
   startTenant,
   tokenRequest,
 } from '../security/helpers.ts';
-import { ScriptedBrowser } from '../support/http-browser.ts';
-import { loginForCode, pkcePair } from '../support/login-flow.ts';
 
 /**
  * Logout and revocation as SDKs observe them (contract §1.10, §1.11, checklist §6 items 18, 19):

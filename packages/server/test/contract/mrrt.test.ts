@@ -1,7 +1,6 @@
+import { fixtureConfig, loginForCode } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, type Tenant } from '../../src/index.ts';
-import { fixtureConfig } from '../support/fixture-config.ts';
-import { loginForCode } from '../support/login-flow.ts';
 
 const CATALOG = 'https://catalog.example.test';
 const SPA = 'spa-client-0001';

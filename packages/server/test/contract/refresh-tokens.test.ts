@@ -1,8 +1,7 @@
+import { fixtureConfig, loginForCode, pkcePair } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRefreshTokenTtl } from '../../src/engine/refresh-tokens.ts';
 import { createTenant, type Tenant } from '../../src/index.ts';
-import { fixtureConfig } from '../support/fixture-config.ts';
-import { loginForCode, pkcePair } from '../support/login-flow.ts';
 
 const SPA = 'spa-client-0001';
 const REDIRECT = 'http://localhost:5173/callback';

@@ -1,9 +1,8 @@
+import { fixtureConfig, loginForCode } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/tenant/create-tenant.ts';
 import { createTenant } from '../../src/tenant/create-tenant.ts';
 import { ALICE, CATALOG, decodeJwt, ORDERS, ORDERS_API, SPA, tokenRequest } from '../security/helpers.ts';
-import { fixtureConfig } from '../support/fixture-config.ts';
-import { loginForCode } from '../support/login-flow.ts';
 
 /**
  * The tenant "Default Audience" (contract §1.1 `audience`, §1.5): it applies "as if" appended to every

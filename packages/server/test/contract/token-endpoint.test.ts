@@ -1,3 +1,4 @@
+import { fixtureConfig, loginForCode, ScriptedBrowser } from '@authmesh/testkit';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/tenant/create-tenant.ts';
@@ -16,9 +17,6 @@ import {
   SPA,
   tokenRequest,
 } from '../security/helpers.ts';
-import { fixtureConfig } from '../support/fixture-config.ts';
-import { ScriptedBrowser } from '../support/http-browser.ts';
-import { loginForCode } from '../support/login-flow.ts';
 
 /**
  * The token endpoint as Auth0 SDKs observe it (contract §1.2–§1.5, §2, checklist §6 items 2–4, 7–10):

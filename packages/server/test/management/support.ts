@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { fixtureConfig } from '@authmesh/testkit';
 import { expect } from 'vitest';
 import type { Client, TenantConfig } from '../../src/config/types.ts';
 import type { Storage } from '../../src/storage/contract.ts';
 import { createTenant, type Tenant, type TenantOptions } from '../../src/tenant/create-tenant.ts';
 import { MANAGEMENT_API_SCOPES, managementApiIdentifier } from '../../src/tenant/management-api.ts';
-import { fixtureConfig } from '../support/fixture-config.ts';
 
 /*
  * A fixture tenant with Management API callers. The grant audience `<issuer>api/v2/` must be in the

@@ -1,5 +1,5 @@
+import { loginForCode } from '@authmesh/testkit';
 import { decodeJwt, SPA, tokenRequest } from '../security/helpers.ts';
-import { loginForCode } from '../support/login-flow.ts';
 
 /** A user of the fixture tenant, as the login form takes it. */
 export interface LoginUser {

@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fixtureConfig } from '@authmesh/testkit';
 import express, { type ErrorRequestHandler } from 'express';
 import { auth, requiredScopes } from 'express-oauth2-jwt-bearer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, type Tenant } from '../../src/index.ts';
-import { fixtureConfig } from '../support/fixture-config.ts';
 
 const AUDIENCE = 'https://catalog.example.test';
 

@@ -1,8 +1,8 @@
+import { fixtureConfig } from '@authmesh/testkit';
 import { AuthenticationClient } from 'auth0';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, type Tenant } from '../../src/index.ts';
-import { fixtureConfig } from '../support/fixture-config.ts';
 
 /**
  * node-auth0 v5 hard-codes `https://{domain}`. Its documented `fetch` option is the one seam; this test

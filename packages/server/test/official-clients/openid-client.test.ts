@@ -1,8 +1,7 @@
+import { fixtureConfig, hiddenInput, ScriptedBrowser } from '@authmesh/testkit';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, type Tenant } from '../../src/index.ts';
-import { fixtureConfig } from '../support/fixture-config.ts';
-import { hiddenInput, ScriptedBrowser } from '../support/http-browser.ts';
 
 const REDIRECT_URI = 'http://localhost:5173/callback';
 

@@ -1,7 +1,6 @@
+import { hiddenInput, loginForCode, ScriptedBrowser } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/tenant/create-tenant.ts';
-import { hiddenInput, ScriptedBrowser } from '../support/http-browser.ts';
-import { loginForCode } from '../support/login-flow.ts';
 import {
   ALICE,
   authorizeUrl,

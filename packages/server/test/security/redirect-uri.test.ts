@@ -1,7 +1,6 @@
+import { loginForCode, pkcePair, ScriptedBrowser } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/tenant/create-tenant.ts';
-import { ScriptedBrowser } from '../support/http-browser.ts';
-import { loginForCode, pkcePair } from '../support/login-flow.ts';
 import { ALICE, authorizeUrl, SPA, startTenant } from './helpers.ts';
 
 /**

@@ -1,3 +1,4 @@
+import { fixtureConfig } from '@authmesh/testkit';
 import { parseTenantConfig } from '../../src/config/load.ts';
 import type { TenantConfig } from '../../src/config/types.ts';
 import type { Storage } from '../../src/storage/contract.ts';
@@ -5,7 +6,6 @@ import { openSqliteStorage } from '../../src/storage/sqlite.ts';
 import { managementApiIdentifier } from '../../src/tenant/management-api.ts';
 import { seedTenant } from '../../src/tenant/seed.ts';
 import { passwordVariable } from '../../src/tenant-as-code/placeholders.ts';
-import { fixtureConfig } from '../support/fixture-config.ts';
 
 export const ISSUER = 'http://localhost:4000/';
 

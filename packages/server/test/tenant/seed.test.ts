@@ -1,10 +1,10 @@
+import { fixtureConfig } from '@authmesh/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Storage } from '../../src/storage/contract.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite.ts';
 import { verifyPassword } from '../../src/tenant/passwords.ts';
 import type { ClientRecord, ResourceServerRecord, UserRecord } from '../../src/tenant/records.ts';
 import { seedTenant } from '../../src/tenant/seed.ts';
-import { fixtureConfig } from '../support/fixture-config.ts';
 
 const ISSUER = 'http://localhost:4000/';
 

@@ -2,10 +2,8 @@
  * Real tokens for the adapter tests: an in-memory authmesh tenant (the server package's fixture) and the
  * flows that mint tokens from it, with no mocking of the issuer.
  */
-import type { TenantConfig } from '../../../../server/src/config/types.ts';
-import { createTenant, type Tenant } from '../../../../server/src/tenant/create-tenant.ts';
-import { fixtureConfig } from '../../../../server/test/support/fixture-config.ts';
-import { loginForCode } from '../../../../server/test/support/login-flow.ts';
+import { createTenant, type Tenant, type TenantConfig } from '@authmesh/server';
+import { fixtureConfig, loginForCode } from '@authmesh/testkit';
 
 export type { Tenant };
 

@@ -1,8 +1,7 @@
-import { createTenant, type Tenant } from '../../../../server/src/tenant/create-tenant.ts';
-import { fixtureConfig } from '../../../../server/test/support/fixture-config.ts';
-import { loginForCode } from '../../../../server/test/support/login-flow.ts';
+import { createTenant, type Tenant } from '@authmesh/server';
+import { fixtureConfig, loginForCode } from '@authmesh/testkit';
 
-/** The fixture tenant's actors (see packages/server/test/support/fixture-config.ts). */
+/** The fixture tenant's actors (see packages/testkit/src/fixture-config.ts). */
 export const CATALOG = 'https://catalog.example.test';
 export const ORDERS_M2M = {
   clientId: 'orders-m2m-0001',
