@@ -3,7 +3,8 @@ import type Provider from 'oidc-provider';
 import type { EngineContext } from '../engine/context.ts';
 import { BodyError, readBody } from '../http/body.ts';
 import type { FailureThrottle } from '../http/failure-throttle.ts';
-import { MAX_PASSWORD_LENGTH, verifyPassword } from '../tenant/passwords.ts';
+import { upgradePasswordHash } from '../tenant/password-upgrade.ts';
+import { checkPassword, MAX_PASSWORD_LENGTH } from '../tenant/passwords.ts';
 import type { UserRecord } from '../tenant/records.ts';
 import type { CsrfTokens } from './csrf.ts';
 import { renderLoginExpiredPage, renderLoginPage } from './login-page.ts';
@@ -103,17 +104,19 @@ export function createLoginRoutes(deps: LoginDeps) {
       });
     }
     const user = username ? await deps.engine.storage.entities.getByKey<UserRecord>('user', username) : undefined;
-    const ok =
-      password.length > 0 &&
-      password.length <= MAX_PASSWORD_LENGTH &&
-      (await verifyPassword(password, user?.doc.password_hash)) &&
-      user !== undefined &&
-      !user.doc.blocked;
+    const check =
+      password.length > 0 && password.length <= MAX_PASSWORD_LENGTH
+        ? await checkPassword(password, user?.doc.password_hash)
+        : undefined;
+    const ok = check?.matches === true && user !== undefined && !user.doc.blocked;
     if (!ok || !user) {
       deps.throttle.recordFailure(username, ip);
       return render(400, { username, error: WRONG_CREDENTIALS });
     }
     deps.throttle.recordSuccess(username, ip);
+    // Only now is the password known: an old-format hash (scrypt) is replaced by argon2id.
+    if (check?.needsUpgrade)
+      await upgradePasswordHash(deps.engine.storage.entities, user.id, user.doc.password_hash, password);
     await deps.provider.interactionFinished(
       ctx.req,
       ctx.res,

@@ -10,6 +10,8 @@ import type { SigningJwk } from './keys.ts';
 /** Tokens longer than this are refused unparsed (ours are well under 2 KiB). */
 const MAX_TOKEN_LENGTH = 16_384;
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+/** Seconds a token's `iat` may lie ahead of this clock: the tenant signs its own tokens, so only clock jitter. */
+export const CLOCK_TOLERANCE_SECONDS = 60;
 
 /** The claims the tenant's endpoints read; everything is `unknown` until checked. */
 export interface OwnTokenClaims {
@@ -19,12 +21,14 @@ export interface OwnTokenClaims {
   azp?: unknown;
   exp?: unknown;
   nbf?: unknown;
+  iat?: unknown;
   scope?: unknown;
 }
 
 /**
  * - `malformed`: not a JWS of ours at all (undecodable header or payload);
- * - `invalid`: bad algorithm, unknown key, bad signature, wrong issuer or not yet valid;
+ * - `invalid`: bad algorithm or `typ`, unknown key, bad signature, wrong issuer, not yet valid or issued in
+ *   the future;
  * - `expired`: everything checked out but `exp` has passed.
  */
 export type OwnTokenResult =
@@ -45,12 +49,14 @@ export function bearerToken(authorization: string): string | undefined {
 }
 
 /**
- * Verifies a JWT the tenant signed: RS256 with one of its keys, no `crit`, `iss` = the issuer, `exp` in
- * the future, `nbf` (if any) in the past. The audience is the caller's business: each endpoint wants its own.
+ * Verifies a JWT the tenant signed: RS256 with one of its keys, an access-token `typ` (see
+ * {@link isAccessTokenType}), no `crit`, `iss` = the issuer, `exp` in the future, `nbf` (if any) in the past,
+ * `iat` (if any) not later than now plus {@link CLOCK_TOLERANCE_SECONDS}. The audience is the caller's
+ * business: each endpoint wants its own.
  */
 export function verifyOwnAccessToken(token: string, keys: Map<string, KeyObject>, issuer: string): OwnTokenResult {
   const [h, p, s] = token.split('.') as [string, string, string];
-  let header: { alg?: unknown; kid?: unknown; crit?: unknown };
+  let header: { alg?: unknown; kid?: unknown; crit?: unknown; typ?: unknown };
   let claims: OwnTokenClaims;
   try {
     header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
@@ -62,7 +68,9 @@ export function verifyOwnAccessToken(token: string, keys: Map<string, KeyObject>
     return { ok: false, reason: 'malformed' };
   }
   const key = typeof header.kid === 'string' ? keys.get(header.kid) : undefined;
-  if (header.alg !== 'RS256' || !key || header.crit !== undefined) return { ok: false, reason: 'invalid' };
+  if (header.alg !== 'RS256' || !key || header.crit !== undefined || !isAccessTokenType(header.typ)) {
+    return { ok: false, reason: 'invalid' };
+  }
   if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url'))) {
     return { ok: false, reason: 'invalid' };
   }
@@ -70,7 +78,23 @@ export function verifyOwnAccessToken(token: string, keys: Map<string, KeyObject>
   if (claims.iss !== issuer) return { ok: false, reason: 'invalid' };
   if (typeof claims.exp !== 'number' || claims.exp <= now) return { ok: false, reason: 'expired' };
   if (typeof claims.nbf === 'number' && claims.nbf > now) return { ok: false, reason: 'invalid' };
+  if (claims.iat !== undefined && !(typeof claims.iat === 'number' && claims.iat <= now + CLOCK_TOLERANCE_SECONDS)) {
+    return { ok: false, reason: 'invalid' };
+  }
   return { ok: true, claims };
+}
+
+/**
+ * The `typ` values of the access tokens the tenant signs: `JWT` (Auth0 profile) and `at+jwt` (RFC 9068),
+ * compared as media types: case-insensitively, `application/` prefix optional (RFC 7515 §4.1.9). A token
+ * without `typ` is refused: both profiles always set one, and explicit typing is what keeps other JWTs
+ * (logout tokens, client assertions) from passing as access tokens (RFC 8725 §3.11). ID tokens also say
+ * `JWT`; what refuses them is their audience (the client id), which no endpoint accepts.
+ */
+export function isAccessTokenType(typ: unknown): boolean {
+  if (typeof typ !== 'string') return false;
+  const mediaType = typ.toLowerCase().replace(/^application\//, '');
+  return mediaType === 'jwt' || mediaType === 'at+jwt';
 }
 
 /** True when the token's `aud` (a string or an array) names `audience`. */
