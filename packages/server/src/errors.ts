@@ -10,7 +10,11 @@ export type AuthmeshErrorCode =
   | 'ERR_STORAGE'
   | 'ERR_STORAGE_CONFLICT'
   | 'ERR_TENANT_START'
-  | 'ERR_TENANT_CLOSED';
+  | 'ERR_TENANT_CLOSED'
+  | 'ERR_DATA_DIR_LOCKED'
+  | 'ERR_JSON_MALFORMED'
+  | 'ERR_JSON_TOO_DEEP'
+  | 'ERR_TRUST_PROXY_INVALID';
 
 /** The one base class for every error `@authmesh/server` throws on purpose. */
 export class AuthmeshError extends Error {

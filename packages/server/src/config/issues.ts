@@ -19,15 +19,27 @@ export class IssueCollector {
   readonly #lineOf: LineLookup;
   readonly #drafts: Draft[] = [];
   readonly #warnings = new Set<string>();
+  readonly #strict: boolean;
 
-  constructor(source: string, lineOf: LineLookup = () => undefined) {
+  /**
+   * `strict` turns cautions into errors: a tenant file is the developer's own and may keep a risky
+   * setting with a warning, while the same setting arriving over /api/v2 is refused.
+   */
+  constructor(source: string, lineOf: LineLookup = () => undefined, options: { strict?: boolean } = {}) {
     this.#source = source;
     this.#lineOf = lineOf;
+    this.#strict = options.strict ?? false;
   }
 
   /** Records an error at `path`; `message` says what is wrong, `fix` what to do, each one sentence. */
   error(path: readonly PathSegment[], message: string, fix: string): void {
     this.#drafts.push({ path: [...path], message, fix });
+  }
+
+  /** Records a risky setting: an error when strict, otherwise a warning naming where it is and the fix. */
+  caution(path: readonly PathSegment[], message: string, fix: string): void {
+    if (this.#strict) this.error(path, message, fix);
+    else this.warn(`${this.where(path)}: ${message}; ${fix}`);
   }
 
   /** Records a non-fatal note; identical notes are kept once. */

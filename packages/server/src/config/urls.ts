@@ -104,6 +104,15 @@ function checkUrl(
     );
     return undefined;
   }
+  // Plain http lets anyone on the network path read the code or token in the redirect; only loopback
+  // traffic stays on the machine. A warning in a tenant file (a developer's LAN test host), 400 over /api/v2.
+  if (options.kind === 'redirect' && url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    issues.caution(
+      path,
+      `${quote(raw)} uses plain http on a host other than localhost or a loopback address`,
+      `use https://${url.host}${url.pathname}, or http://localhost for local development`,
+    );
+  }
   if (options.kind === 'origin') {
     if (url.pathname !== '/' || url.search !== '') {
       issues.error(
@@ -122,4 +131,10 @@ function checkUrl(
 export function isHttpsUrl(raw: string): boolean {
   const url = URL.parse(raw);
   return url !== null && url.protocol === 'https:' && url.username === '' && url.password === '' && url.hostname !== '';
+}
+
+/** `localhost` or a loopback address (`127.0.0.0/8`, `[::1]`): hosts whose traffic never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }

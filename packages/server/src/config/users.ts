@@ -2,6 +2,7 @@ import type { Catalog, SectionEntry } from './catalog.ts';
 import { USER_EMAIL_VERIFIED_DEFAULT } from './defaults.ts';
 import type { PathSegment } from './format-path.ts';
 import { type IssueCollector, quote } from './issues.ts';
+import { metadataProblem } from './metadata-limits.ts';
 import { checkPermissions, findRole } from './references.ts';
 import type { RawUser } from './schema.ts';
 import type { UserSeed } from './types.ts';
@@ -12,6 +13,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // Auth0 database-connection user ids; the part after the pipe is the connection-local id.
 const USER_ID = /^auth0\|[^\s|]+$/;
 const MIN_PASSWORD = 8;
+const M2M_SUBJECT_SUFFIX = '@clients';
 const MAX_PASSWORD = 1024;
 
 /**
@@ -88,6 +90,23 @@ function normalizeUser(raw: RawUser, path: readonly PathSegment[], catalog: Cata
       at('picture'),
       `picture ${quote(raw.picture)} is not an https URL`,
       'use an https:// image URL or remove picture',
+    );
+  }
+
+  for (const field of ['user_metadata', 'app_metadata'] as const) {
+    const metadata = raw[field];
+    const problem = metadata === undefined ? undefined : metadataProblem(field, metadata);
+    if (problem !== undefined) {
+      issues.error(at(field), problem, 'keep only identity data in metadata and store the rest in your own database');
+    }
+  }
+  // `<client_id>@clients` is the subject of machine-to-machine tokens: a user with such an id would be
+  // taken for an application by every API that tells the two apart by that suffix.
+  if (raw.user_id?.endsWith(M2M_SUBJECT_SUFFIX)) {
+    issues.error(
+      at('user_id'),
+      `user_id ${quote(raw.user_id)} ends in ${M2M_SUBJECT_SUFFIX}, the suffix of application (M2M) token subjects`,
+      'choose a user_id that does not end in @clients, or remove user_id to have one derived',
     );
   }
 

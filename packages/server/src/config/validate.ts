@@ -2,6 +2,7 @@ import { type Catalog, createCatalog, registerClientIds, registerSection, type S
 import { normalizeClientGrants } from './client-grants.ts';
 import { normalizeClient } from './clients.ts';
 import type { PathSegment } from './format-path.ts';
+import { checkApiClientIdCollisions } from './identifier-collisions.ts';
 import type { IssueCollector } from './issues.ts';
 import { normalizeResourceServer } from './resource-servers.ts';
 import { normalizeRole } from './roles.ts';
@@ -66,6 +67,7 @@ export function validateTenantFile(data: unknown, issues: IssueCollector): Valid
     issues,
   );
   registerClientIds(catalog, clientEntries, issues);
+  checkApiClientIdCollisions(catalog, issues);
 
   const clientGrants = normalizeClientGrants(sectionEntries<RawClientGrant>(raw, 'clientGrants', bad), catalog, issues);
 

@@ -2,7 +2,12 @@
  * Brute-force protection for guessed secrets (login passwords, client secrets), after Auth0's defaults:
  * - per (identifier, IP): after `maxAttempts` failures (Auth0: 10) that pair is blocked for `blockMs`,
  *   even with the right secret; other IPs are unaffected;
- * - per IP, across identifiers: a token bucket of failed attempts (suspicious-IP throttling).
+ * - per IP, across identifiers: a token bucket of failed attempts (suspicious-IP throttling). An empty
+ *   bucket refuses *new* identifiers only: an identifier that already succeeded from this IP (within
+ *   `knownForMs`) keeps being let through, subject to its own per-pair count. Many people share one IP
+ *   behind a NAT or a proxy, so failures for other accounts there must not lock out an owner whose
+ *   login from that network is known to be good, while the guesser still cannot try fresh accounts.
+ *   An identifier that never succeeded from this IP waits for the bucket to refill, as on Auth0.
  * Only failures count, so legitimate traffic is never slowed. In memory: a restart clears it, which is
  * acceptable for a single-process local tenant.
  */
@@ -11,6 +16,8 @@ export interface ThrottleOptions {
   blockMs?: number;
   ipBurst?: number;
   ipRefillPerMs?: number;
+  /** How long a success from an IP exempts that (identifier, IP) from the IP's throttling. Default 30 days. */
+  knownForMs?: number;
   now?: () => number;
 }
 
@@ -35,26 +42,31 @@ export class FailureThrottle {
   readonly #blockMs: number;
   readonly #ipBurst: number;
   readonly #ipRefillPerMs: number;
+  readonly #knownForMs: number;
   readonly #now: () => number;
   readonly #pairs = new Map<string, PairState>();
   readonly #ips = new Map<string, Bucket>();
+  /** (identifier, IP) pairs that succeeded, with the time they did. */
+  readonly #known = new Map<string, number>();
 
   constructor(options: ThrottleOptions = {}) {
     this.#maxAttempts = options.maxAttempts ?? 10;
     this.#blockMs = options.blockMs ?? 15 * 60_000;
     this.#ipBurst = options.ipBurst ?? 100;
     this.#ipRefillPerMs = options.ipRefillPerMs ?? 100 / 86_400_000;
+    this.#knownForMs = options.knownForMs ?? 30 * 86_400_000;
     this.#now = options.now ?? Date.now;
   }
 
   check(identifier: string, ip: string): ThrottleVerdict {
     const now = this.#now();
-    const pair = this.#pairs.get(pairKey(identifier, ip));
+    const key = pairKey(identifier, ip);
+    const pair = this.#pairs.get(key);
     if (pair && pair.blockedUntil > now) {
       return { allowed: false, reason: 'blocked', retryAfterS: Math.ceil((pair.blockedUntil - now) / 1000) };
     }
     const bucket = this.#refill(ip, now);
-    if (bucket.tokens < 1) {
+    if (bucket.tokens < 1 && !this.#isKnown(key, now)) {
       return {
         allowed: false,
         reason: 'throttled',
@@ -79,7 +91,14 @@ export class FailureThrottle {
   }
 
   recordSuccess(identifier: string, ip: string): void {
-    this.#pairs.delete(pairKey(identifier, ip));
+    const key = pairKey(identifier, ip);
+    this.#pairs.delete(key);
+    this.#remember(this.#known, key, this.#now());
+  }
+
+  #isKnown(key: string, now: number): boolean {
+    const at = this.#known.get(key);
+    return at !== undefined && now - at < this.#knownForMs;
   }
 
   #refill(ip: string, now: number): Bucket {

@@ -72,7 +72,8 @@ function normalize(raw: RawClient, apis: readonly ResourceServerRecord[]): Clien
   apis.forEach((api, i) => {
     catalog.apis.set(api.identifier, { key: api.identifier, path: ['resourceServers', i], item: api });
   });
-  const issues = new IssueCollector('<request>');
+  // Strict: what a tenant file may keep with a warning (plain-http callbacks) is refused over the API.
+  const issues = new IssueCollector('<request>', undefined, { strict: true });
   const client = normalizeClient(raw, [], catalog, issues);
   throwFirstIssue(issues);
   return client;

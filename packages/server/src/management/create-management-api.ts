@@ -8,7 +8,7 @@ import { applyManagementCors } from './cors.ts';
 import { EntityWriter } from './entity-writer.ts';
 import { ManagementError } from './errors.ts';
 import { readJsonBody } from './json-body.ts';
-import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions, rateLimitKey } from './rate-limit.ts';
 import { resourceServerRoutes } from './resource-servers.ts';
 import { roleMemberRoutes } from './role-members.ts';
 import { roleRoutes } from './roles.ts';
@@ -71,7 +71,7 @@ export function createManagementApi(options: ManagementApiOptions) {
     } catch (error) {
       refusal = error;
     }
-    const verdict = limiter.take(caller ? `client ${caller.id}` : `ip ${ctx.request.ip}`);
+    const verdict = limiter.take(rateLimitKey(caller, ctx.request.ip));
     ctx.set(verdict.headers);
     if (!verdict.allowed) {
       throw new ManagementError(429, 'Global limit has been reached', 'too_many_requests');

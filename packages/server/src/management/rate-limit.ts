@@ -1,10 +1,26 @@
-/**
- * Management API rate limiting (checklist AS-J6): a token bucket per caller, as Auth0 limits per
+/*
+ * Management API rate limiting: a token bucket per caller (see {@link rateLimitKey}), as Auth0 limits per
  * client. Every answer reports the bucket in Auth0's headers: `X-RateLimit-Limit` (the burst),
  * `X-RateLimit-Remaining` (requests left now) and `X-RateLimit-Reset` (UTC epoch seconds at which the
  * bucket is full again); a refused request also gets `Retry-After` (seconds until one request is allowed).
  * In memory and per process: a restart refills every bucket, acceptable for a local tenant.
  */
+import type { Caller } from './types.ts';
+
+/**
+ * Whose bucket a request takes from:
+ * - an M2M token: its client's, as Auth0 limits per client;
+ * - a user's token (an SPA's self-service calls): that user's at that client, so that one user of a
+ *   public app cannot use up the budget of all its other users;
+ * - no valid token: the client IP's, so that guessing tokens is throttled too.
+ * The key is a JSON array, so no client id or user id can be crafted to collide with another key.
+ */
+export function rateLimitKey(caller: Pick<Caller, 'id' | 'user'> | undefined, ip: string): string {
+  if (caller === undefined) return JSON.stringify(['ip', ip]);
+  if (caller.user === undefined) return JSON.stringify(['client', caller.id]);
+  return JSON.stringify(['user', caller.id, caller.user]);
+}
+
 export interface RateLimitOptions {
   /** Requests allowed at once, on a full bucket. */
   burst: number;

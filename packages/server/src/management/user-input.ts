@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { createCatalog } from '../config/catalog.ts';
 import { IssueCollector } from '../config/issues.ts';
+import { metadataProblem } from '../config/metadata-limits.ts';
 import { userSchema } from '../config/schema.ts';
 import { normalizeUsers } from '../config/users.ts';
 import { newUserId } from '../tenant/ids.ts';
 import { hashPassword } from '../tenant/passwords.ts';
 import type { UserRecord } from '../tenant/records.ts';
-import { ManagementError } from './errors.ts';
+import { invalidBody, ManagementError } from './errors.ts';
 import { throwFirstIssue, validateBody } from './validation.ts';
 
 /*
@@ -90,6 +91,11 @@ export async function userToUpdate(stored: UserRecord, update: UserUpdate): Prom
     blocked: blocked ?? stored.blocked,
     updated_at: new Date().toISOString(),
   };
+  // The merge can grow metadata past the limits one PATCH at a time, so the result is what is checked.
+  for (const field of ['user_metadata', 'app_metadata'] as const) {
+    const problem = metadataProblem(field, next[field]);
+    if (problem !== undefined) throw invalidBody(problem, field);
+  }
   if (password !== undefined) next.password_hash = await hashPassword(password);
   return next;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { checkIssuerIdentifiers } from '../config/identifier-collisions.ts';
 import type { TenantConfig, UserSeed } from '../config/types.ts';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import type { Entity, EntityKind, EntityOp, Storage } from '../storage/contract.ts';
@@ -29,6 +30,7 @@ export async function seedTenant(
   options: { force?: boolean } = {},
 ): Promise<void> {
   checkManagementGrants(config, issuer);
+  checkIssuerIdentifiers(config, issuer);
   const digest = configDigest(config, issuer);
   if (!options.force && (await storage.getState<string>(SEEDED_DIGEST)) === digest) {
     await syncSeededPasswords(storage, config);
