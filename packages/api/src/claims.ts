@@ -1,5 +1,5 @@
 import { BearerError, type InvalidTokenReason } from './errors.ts';
-import type { ResolvedOptions } from './options.ts';
+import type { ResolvedVerifierOptions } from './options.ts';
 
 /** RFC 9068 §2.1: the media type, with or without the `application/` prefix, any case. */
 const AT_JWT = new Set(['at+jwt', 'application/at+jwt']);
@@ -21,7 +21,7 @@ export function checkType(header: Record<string, unknown>, strict: boolean): voi
 export function checkClaims(
   payload: Record<string, unknown>,
   issuer: string,
-  options: ResolvedOptions,
+  options: ResolvedVerifierOptions,
   nowS: number,
 ): void {
   if (payload.iss !== issuer) throw reject('issuer', 'The token issuer is not the expected one');

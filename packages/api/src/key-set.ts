@@ -1,7 +1,7 @@
 import { KeyObject } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import { BearerError } from './errors.ts';
-import { type ResolvedOptions, type SigningAlg, unsafeUrlReason } from './options.ts';
+import { type ResolvedVerifierOptions, type SigningAlg, unsafeUrlReason } from './options.ts';
 import { keyFitsAlgorithm } from './signature.ts';
 
 interface KeyEntry {
@@ -38,7 +38,7 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
  * the answer "unavailable" (503 + Retry-After), never "invalid token".
  */
 export class RemoteKeySet {
-  readonly #options: ResolvedOptions;
+  readonly #options: ResolvedVerifierOptions;
   readonly #clock: KeySetClock;
   #issuer: string | undefined;
   #jwksUri: string | undefined;
@@ -50,7 +50,7 @@ export class RemoteKeySet {
   /** Counts JWKS and discovery requests; exposed for tests and metrics. */
   fetches = 0;
 
-  constructor(options: ResolvedOptions, clock: KeySetClock) {
+  constructor(options: ResolvedVerifierOptions, clock: KeySetClock) {
     this.#options = options;
     this.#clock = clock;
     this.#issuer = options.issuer;

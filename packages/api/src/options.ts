@@ -68,7 +68,7 @@ export interface JwksOptions {
   maxBodyBytes?: number;
 }
 
-export interface ResolvedOptions {
+export interface ResolvedVerifierOptions {
   discoveryUrl: string | undefined;
   issuer: string | undefined;
   jwksUri: string | undefined;
@@ -84,7 +84,7 @@ export interface ResolvedOptions {
 }
 
 /** Validates options once, at construction; every message names the option and the fix. */
-export function resolveOptions(options: VerifierOptions): ResolvedOptions {
+export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifierOptions {
   if (typeof options !== 'object' || options === null) throw new OptionsError('options must be an object');
   const { issuerBaseURL, issuer, jwksUri } = options;
   let discoveryUrl: string | undefined;

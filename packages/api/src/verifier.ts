@@ -4,7 +4,12 @@ import { checkClaims, checkType, reject } from './claims.ts';
 import { AuthmeshApiError, BearerError } from './errors.ts';
 import { parseCompactJws } from './jws.ts';
 import { type KeySetClock, RemoteKeySet } from './key-set.ts';
-import { type ResolvedOptions, resolveOptions, type SigningAlg, type VerifierOptions } from './options.ts';
+import {
+  type ResolvedVerifierOptions,
+  resolveVerifierOptions,
+  type SigningAlg,
+  type VerifierOptions,
+} from './options.ts';
 import { verifySignature } from './signature.ts';
 import { VerifiedTokenCache } from './token-cache.ts';
 
@@ -41,7 +46,7 @@ export interface VerifierInternals {
  * ```
  */
 export function createVerifier(options: VerifierOptions, internals: VerifierInternals = {}): Verifier {
-  const resolved = resolveOptions(options);
+  const resolved = resolveVerifierOptions(options);
   const nowSeconds = internals.nowSeconds ?? (() => Date.now() / 1000);
   const keys = new RemoteKeySet(resolved, internals.keyClock ?? { now: () => performance.now(), random: Math.random });
   const cache = resolved.cacheEntries > 0 ? new VerifiedTokenCache(resolved.cacheEntries) : undefined;
@@ -80,7 +85,7 @@ export function createVerifier(options: VerifierOptions, internals: VerifierInte
 
 async function verifyUncached(
   token: string,
-  options: ResolvedOptions,
+  options: ResolvedVerifierOptions,
   keys: RemoteKeySet,
   nowSeconds: () => number,
 ): Promise<AuthResult> {

@@ -1,6 +1,6 @@
 import { authorizedFetch } from './authorized-fetch.ts';
 import { normaliseTarget } from './cache-key.ts';
-import { resolveOptions } from './options.ts';
+import { resolveM2MOptions } from './options.ts';
 import type { TokenEntry } from './store.ts';
 import { createTokenManager } from './token-manager.ts';
 import type { M2MClient, M2MClientOptions, M2MToken } from './types.ts';
@@ -24,7 +24,7 @@ import type { M2MClient, M2MClientOptions, M2MToken } from './types.ts';
  * ```
  */
 export function createM2MClient(options: M2MClientOptions): M2MClient {
-  const resolved = resolveOptions(options);
+  const resolved = resolveM2MOptions(options);
   const tokens = createTokenManager(resolved);
   return {
     async getToken(target) {

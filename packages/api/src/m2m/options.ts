@@ -24,7 +24,7 @@ export interface Retry {
 }
 
 /** Options after validation and defaults: what the rest of the client works with. */
-export interface ResolvedOptions {
+export interface ResolvedM2MOptions {
   /** With a trailing slash, as Auth0's. */
   issuer: string;
   tokenEndpoint: string;
@@ -42,7 +42,7 @@ export interface ResolvedOptions {
 }
 
 /** Validates the options once; every message names the option and how to fix it. */
-export function resolveOptions(options: M2MClientOptions): ResolvedOptions {
+export function resolveM2MOptions(options: M2MClientOptions): ResolvedM2MOptions {
   if (!options || typeof options !== 'object') {
     throw new OptionsError('createM2MClient: pass an options object with issuerBaseURL, clientId and clientSecret');
   }

@@ -1,12 +1,12 @@
 import { AuthmeshApiError } from '../errors.ts';
 import { cacheKey, type NormalisedTarget } from './cache-key.ts';
 import { type Emit, emitterFor } from './events.ts';
-import { toM2MError } from './failure.ts';
 import { isUsable, refreshPoint, refreshRetryPoint } from './lifetime.ts';
-import type { ResolvedOptions } from './options.ts';
-import { requestToken } from './request-token.ts';
+import type { ResolvedM2MOptions } from './options.ts';
 import { obtainShared } from './shared-token.ts';
 import { isTokenEntry, type TokenEntry } from './store.ts';
+import { toM2MError } from './token-errors.ts';
+import { requestToken } from './token-request.ts';
 
 /** A token in this process's memory, with the moment its background refresh is due. */
 interface Held {
@@ -27,7 +27,7 @@ export interface TokenManager {
  * Single-flight per key (MC-1): concurrent callers on a miss share one promise, and a background refresh is the
  * same promise, so a caller whose token expires during a refresh joins it instead of sending a second request.
  */
-export function createTokenManager(options: ResolvedOptions): TokenManager {
+export function createTokenManager(options: ResolvedM2MOptions): TokenManager {
   const held = new Map<string, Held>();
   const inflight = new Map<string, Promise<TokenEntry>>();
   const controller = new AbortController();
@@ -52,14 +52,7 @@ export function createTokenManager(options: ResolvedOptions): TokenManager {
         const { entry, source } = await obtainShared(
           { store: options.store, key, lockTtlMs, now: options.now, sleep: options.sleep, signal, emit },
           stale,
-          () =>
-            requestToken({
-              ...options,
-              target,
-              signal,
-              emit,
-              retryConnectionRefused: options.retry.retryConnectionRefused,
-            }),
+          () => requestToken({ ...options, target, signal, emit }),
         );
         if (signal.aborted) throw closedError(target);
         held.set(key, { entry, refreshAt: refreshPoint(entry, options.refreshAhead, options.random) });

@@ -1,37 +1,113 @@
+import type { M2MError } from '../errors.ts';
 import type { NormalisedTarget } from './cache-key.ts';
 import type { ClientAuthentication } from './client-auth.ts';
-import type { Failure } from './failure.ts';
-import { classifyNetworkError } from './network-errors.ts';
-import { retryAfterMs } from './retry-after.ts';
+import type { Emit } from './events.ts';
+import type { Retry } from './options.ts';
+import type { TokenEntry } from './store.ts';
+import {
+  CLOSED,
+  classifyNetworkError,
+  type Failure,
+  type FailureContext,
+  networkErrorMessage,
+  toM2MError,
+} from './token-errors.ts';
 import { type OAuthErrorBody, parseErrorBody, parseTokenResponse, type TokenResponse } from './token-response.ts';
+
+/*
+ * One token fetch, top to bottom: {@link requestToken} runs the attempts and the waits between them; each
+ * attempt ({@link attemptTokenRequest}) sends one client_credentials request and classifies the answer as a
+ * token or a {@link Failure} worth retrying or not; the waits come from the tenant (`Retry-After`) or from
+ * full-jitter backoff. Parsing the bodies is in `token-response.ts`, turning failures into errors in
+ * `token-errors.ts`.
+ */
 
 /** A token answer is a few KB; anything far larger is not one, and must not be buffered without bound. */
 const MAX_BODY_BYTES = 64 * 1024;
+/** A tenant may ask for long waits; more than a minute is treated as a minute (honoured, but capped). */
+const MAX_RETRY_AFTER_MS = 60_000;
 
-/** What one attempt needs. */
-export interface AttemptContext {
+/** Everything one token fetch needs. */
+export interface RequestContext {
   tokenEndpoint: string;
   clientId: string;
   target: NormalisedTarget;
   auth: ClientAuthentication;
   fetch: typeof fetch;
   now: () => number;
-  retryConnectionRefused: boolean;
+  random: () => number;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  retry: Retry;
+  timeoutMs: number;
+  emit: Emit;
   /** Aborted when the client is closed. */
   signal: AbortSignal;
 }
 
 /** The result of one attempt: a token, or a failure that may be worth retrying. */
-export type Attempt =
-  | { ok: true; token: TokenResponse; sentAt: number }
-  | { ok: false; retry: boolean; failure: Failure };
+type Attempt = { ok: true; token: TokenResponse; sentAt: number } | { ok: false; retry: boolean; failure: Failure };
+
+/**
+ * Requests a token, retrying transient failures: network errors, timeouts, 408, 429 and 5xx, with full-jitter
+ * exponential backoff or the wait the tenant asked for, within `retry.deadlineMs`. Client errors (400/401/403)
+ * are not retried: repeating a wrong secret only gets the client locked out.
+ *
+ * @throws M2MError
+ */
+export async function requestToken(context: RequestContext): Promise<TokenEntry> {
+  const { retry, now } = context;
+  const started = now();
+  for (let attempt = 1; ; attempt++) {
+    context.emit({ type: 'token_request', attempt });
+    const left = retry.deadlineMs - (now() - started);
+    const result = await attemptTokenRequest(context, Math.max(1, Math.min(context.timeoutMs, left)));
+    if (result.ok) {
+      const { token, sentAt } = result;
+      // Lifetime counts from when the request was sent, not from the JWT's `exp`: the local clock and the
+      // tenant's may disagree, and counting from the send time can only err on the early side.
+      return {
+        accessToken: token.accessToken,
+        tokenType: 'Bearer',
+        scope: token.scope ?? context.target.scope,
+        receivedAt: sentAt,
+        expiresAt: sentAt + token.expiresInS * 1000,
+      };
+    }
+    const { failure } = result;
+    const giveUp = (extra: Partial<FailureContext> = {}): M2MError =>
+      toM2MError(failure, failureContext(context, attempt, extra));
+    if (!result.retry || attempt > retry.maxRetries) throw giveUp();
+    const delayMs = failure.retryAfterMs ?? backoffMs(attempt - 1, retry.baseDelayMs, retry.maxDelayMs, context.random);
+    if (now() - started + delayMs >= retry.deadlineMs) {
+      // The tenant's wait does not fit: fail now with `retryAfter` so the caller can schedule, instead of hanging.
+      throw giveUp({ deadlineMs: retry.deadlineMs });
+    }
+    context.emit({ type: 'token_retry', attempt, delayMs, reason: failure.reason });
+    try {
+      await context.sleep(delayMs, context.signal);
+    } catch {
+      throw toM2MError(CLOSED, failureContext(context, attempt));
+    }
+  }
+}
+
+function failureContext(context: RequestContext, attempts: number, extra: Partial<FailureContext> = {}) {
+  return {
+    clientId: context.clientId,
+    audience: context.target.audience,
+    scope: context.target.scope,
+    tokenEndpoint: context.tokenEndpoint,
+    attempts,
+    ...extra,
+  };
+}
 
 /**
  * Sends one client_credentials request (RFC 6749 §4.4) and classifies the answer. Credentials go in the form
  * body (client_secret_post, as node-auth0 does) or as a client assertion, never in the URL. Redirects are not
  * followed: a 307/308 would re-send the credentials to wherever it points.
  */
-export async function attemptTokenRequest(context: AttemptContext, timeoutMs: number): Promise<Attempt> {
+async function attemptTokenRequest(context: RequestContext, timeoutMs: number): Promise<Attempt> {
   const { target } = context;
   const sentAt = context.now();
   const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: context.clientId });
@@ -54,9 +130,7 @@ export async function attemptTokenRequest(context: AttemptContext, timeoutMs: nu
     headers = response.headers;
     text = await readBody(response);
   } catch (error) {
-    if (context.signal.aborted) {
-      return fail(false, { code: 'ERR_M2M_TOKEN_REQUEST_FAILED', what: 'the client was closed', reason: 'closed' });
-    }
+    if (context.signal.aborted) return fail(false, CLOSED);
     if (error instanceof BodyTooLarge) {
       return fail(false, {
         code: 'ERR_M2M_INVALID_RESPONSE',
@@ -64,9 +138,11 @@ export async function attemptTokenRequest(context: AttemptContext, timeoutMs: nu
         reason: 'body',
       });
     }
-    const { retry, reason } = classifyNetworkError(error, context.retryConnectionRefused);
+    const { retry, reason } = classifyNetworkError(error, context.retry.retryConnectionRefused);
     const what =
-      reason === 'timeout' ? `no answer within ${timeoutMs} ms (timeoutMs)` : `${reason} (${errorMessage(error)})`;
+      reason === 'timeout'
+        ? `no answer within ${timeoutMs} ms (timeoutMs)`
+        : `${reason} (${networkErrorMessage(error)})`;
     return fail(retry, { code: 'ERR_M2M_UNREACHABLE', what, reason, cause: error });
   }
 
@@ -87,7 +163,7 @@ export async function attemptTokenRequest(context: AttemptContext, timeoutMs: nu
   return httpFailure(status, headers, parseErrorBody(text), context);
 }
 
-function httpFailure(status: number, headers: Headers, body: OAuthErrorBody, context: AttemptContext): Attempt {
+function httpFailure(status: number, headers: Headers, body: OAuthErrorBody, context: RequestContext): Attempt {
   const description = body.description === undefined ? undefined : context.auth.redact(body.description);
   const what = `HTTP ${status}${body.error ? ` ${body.error}` : ''}${description ? `: "${description}"` : ''}`;
   const base = {
@@ -119,6 +195,32 @@ function fail(retry: boolean, failure: Failure): Attempt {
   return { ok: false, retry, failure };
 }
 
+/**
+ * How long the tenant asked us to wait, in ms, or `undefined` when it did not say. Reads `Retry-After` (delay
+ * seconds or HTTP-date, RFC 9110 §10.2.3) and, for 429 only, Auth0's `X-RateLimit-Reset` (epoch seconds at which
+ * the bucket refills; Auth0 sends it on every answer, so it means "wait" only on a 429).
+ */
+function retryAfterMs(status: number, headers: Headers, nowMs: number): number | undefined {
+  const retryAfter = headers.get('retry-after')?.trim();
+  if (retryAfter) {
+    if (/^\d+$/.test(retryAfter)) return Math.min(Number(retryAfter) * 1000, MAX_RETRY_AFTER_MS);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return clampWait(date - nowMs);
+  }
+  const reset = headers.get('x-ratelimit-reset')?.trim();
+  if (status === 429 && reset && /^\d+$/.test(reset)) return clampWait(Number(reset) * 1000 - nowMs);
+  return undefined;
+}
+
+function clampWait(ms: number): number {
+  return Math.min(Math.max(0, Math.ceil(ms)), MAX_RETRY_AFTER_MS);
+}
+
+/** Full-jitter exponential backoff (AWS architecture blog): random in [0, min(cap, base × 2^retry)). */
+function backoffMs(retry: number, baseMs: number, capMs: number, random: () => number): number {
+  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** retry));
+}
+
 class BodyTooLarge extends Error {}
 
 async function readBody(response: Response): Promise<string> {
@@ -132,11 +234,4 @@ async function readBody(response: Response): Promise<string> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** The error's own message only: Node's network errors carry addresses and codes, never request data. */
-function errorMessage(error: unknown): string {
-  const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause;
-  const message = typeof cause?.message === 'string' ? cause.message : (error as Error | undefined)?.message;
-  return typeof message === 'string' ? message.slice(0, 200) : 'unknown error';
 }
