@@ -14,6 +14,8 @@ export type * from './config/types.ts';
 export { AuthmeshError, type AuthmeshErrorCode, ConfigError, type ConfigIssue } from './errors.ts';
 export type { AuditEvent } from './management/types.ts';
 export type { Storage } from './storage/contract.ts';
+export { type DataDirLock, lockDataDir } from './storage/data-dir-lock.ts';
+export { securePrivateDirectory } from './storage/private-files.ts';
 export { openSqliteStorage } from './storage/sqlite.ts';
 export {
   createTenant,
@@ -21,7 +23,7 @@ export {
   type Tenant,
   type TenantClient,
   type TenantOptions,
-} from './tenant/create-tenant.ts';
+} from './create-tenant.ts';
 export {
   applyImport,
   type ExportOptions,

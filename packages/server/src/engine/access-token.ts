@@ -1,11 +1,8 @@
 import type { AccessToken, ClientCredentials, KoaContextWithOIDC } from 'oidc-provider';
-import { ISSUED_SCOPE } from '../http/token-response.ts';
-import { accountUser } from './accounts.ts';
 import type { TenantContext } from '../tenant/context.ts';
-import { splitScope } from './resource-servers.ts';
-
-/** OpenID Connect scopes that Auth0 repeats inside a user access token's `scope` claim. */
-const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
+import { accountUser } from './accounts.ts';
+import { requestState } from './request-state.ts';
+import { OIDC_SCOPES, splitScope } from './scopes.ts';
 
 interface JwtParts {
   header: Record<string, unknown> | undefined;
@@ -54,7 +51,7 @@ export function createJwtCustomizer(tenant: TenantContext) {
       const oidcScopes = granted.filter((s) => OIDC_SCOPES.has(s) && (s !== 'offline_access' || offline));
       payload.aud = granted.includes('openid') ? [audience, `${tenant.issuer}userinfo`] : audience;
       payload.scope = [...oidcScopes, ...apiScopes].join(' ') || undefined;
-      (ctx.state as Record<symbol, unknown>)[ISSUED_SCOPE] = payload.scope;
+      requestState(ctx).issuedScope = payload.scope as string | undefined;
       const user = accountUser(ctx.oidc.entities.Account);
       if (withPermissions) payload.permissions = user ? tenant.registry.permissionsOf(user, audience) : [];
     }

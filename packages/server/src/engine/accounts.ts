@@ -1,6 +1,6 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
-import type { UserRecord } from '../tenant/records.ts';
 import type { TenantContext } from '../tenant/context.ts';
+import type { UserRecord } from '../tenant/records.ts';
 
 /** An engine Account that also carries the user record, so hooks need not look it up twice. */
 interface UserAccount extends Account {

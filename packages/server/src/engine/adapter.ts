@@ -2,6 +2,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { ModelStore, Storage } from '../storage/contract.ts';
 import type { TenantRegistry } from '../tenant/registry.ts';
+import { hidesIds, storageKey, withId, withoutId } from './bearer-ids.ts';
 import { toClientMetadata } from './client-metadata.ts';
 
 /**
@@ -9,6 +10,8 @@ import { toClientMetadata } from './client-metadata.ts';
  *
  * - `Client` is served from the tenant registry, so clients declared in tenant.yaml (and, later, created
  *   through /api/v2) are looked up dynamically; oidc-provider caches them by a hash of their metadata.
+ * - bearer values (codes, tokens, session and interaction ids) are stored under a hash of the id and taken
+ *   out of the payload (`bearer-ids.ts`): a copy of the database redeems nothing;
  * - `consume` is the one place where single use is decided: the storage flips `consumed` atomically, and
  *   every loser of a race is treated exactly like a replay (the grant's tokens are revoked), so N parallel
  *   redemptions of one code or refresh token never yield two token sets.
@@ -16,7 +19,6 @@ import { toClientMetadata } from './client-metadata.ts';
 export function createAdapterFactory(storage: Storage, registry: TenantRegistry): (name: string) => Adapter {
   return (name: string) => {
     if (name === 'Client') return new ClientAdapter(registry);
-    if (name === 'RefreshToken') return new RefreshTokenAdapter(storage, name, registry);
     return new ModelAdapter(storage, name);
   };
 }
@@ -24,86 +26,58 @@ export function createAdapterFactory(storage: Storage, registry: TenantRegistry)
 class ModelAdapter implements Adapter {
   readonly #storage: Storage;
   readonly #store: ModelStore;
+  readonly #name: string;
+  readonly #hidden: boolean;
 
   constructor(storage: Storage, name: string) {
     this.#storage = storage;
     this.#store = storage.model(name);
+    this.#name = name;
+    this.#hidden = hidesIds(name);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    await this.#store.upsert(id, payload as Record<string, unknown>, expiresIn);
+    const record = payload as Record<string, unknown>;
+    await this.#store.upsert(this.#key(id), this.#hidden ? withoutId(this.#name, id, record) : record, expiresIn);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return (await this.#store.find(id)) as AdapterPayload | undefined;
+    const stored = await this.#store.find(this.#key(id));
+    if (stored === undefined || !this.#hidden) return stored as AdapterPayload | undefined;
+    return withId(stored, id) as AdapterPayload;
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return (await this.#store.findByUid(uid)) as AdapterPayload | undefined;
+    const stored = await this.#store.findByUid(uid);
+    if (stored === undefined || !this.#hidden) return stored as AdapterPayload | undefined;
+    return withId(stored, undefined) as AdapterPayload;
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return (await this.#store.findByUserCode(userCode)) as AdapterPayload | undefined;
+    // The device flow is disabled: no record has a user code.
+    const stored = await this.#store.findByUserCode(userCode);
+    if (stored === undefined || !this.#hidden) return stored as AdapterPayload | undefined;
+    return withId(stored, undefined) as AdapterPayload;
   }
 
   async consume(id: string): Promise<void> {
-    if (await this.#store.consume(id)) return;
-    const payload = await this.#store.find(id);
+    const key = this.#key(id);
+    if (await this.#store.consume(key)) return;
+    const payload = await this.#store.find(key);
     if (typeof payload?.grantId === 'string') await this.#storage.revokeGrant(payload.grantId);
     throw new errors.InvalidGrant('grant source already consumed');
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#store.destroy(id);
+    await this.#store.destroy(this.#key(id));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
     await this.#store.revokeByGrantId(grantId);
   }
-}
 
-/**
- * Auth0's rotation overlap period (`refresh_token.leeway`, seconds, default 0): within it, the token just
- * rotated may be exchanged again without tripping reuse detection, and a new token is issued; only the
- * most recently rotated token of a family gets this grace. Outside it, reuse revokes the family. Which
- * token was rotated last is kept in memory: a restart ends the grace early, never extends it.
- */
-class RefreshTokenAdapter extends ModelAdapter {
-  readonly #registry: TenantRegistry;
-  readonly #lastRotated = new Map<string, string>();
-
-  constructor(storage: Storage, name: string, registry: TenantRegistry) {
-    super(storage, name);
-    this.#registry = registry;
-  }
-
-  override async find(id: string): Promise<AdapterPayload | undefined> {
-    const payload = await super.find(id);
-    if (payload && this.#inGrace(id, payload)) {
-      const { consumed: _consumed, ...fresh } = payload;
-      return fresh;
-    }
-    return payload;
-  }
-
-  override async consume(id: string): Promise<void> {
-    const payload = await super.find(id);
-    if (payload && this.#inGrace(id, payload)) return;
-    await super.consume(id);
-    if (typeof payload?.grantId === 'string') {
-      this.#lastRotated.delete(payload.grantId);
-      this.#lastRotated.set(payload.grantId, id);
-      // Bounded: the oldest families lose their (seconds-long) grace first.
-      if (this.#lastRotated.size > 10_000) this.#lastRotated.delete(this.#lastRotated.keys().next().value as string);
-    }
-  }
-
-  #inGrace(id: string, payload: AdapterPayload): boolean {
-    const consumed = payload.consumed;
-    if (typeof consumed !== 'number' || typeof payload.grantId !== 'string') return false;
-    if (this.#lastRotated.get(payload.grantId) !== id) return false;
-    const leeway = this.#registry.client(String(payload.clientId))?.refresh_token.leeway ?? 0;
-    return leeway > 0 && Date.now() / 1000 - consumed <= leeway;
+  #key(id: string): string {
+    return this.#hidden ? storageKey(id) : id;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { html, page } from '../http/html.ts';
+import { html, page } from '../encoding/html.ts';
 
 /**
  * `renderError`: the page a browser sees when the engine must not redirect (unknown client, a

@@ -1,11 +1,8 @@
 import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
-import { policyScopes } from '../http/mrrt.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { accountUser } from './accounts.ts';
 import { resourceToAudience } from './audience.ts';
-import type { TenantContext } from '../tenant/context.ts';
-import { splitScope } from './resource-servers.ts';
-
-const OIDC_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'];
+import { OIDC_SCOPES, splitScope } from './scopes.ts';
 
 /**
  * `loadExistingGrant`: Auth0 never asks first-party applications for consent, so the grant is extended
@@ -28,11 +25,11 @@ export function createLoadExistingGrant(tenant: TenantContext) {
         : new provider.Grant({ accountId, clientId: client.clientId });
 
     const requested = typeof params?.scope === 'string' ? splitScope(params.scope) : [];
-    const oidc = requested.filter((s) => OIDC_SCOPES.includes(s));
+    const oidc = requested.filter((s) => OIDC_SCOPES.has(s));
     if (oidc.length > 0) grant.addOIDCScope(oidc.join(' '));
     // Scopes nobody will grant (not on the API, or not held under RBAC) are recorded as rejected: Auth0
     // drops them silently, and a scope that is neither granted nor rejected would ask for consent.
-    const unknown = requested.filter((s) => !OIDC_SCOPES.includes(s));
+    const unknown = requested.filter((s) => !OIDC_SCOPES.has(s));
 
     const user = accountUser(ctx.oidc.entities.Account);
     // The first resource is the requested audience; any others were added for MRRT policies, and get only
@@ -44,7 +41,7 @@ export function createLoadExistingGrant(tenant: TenantContext) {
       if (!api || audience === undefined) continue;
       const allowed = new Set(splitScope(server.scope));
       const policy =
-        resource === primary ? undefined : new Set(policyScopes(tenant.registry, client.clientId, audience));
+        resource === primary ? undefined : new Set(tenant.registry.mrrtPolicyScopes(client.clientId, audience));
       let scopes = requested.filter((s) => allowed.has(s) && (policy === undefined || policy.has(s)));
       if (api.enforce_policies && user) {
         const held = new Set(tenant.registry.permissionsOf(user, audience));

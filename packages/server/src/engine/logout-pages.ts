@@ -1,5 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { html, page, raw } from '../http/html.ts';
+import { html, page, raw } from '../encoding/html.ts';
 
 /**
  * `features.rpInitiatedLogout.logoutSource`: the confirmation step of `/oidc/logout`. It protects users

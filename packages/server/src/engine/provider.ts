@@ -2,16 +2,17 @@
 import './quiet-runtime-notice.ts';
 import Provider, { type Client, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { TenantSettings } from '../config/types.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
 import { createJwtCustomizer } from './access-token.ts';
 import { createFindAccount } from './accounts.ts';
 import { createAdapterFactory } from './adapter.ts';
-import type { TenantContext } from '../tenant/context.ts';
 import { renderErrorPage } from './error-page.ts';
 import { createLoadExistingGrant, restoreOfflineAccess } from './grants.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
-import { createIssueRefreshToken, createRefreshTokenTtl } from './refresh-tokens.ts';
+import { createIssueRefreshToken, createRefreshTokenTtl, createRotateRefreshToken } from './refresh-tokens.ts';
 import { createDefaultResource, createGetResourceServerInfo } from './resource-servers.ts';
+import { LOGIN_PATH, ROUTES } from './routes.ts';
 
 /** The engine's type for the JWT customizer; ours is stricter about the token parts it reads. */
 type JwtCustomizer = NonNullable<NonNullable<Configuration['formats']>['customizers']>['jwt'];
@@ -21,24 +22,11 @@ export interface EngineKeys {
   cookies: string[];
 }
 
-/** Routes as Auth0 names them (the engine's defaults are `/auth`, `/token`, `/me`...). */
-export const ROUTES = {
-  authorization: '/authorize',
-  token: '/oauth/token',
-  jwks: '/.well-known/jwks.json',
-  userinfo: '/userinfo',
-  revocation: '/oauth/revoke',
-  end_session: '/oidc/logout',
-} as const;
-
-/** Where the engine sends a browser that must log in: Auth0's Universal Login path. */
-export const LOGIN_PATH = '/u/login';
-
 const DAY = 86_400;
 
 /**
  * Builds the oidc-provider instance with every Auth0 bend configured through documented hooks
- * (see ../../../../docs: engine-notes). This is the only module that constructs the engine.
+ * (docs/engine.md walks through them). This is the only module that constructs the engine.
  */
 export function createEngine(tenant: TenantContext, keys: EngineKeys): Provider {
   const { registry, settings } = tenant;
@@ -70,7 +58,7 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys): Provider 
     findAccount: createFindAccount(tenant) as unknown as Configuration['findAccount'],
     loadExistingGrant: createLoadExistingGrant(tenant) as unknown as Configuration['loadExistingGrant'],
     issueRefreshToken: createIssueRefreshToken(tenant) as unknown as Configuration['issueRefreshToken'],
-    rotateRefreshToken: (ctx) => rotateRefreshToken(tenant, ctx),
+    rotateRefreshToken: createRotateRefreshToken(tenant),
     interactions: { url: (_ctx, interaction) => `${LOGIN_PATH}?state=${encodeURIComponent(interaction.uid)}` },
     renderError: renderErrorPage as unknown as Configuration['renderError'],
     formats: {
@@ -185,9 +173,4 @@ function corsAllowed(tenant: TenantContext, _ctx: KoaContextWithOIDC, origin: st
   if (!record) return false;
   const callbackOrigins = record.callbacks.map((uri) => URL.parse(uri)?.origin);
   return [...record.allowed_origins, ...record.web_origins, ...callbackOrigins].includes(origin);
-}
-
-function rotateRefreshToken(tenant: TenantContext, ctx: KoaContextWithOIDC): boolean {
-  const client = ctx.oidc.client ? tenant.registry.client(ctx.oidc.client.clientId) : undefined;
-  return client?.refresh_token.rotation_type === 'rotating';
 }

@@ -1,6 +1,7 @@
-import type { Client, KoaContextWithOIDC } from 'oidc-provider';
-import { resourceToAudience } from './audience.ts';
+import { type Client, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { TenantContext } from '../tenant/context.ts';
+import { resourceToAudience } from './audience.ts';
+import { requestState } from './request-state.ts';
 
 /** Auth0 caps even "infinite" refresh tokens; a year is the rotating maximum it documents. */
 const YEAR = 31_557_600;
@@ -43,5 +44,26 @@ export function createRefreshTokenTtl(tenant: TenantContext) {
     const remaining = Math.max(1, start + absolute - now);
     const idle = settings.infinite_idle_token_lifetime ? YEAR : settings.idle_token_lifetime;
     return Math.min(remaining, idle);
+  };
+}
+
+/**
+ * `rotateRefreshToken`: runs after the engine found the presented refresh token and before it consumes it.
+ * - Auth0 rotates for clients with `rotation_type: rotating`.
+ * - A token swapped in by the rotation-overlap layer (`keepRefreshToken`) is handed back as it is: it is
+ *   already the family's live token, and rotating it again would leave two live chains.
+ * - An `audience` the token was not issued for is refused here, before consumption: the engine checks the
+ *   resource only after rotating, which would burn the client's only refresh token for a typo.
+ */
+export function createRotateRefreshToken(tenant: TenantContext) {
+  return function rotateRefreshToken(ctx: KoaContextWithOIDC): boolean {
+    const presented = ctx.oidc.entities.RefreshToken as { resourceIndicators?: Set<string> } | undefined;
+    const resource = ctx.oidc.params?.resource;
+    if (typeof resource === 'string' && presented?.resourceIndicators && !presented.resourceIndicators.has(resource)) {
+      throw new errors.InvalidTarget();
+    }
+    if (requestState(ctx).keepRefreshToken === true) return false;
+    const client = ctx.oidc.client ? tenant.registry.client(ctx.oidc.client.clientId) : undefined;
+    return client?.refresh_token.rotation_type === 'rotating';
   };
 }

@@ -1,9 +1,9 @@
-import type { Client, KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
-import { REFRESH_SCOPE } from '../http/mrrt.ts';
+import { type Client, errors, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
+import type { TenantContext } from '../tenant/context.ts';
 import { accountUser } from './accounts.ts';
 import { audienceToResource, resourceToAudience } from './audience.ts';
-import { accessDenied } from './auth0-errors.ts';
-import type { TenantContext } from '../tenant/context.ts';
+import { requestState } from './request-state.ts';
+import { splitScope } from './scopes.ts';
 
 /** Scopes an SPA may request on the Management API with a user's token (Auth0's self-service set). */
 const SELF_SERVICE_SCOPES = ['read:current_user', 'update:current_user_metadata'];
@@ -12,7 +12,7 @@ const SELF_SERVICE_SCOPES = ['read:current_user', 'update:current_user_metadata'
  * `features.resourceIndicators.getResourceServerInfo`: the single place that decides which scopes a token
  * for an API may carry.
  * - client credentials: only where a client grant exists for (client, audience); requested scopes must lie
- *   within it (403 otherwise), and an omitted scope means every granted scope (Auth0; the engine would
+ *   within it (Auth0's 403 `access_denied` otherwise, see http/auth0-token-errors.ts), and an omitted scope means every granted scope (Auth0; the engine would
  *   otherwise issue none);
  * - user tokens: the API's scopes, narrowed to the user's permissions when the API enforces RBAC.
  */
@@ -24,7 +24,7 @@ export function createGetResourceServerInfo(tenant: TenantContext) {
   ): Promise<ResourceServer> {
     const audience = resourceToAudience(resource);
     const api = audience === undefined ? undefined : tenant.registry.resourceServer(audience);
-    if (!api || audience === undefined) throw accessDenied(`Service not found: ${audience ?? resource}`);
+    if (!api || audience === undefined) throw new errors.AccessDenied(`Service not found: ${audience ?? resource}`);
 
     const base = {
       audience,
@@ -36,7 +36,7 @@ export function createGetResourceServerInfo(tenant: TenantContext) {
     if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') {
       const grant = tenant.registry.clientGrant(client.clientId, audience);
       if (!grant) {
-        throw accessDenied(
+        throw new errors.AccessDenied(
           `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API.`,
         );
       }
@@ -44,7 +44,8 @@ export function createGetResourceServerInfo(tenant: TenantContext) {
       if (requested.length > 0) {
         const granted = new Set(grant.scope);
         const missing = requested.filter((s) => !granted.has(s));
-        if (missing.length > 0) throw accessDenied(`Client has not been granted scopes: ${missing.join(' ')}`);
+        if (missing.length > 0)
+          throw new errors.AccessDenied(`Client has not been granted scopes: ${missing.join(' ')}`);
       } else {
         ctx.oidc.params.scope = grant.scope.join(' ');
       }
@@ -60,8 +61,8 @@ export function createGetResourceServerInfo(tenant: TenantContext) {
       scopes = scopes.filter((s) => held.has(s));
     }
     // An MRRT refresh narrows to the scopes it asked for, dropping the rest silently (http/mrrt.ts).
-    const asked = (ctx.state as Record<symbol, unknown> | undefined)?.[REFRESH_SCOPE];
-    if (Array.isArray(asked)) scopes = scopes.filter((s) => asked.includes(s));
+    const asked = requestState(ctx).refreshScope;
+    if (asked !== undefined) scopes = scopes.filter((s) => asked.includes(s));
     return { ...base, scope: scopes.join(' ') };
   };
 }
@@ -80,12 +81,8 @@ export function createDefaultResource(tenant: TenantContext) {
     const fallback = tenant.settings.default_audience;
     if (fallback !== undefined) return audienceToResource(fallback);
     if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') {
-      throw accessDenied('No audience parameter was provided, and no default audience has been configured');
+      throw new errors.AccessDenied('No audience parameter was provided, and no default audience has been configured');
     }
     return undefined;
   };
-}
-
-export function splitScope(scope: string): string[] {
-  return scope.split(' ').filter((s) => s.length > 0);
 }

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
+import { parseJson } from '../encoding/json.ts';
 import { audienceToResource } from '../engine/audience.ts';
-import { ROUTES } from '../engine/provider.ts';
+import { ROUTES } from '../engine/routes.ts';
 import type { TenantRegistry } from '../tenant/registry.ts';
 import { BodyError, handOverFormBody, readBody } from './body.ts';
 import { expandAuthorizationForMrrt, holdRefreshScope } from './mrrt.ts';
@@ -60,7 +61,7 @@ async function rewriteBody(ctx: Context): Promise<boolean> {
 function jsonToParams(raw: Buffer): URLSearchParams | undefined {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8'));
+    parsed = parseJson(raw.toString('utf8'));
   } catch {
     return undefined;
   }

@@ -1,82 +1,79 @@
 import type { Context } from 'koa';
+import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { requestState } from '../engine/request-state.ts';
 
-interface OAuthErrorBody {
-  error: string;
-  error_description?: string;
-}
-
-/**
- * Rewrites an engine error answer of /oauth/token or /oauth/revoke into Auth0's status and text, which
- * SDKs match on: auth0-spa-js falls back to the iframe only when a refresh error contains "invalid refresh
- * token", and Auth0 answers `invalid_grant` with 403 and a bad client secret with 401 `access_denied`
- * "Unauthorized". Only status, `error` and `error_description` change.
- */
-export function mapTokenError(ctx: Context): void {
-  const body = ctx.body as Partial<OAuthErrorBody> | undefined;
-  if (!body || typeof body !== 'object' || typeof body.error !== 'string') return;
-  const mapped = toAuth0(ctx, body as OAuthErrorBody);
-  if (!mapped) return;
-  ctx.status = mapped.status;
-  ctx.body = { error: mapped.error, error_description: mapped.description };
-}
-
-interface Mapped {
+/** An error answer as Auth0 gives it at /oauth/token and /oauth/revoke. */
+export interface Auth0TokenError {
   status: number;
   error: string;
   description: string;
 }
 
-function toAuth0(ctx: Context, body: OAuthErrorBody): Mapped | undefined {
-  const description = body.error_description ?? '';
-  const grantType = grantTypeOf(ctx);
-  switch (body.error) {
-    case 'invalid_client':
-      // Observed Auth0 behaviour for a wrong secret or unknown client (see README: choices).
-      ctx.remove('WWW-Authenticate');
-      return { status: 401, error: 'access_denied', description: 'Unauthorized' };
-    case 'invalid_grant':
-      if (grantType === 'refresh_token') {
-        return { status: 403, error: 'invalid_grant', description: 'Unknown or invalid refresh token.' };
-      }
-      if (grantType === 'authorization_code') {
-        const pkce = /code_verifier|code_challenge/.test(description) || /verifier/.test(errorCause(ctx));
-        return {
-          status: 403,
-          error: 'invalid_grant',
-          description: pkce ? 'Failed to verify code verifier' : 'Invalid authorization code',
-        };
-      }
-      return { status: 403, error: 'invalid_grant', description: description || 'Invalid grant' };
-    case 'invalid_request':
-      // The engine reports a grant the client may not use as invalid_request; Auth0 and RFC 6749 §5.2
-      // call it unauthorized_client.
-      if (description !== 'requested grant type is not allowed for this client') return undefined;
-      return {
-        status: 403,
-        error: 'unauthorized_client',
-        description: `Grant type '${grantType ?? ''}' not allowed for the client.`,
-      };
-    case 'unauthorized_client':
-      return {
-        status: 403,
-        error: 'unauthorized_client',
-        description: `Grant type '${grantType ?? ''}' not allowed for the client.`,
-      };
-    case 'invalid_target':
-      return { status: 403, error: 'access_denied', description: 'Service not found' };
-    default:
-      return undefined;
+/**
+ * The one place that decides Auth0's status and text for an engine failure at /oauth/token and
+ * /oauth/revoke, from the engine's typed error (recorded by the `grant.error` / `revocation.error` events),
+ * never from its message strings. SDKs match on these: auth0-spa-js falls back to the iframe only when a
+ * refresh error says "invalid refresh token"; Auth0 answers `invalid_grant` with 403, a bad client secret
+ * with 401 `access_denied` "Unauthorized", and an authorization failure with 403 `access_denied`.
+ * Answers of the tenant's own (429, 413) carry no engine error and are left as they are.
+ */
+export function applyAuth0TokenError(ctx: Context): void {
+  const engineError = requestState(ctx).engineError;
+  if (engineError === undefined) return;
+  const mapped = toAuth0(engineError, ctx as unknown as KoaContextWithOIDC);
+  if (!mapped) return;
+  if (mapped.status === 401) ctx.remove('WWW-Authenticate');
+  ctx.status = mapped.status;
+  ctx.body = { error: mapped.error, error_description: mapped.description };
+}
+
+function toAuth0(error: Error, ctx: KoaContextWithOIDC): Auth0TokenError | undefined {
+  const grantType = typeof ctx.oidc?.params?.grant_type === 'string' ? ctx.oidc.params.grant_type : undefined;
+  if (error instanceof errors.InvalidClientAuth || error instanceof errors.InvalidClient) {
+    // Observed Auth0 behaviour for a wrong secret or an unknown client (README: Choices).
+    return { status: 401, error: 'access_denied', description: 'Unauthorized' };
   }
+  if (error instanceof errors.InvalidGrant) {
+    if (grantType === 'refresh_token') {
+      return { status: 403, error: 'invalid_grant', description: 'Unknown or invalid refresh token.' };
+    }
+    if (grantType === 'authorization_code') {
+      // The engine's PKCE check is the only authorization-code failure that carries a cause.
+      const pkce = error.cause instanceof Error;
+      return {
+        status: 403,
+        error: 'invalid_grant',
+        description: pkce ? 'Failed to verify code verifier' : 'Invalid authorization code',
+      };
+    }
+    return { status: 403, error: 'invalid_grant', description: describe(error) || 'Invalid grant' };
+  }
+  // The engine reports a grant type the client may not use as invalid_request; Auth0 and RFC 6749 §5.2
+  // call it unauthorized_client. Decided from the client's registration, not from the message.
+  const client = ctx.oidc?.client;
+  const grantRefused =
+    error instanceof errors.UnauthorizedClient ||
+    (error instanceof errors.InvalidRequest &&
+      grantType !== undefined &&
+      client !== undefined &&
+      !client.grantTypeAllowed(grantType));
+  if (grantRefused) {
+    return {
+      status: 403,
+      error: 'unauthorized_client',
+      description: `Grant type '${grantType ?? ''}' not allowed for the client.`,
+    };
+  }
+  if (error instanceof errors.InvalidTarget) {
+    return { status: 403, error: 'access_denied', description: 'Service not found' };
+  }
+  if (error instanceof errors.AccessDenied) {
+    return { status: 403, error: 'access_denied', description: describe(error) };
+  }
+  return undefined;
 }
 
-function grantTypeOf(ctx: Context): string | undefined {
-  const params = (ctx as unknown as { oidc?: { params?: { grant_type?: unknown } } }).oidc?.params;
-  return typeof params?.grant_type === 'string' ? params.grant_type : undefined;
-}
-
-/** The engine wraps PKCE failures in `invalid_grant` and keeps the reason as the error's cause. */
-function errorCause(ctx: Context): string {
-  const state = ctx.state as { authmeshTokenError?: unknown };
-  const cause = (state.authmeshTokenError as { cause?: { message?: unknown } } | undefined)?.cause?.message;
-  return typeof cause === 'string' ? cause : '';
+function describe(error: Error): string {
+  const description = (error as { error_description?: unknown }).error_description;
+  return typeof description === 'string' ? description : '';
 }

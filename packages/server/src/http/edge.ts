@@ -1,18 +1,38 @@
 import type { Context, Next } from 'koa';
-import { ROUTES } from '../engine/provider.ts';
-import { mapTokenError } from './auth0-token-errors.ts';
+import { ROUTES } from '../engine/routes.ts';
+import { applyAuth0TokenError } from './auth0-token-errors.ts';
+import { type ClientIpResolver, createClientIpResolver } from './client-ip.ts';
 import { applySecurityHeaders } from './security-headers.ts';
 import { copyIssuedScope } from './token-response.ts';
+
+export interface EdgeOptions {
+  issuer: string;
+  /** How the client's IP is found (socket peer, or X-Forwarded-For from a trusted proxy). */
+  clientIp?: ClientIpResolver;
+}
+
+/**
+ * A dev tenant's HSTS lifetime when it serves HTTPS: one hour, so that a browser that once saw
+ * `https://localhost:4000` does not refuse a plain-http tenant on the same port for a year afterwards.
+ * Production deployments set their own policy at the TLS terminator.
+ */
+const DEV_HSTS = 'max-age=3600';
 
 /**
  * The outermost middleware: what every request and response of the tenant goes through, in one place
  * (one async frame per request on the token endpoint's hot path instead of one per concern).
- * - before: the request names the issuer's host, whatever its `Host` header said (checklist AS-G5);
- * - after: Auth0's token-endpoint statuses, texts and `scope`; security headers on every response.
+ * - before: the client IP is resolved once; the request names the issuer's host, whatever its `Host` and
+ *   `X-Forwarded-*` headers said (the issuer is configuration, never derived from a request);
+ * - after: Auth0's token-endpoint statuses, texts and `scope`; `no-store` on token responses
+ *   (RFC 6749 §5.1); security headers on every response, HSTS when served over HTTPS.
  */
-export function createEdge(issuer: string) {
-  const { host } = new URL(issuer);
+export function createEdge(options: EdgeOptions) {
+  const { host, protocol } = new URL(options.issuer);
+  const clientIp = options.clientIp ?? createClientIpResolver();
+  const hsts = protocol === 'https:';
   return async function edge(ctx: Context, next: Next): Promise<void> {
+    // Decided before X-Forwarded-For is dropped (see client-ip.ts).
+    ctx.request.ip = clientIp(ctx.req);
     const headers = ctx.req.headers;
     headers.host = host;
     delete headers['x-forwarded-host'];
@@ -21,10 +41,13 @@ export function createEdge(issuer: string) {
     try {
       await next();
       if (ctx.path === ROUTES.token || ctx.path === ROUTES.revocation) {
-        if (ctx.status >= 400) mapTokenError(ctx);
+        if (ctx.status >= 400) applyAuth0TokenError(ctx);
         else if (ctx.path === ROUTES.token) copyIssuedScope(ctx);
+        ctx.set('Cache-Control', 'no-store');
+        ctx.set('Pragma', 'no-cache');
       }
     } finally {
+      if (hsts) ctx.set('Strict-Transport-Security', DEV_HSTS);
       applySecurityHeaders(ctx);
     }
   };

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import { html, page } from '../encoding/html.ts';
 import type { TenantContext } from '../tenant/context.ts';
-import { html, page } from './html.ts';
 
 export const AUTH0_LOGOUT_PATH = '/v2/logout';
 

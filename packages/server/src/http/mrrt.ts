@@ -1,9 +1,7 @@
 import type { Context } from 'koa';
 import { audienceToResource } from '../engine/audience.ts';
+import { requestState } from '../engine/request-state.ts';
 import type { TenantRegistry } from '../tenant/registry.ts';
-
-/** Where a refresh request's own `scope` waits for `getResourceServerInfo` (see below). */
-export const REFRESH_SCOPE = Symbol('authmesh.refreshScope');
 
 /**
  * Auth0 Multi-Resource Refresh Tokens, at /authorize: when a client with `refresh_token.policies` asks
@@ -38,12 +36,6 @@ export function expandAuthorizationForMrrt(params: URLSearchParams, registry: Te
  */
 export function holdRefreshScope(ctx: Context, params: URLSearchParams): void {
   if (params.get('grant_type') !== 'refresh_token' || !params.has('resource') || !params.has('scope')) return;
-  (ctx.state as Record<symbol, unknown>)[REFRESH_SCOPE] = (params.get('scope') ?? '').split(' ').filter(Boolean);
+  requestState(ctx).refreshScope = (params.get('scope') ?? '').split(' ').filter(Boolean);
   params.delete('scope');
-}
-
-/** The MRRT scopes a client may get for an audience: those of its policies for that audience. */
-export function policyScopes(registry: TenantRegistry, clientId: string, audience: string): string[] | undefined {
-  const policy = registry.client(clientId)?.refresh_token.policies.find((p) => p.audience === audience);
-  return policy?.scope;
 }

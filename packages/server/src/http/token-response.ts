@@ -1,7 +1,5 @@
 import type { Context } from 'koa';
-
-/** Where the access-token customizer leaves the scope it wrote into the token. */
-export const ISSUED_SCOPE = Symbol('authmesh.issuedScope');
+import { requestState } from '../engine/request-state.ts';
 
 /**
  * Auth0 echoes the OIDC scopes (and `offline_access`) in the token response's `scope`, not only the API
@@ -10,7 +8,7 @@ export const ISSUED_SCOPE = Symbol('authmesh.issuedScope');
  */
 export function copyIssuedScope(ctx: Context): void {
   if (ctx.status !== 200) return;
-  const issued = (ctx.state as Record<symbol, unknown>)[ISSUED_SCOPE];
+  const issued = requestState(ctx).issuedScope;
   const body = ctx.body as Record<string, unknown> | undefined;
   if (typeof issued === 'string' && body && typeof body.access_token === 'string') body.scope = issued;
 }

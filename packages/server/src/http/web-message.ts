@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
+import { html, page } from '../encoding/html.ts';
 import type { TenantContext } from '../tenant/context.ts';
-import { html, page } from './html.ts';
 
 /**
  * `response_mode=web_message` (auth0-spa-js silent authentication in a hidden iframe) with Auth0's rule:

@@ -1,4 +1,4 @@
-import { html, page } from '../http/html.ts';
+import { html, page } from '../encoding/html.ts';
 
 export interface LoginPageModel {
   /** The interaction uid (Auth0 calls it `state` in /u/login URLs). */

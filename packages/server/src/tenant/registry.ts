@@ -79,6 +79,14 @@ export class TenantRegistry {
   }
 
   /** A user's permissions on one API: direct ones plus those of the user's roles, sorted, de-duplicated. */
+  /**
+   * Auth0 Multi-Resource Refresh Tokens: the scopes a client's refresh-token policy allows on an audience,
+   * or undefined when it has no policy for it.
+   */
+  mrrtPolicyScopes(clientId: string, audience: string): string[] | undefined {
+    return this.client(clientId)?.refresh_token.policies.find((p) => p.audience === audience)?.scope;
+  }
+
   permissionsOf(user: UserRecord, audience: string): string[] {
     const names = new Set<string>();
     for (const p of user.permissions) if (p.resource_server_identifier === audience) names.add(p.permission_name);

@@ -4,27 +4,31 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type Provider from 'oidc-provider';
-import type { TenantConfig } from '../config/types.ts';
-import type { TenantContext } from '../tenant/context.ts';
-import { createEngine, LOGIN_PATH, ROUTES } from '../engine/provider.ts';
-import { AuthmeshError } from '../errors.ts';
-import { createAuth0Requests } from '../http/auth0-requests.ts';
-import { createClientAuthGuard } from '../http/client-auth-guard.ts';
-import { createEdge } from '../http/edge.ts';
-import { FailureThrottle } from '../http/failure-throttle.ts';
-import { AUTH0_LOGOUT_PATH, createAuth0Logout } from '../http/logout.ts';
-import { createRouter } from '../http/router.ts';
-import { createJwtUserinfo } from '../http/userinfo.ts';
-import { createWebMessageGuard } from '../http/web-message.ts';
-import { CsrfTokens } from '../login/csrf.ts';
-import { createLoginRoutes } from '../login/login-routes.ts';
-import { createManagementApi } from '../management/create-management-api.ts';
-import type { AuditEvent } from '../management/types.ts';
-import type { Storage } from '../storage/contract.ts';
-import { openSqliteStorage } from '../storage/sqlite.ts';
-import { loadCookieKeys, loadSigningKeys } from './keys.ts';
-import { TenantRegistry } from './registry.ts';
-import { seedTenant } from './seed.ts';
+import type { TenantConfig } from './config/types.ts';
+import { createEngine } from './engine/provider.ts';
+import { requestState } from './engine/request-state.ts';
+import { LOGIN_PATH, ROUTES } from './engine/routes.ts';
+import { AuthmeshError } from './errors.ts';
+import { createAuth0Requests } from './http/auth0-requests.ts';
+import { createClientAuthGuard } from './http/client-auth-guard.ts';
+import { type ClientIpResolver, createClientIpResolver } from './http/client-ip.ts';
+import { createEdge } from './http/edge.ts';
+import { FailureThrottle } from './http/failure-throttle.ts';
+import { AUTH0_LOGOUT_PATH, createAuth0Logout } from './http/logout.ts';
+import { createRefreshOverlap } from './http/refresh-overlap.ts';
+import { createRouter } from './http/router.ts';
+import { createJwtUserinfo } from './http/userinfo.ts';
+import { createWebMessageGuard } from './http/web-message.ts';
+import { CsrfTokens } from './login/csrf.ts';
+import { createLoginRoutes } from './login/login-routes.ts';
+import { createManagementApi } from './management/create-management-api.ts';
+import type { AuditEvent } from './management/types.ts';
+import type { Storage } from './storage/contract.ts';
+import { openSqliteStorage } from './storage/sqlite.ts';
+import type { TenantContext } from './tenant/context.ts';
+import { loadCookieKeys, loadSigningKeys } from './tenant/keys.ts';
+import { TenantRegistry } from './tenant/registry.ts';
+import { seedTenant } from './tenant/seed.ts';
 
 /** Where the tenant records the issuer it last ran with (for `authmesh export` / `import`). */
 const LAST_ISSUER = 'tenant:issuer';
@@ -59,6 +63,11 @@ export interface TenantOptions {
   onError?: (error: Error) => void;
   /** Receives every change made through /api/v2 (who, what, when, from where; never a secret). */
   onAudit?: (event: AuditEvent) => void;
+  /**
+   * Reverse proxies whose `X-Forwarded-For` is believed: addresses or CIDR ranges (`10.0.0.0/8`, `::1`).
+   * Default none: the client IP is the socket peer and `X-Forwarded-For` is ignored.
+   */
+  trustProxy?: string[];
 }
 
 /** A client as the tenant runs it, for printing and for tests. */
@@ -90,6 +99,8 @@ export interface Tenant {
 export async function createTenant(options: TenantOptions): Promise<Tenant> {
   // Until the engine is ready, the port answers 503 instead of leaving early requests hanging: the port
   // must be bound first because with port 0 the issuer depends on the port the system picks.
+  // Refused before anything is bound or opened: a typo in a proxy range must not start an open tenant.
+  const clientIp = createClientIpResolver(options.trustProxy);
   const starting = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store' });
     res.end('{"error":"temporarily_unavailable","error_description":"The tenant is starting."}');
@@ -129,7 +140,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     const [signing, cookies] = await Promise.all([loadSigningKeys(storage), loadCookieKeys(storage)]);
     const tenant: TenantContext = { issuer, storage, registry, settings: options.config.tenant };
     const provider = createEngine(tenant, { signing, cookies });
-    installMiddleware(provider, tenant, signing, cookies[0] ?? '', options);
+    installMiddleware(provider, tenant, signing, cookies[0] ?? '', options, clientIp);
     server.off('request', starting);
     server.on('request', provider.callback());
 
@@ -163,18 +174,31 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
   }
 }
 
+/**
+ * The tenant's request pipeline, outermost first. Everything the Auth0 layer does to a request happens
+ * here, in this order; what it does not answer itself, the engine (oidc-provider) answers.
+ */
 function installMiddleware(
   provider: Provider,
   tenant: TenantContext,
   signing: Parameters<typeof createJwtUserinfo>[1],
   csrfKey: string,
   options: TenantOptions,
+  clientIp: ClientIpResolver,
 ): void {
   const app = provider as unknown as {
     use(fn: unknown): void;
-    on(event: string, fn: (...args: never[]) => void): void;
+    on(event: string, fn: (ctx: object, error: Error) => void): void;
   };
-  app.use(createEdge(tenant.issuer));
+  const auth0Requests = createAuth0Requests(tenant.registry);
+  // Client secrets are machine-generated: 20 failures per (client, IP) block that pair for 5 minutes.
+  const clientAuthGuard = createClientAuthGuard(
+    new FailureThrottle({ maxAttempts: 20, blockMs: 5 * 60_000, ipBurst: 1_000, ipRefillPerMs: 1_000 / 3_600_000 }),
+  );
+
+  // 1. Every request: client IP, pinned Host; Auth0's token errors and security headers on the way out.
+  app.use(createEdge({ issuer: tenant.issuer, clientIp }));
+  // 2. The Management API (/api/v2/...), entirely the tenant's own.
   app.use(
     createManagementApi({
       tenant,
@@ -183,34 +207,32 @@ function installMiddleware(
       ...(options.onAudit ? { onAudit: options.onAudit } : {}),
     }),
   );
-  const webMessageGuard = createWebMessageGuard(tenant);
-  // Client secrets are machine-generated: 20 failures per (client, IP) block that pair for 5 minutes.
-  const auth0Requests = createAuth0Requests(tenant.registry);
-  const clientAuthGuard = createClientAuthGuard(
-    new FailureThrottle({ maxAttempts: 20, blockMs: 5 * 60_000, ipBurst: 1_000, ipRefillPerMs: 1_000 / 3_600_000 }),
-    auth0Requests,
-  );
+  // 3. The path table: each path's handlers in order, then the engine. Other spellings of engine paths: 404.
   app.use(
     createRouter({
-      [ROUTES.authorization]: (ctx, next) => webMessageGuard(ctx, () => auth0Requests(ctx, next)),
-      [ROUTES.token]: clientAuthGuard,
-      [ROUTES.revocation]: clientAuthGuard,
-      [ROUTES.userinfo]: createJwtUserinfo(tenant, signing),
-      [LOGIN_PATH]: createLoginRoutes({
-        tenant,
-        provider,
-        csrf: new CsrfTokens(csrfKey),
-        throttle: new FailureThrottle(),
-        tenantName: tenant.settings.friendly_name ?? 'authmesh',
-      }),
-      [AUTH0_LOGOUT_PATH]: createAuth0Logout(tenant, provider),
+      [ROUTES.authorization]: [createWebMessageGuard(tenant), auth0Requests],
+      [ROUTES.token]: [auth0Requests, clientAuthGuard, createRefreshOverlap(provider, tenant.registry)],
+      [ROUTES.revocation]: [auth0Requests, clientAuthGuard],
+      [ROUTES.userinfo]: [createJwtUserinfo(tenant, signing)],
+      [LOGIN_PATH]: [
+        createLoginRoutes({
+          tenant,
+          provider,
+          csrf: new CsrfTokens(csrfKey),
+          throttle: new FailureThrottle(),
+          tenantName: tenant.settings.friendly_name ?? 'authmesh',
+        }),
+      ],
+      [AUTH0_LOGOUT_PATH]: [createAuth0Logout(tenant, provider)],
     }),
   );
-  // Remember why a grant failed so that the Auth0 error mapping can tell PKCE failures apart.
-  app.on('grant.error', (ctx: { state: Record<string, unknown> }, error: Error) => {
-    ctx.state.authmeshTokenError = error;
-  });
-  app.on('server_error', (_ctx: unknown, error: Error) => options.onError?.(error));
+  // 4. The engine reports its failures as typed errors; the edge turns them into Auth0's answers.
+  const recordEngineError = (ctx: object, error: Error) => {
+    requestState(ctx).engineError = error;
+  };
+  app.on('grant.error', recordEngineError);
+  app.on('revocation.error', recordEngineError);
+  app.on('server_error', (_ctx, error) => options.onError?.(error));
 }
 
 function normaliseIssuer(issuer: string): string {

@@ -1,0 +1,37 @@
+/**
+ * The one channel between the Auth0 layer (`http/`) and the engine's hooks for a single request.
+ *
+ * oidc-provider calls our hooks (`getResourceServerInfo`, the JWT customizer, `rotateRefreshToken`) with the
+ * request's Koa context and nothing else, and reports failures through events. What the Auth0 layer must
+ * tell a hook, or learn from one, travels here, typed, instead of through untyped `ctx.state` keys. The
+ * state lives as long as the request's context object (a WeakMap entry, so nothing is retained after it).
+ */
+export interface RequestState {
+  /**
+   * Auth0 Multi-Resource Refresh Tokens: the `scope` a refresh request named along with an `audience`,
+   * held back from the engine (which would refuse scopes the refresh token lacks) and applied by
+   * `getResourceServerInfo`, which narrows the policy's scopes to it.
+   */
+  refreshScope?: readonly string[];
+  /** The `scope` the access-token customizer wrote into the token; Auth0 echoes it in the token response. */
+  issuedScope?: string;
+  /** The engine's typed error for this request (token and revocation endpoints), for the Auth0 error mapping. */
+  engineError?: Error;
+  /**
+   * Set by the refresh-token layer when the presented token was replaced by its family's live token
+   * (Auth0's rotation overlap period): the engine must hand that token back instead of rotating it again.
+   */
+  keepRefreshToken?: boolean;
+}
+
+const states = new WeakMap<object, RequestState>();
+
+/** This request's state, created empty on first use. `ctx` is the Koa context the engine also receives. */
+export function requestState(ctx: object): RequestState {
+  let state = states.get(ctx);
+  if (state === undefined) {
+    state = {};
+    states.set(ctx, state);
+  }
+  return state;
+}
