@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { AuthmeshError } from '../errors.ts';
 import type { EntityStore, ModelStore, Storage } from './contract.ts';
+import { createPrivateDirectory, ensurePrivateFile, tightenFileIfPresent } from './private-files.ts';
 import { integer, SqliteConnection, text, toJson, wrap } from './sqlite-connection.ts';
 import { SqliteEntityStore } from './sqlite-entity-store.ts';
 import { ModelStatements, SqliteModelStore } from './sqlite-model-store.ts';
@@ -10,7 +10,10 @@ import { applyPragmas, migrate } from './sqlite-schema.ts';
 
 /** Options of {@link openSqliteStorage}. */
 export interface SqliteStorageOptions {
-  /** Database file path (its directory is created if missing), or `':memory:'`. */
+  /**
+   * Database file path, or `':memory:'`. A missing directory is created 0700; the file and its `-wal` and
+   * `-shm` are 0600, whatever the umask (they hold signing keys and client secrets).
+   */
   path: string;
   /** How often expired model records are deleted, in ms. Default 60 000; 0 disables the timer. */
   sweepIntervalMs?: number;
@@ -46,10 +49,15 @@ function openDatabase(path: string): DatabaseSync {
   const inMemory = path === ':memory:' || path === '';
   let db: DatabaseSync | undefined;
   try {
-    if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
+    if (!inMemory) {
+      createPrivateDirectory(dirname(resolve(path)));
+      ensurePrivateFile(path);
+    }
     db = new DatabaseSync(path);
     applyPragmas(db);
     migrate(db);
+    // SQLite creates these with the database's mode; ones left by an older run may be wider.
+    if (!inMemory) for (const suffix of ['-wal', '-shm']) tightenFileIfPresent(`${path}${suffix}`);
     return db;
   } catch (error) {
     db?.close();
@@ -99,9 +107,7 @@ class SqliteStorage implements Storage {
   }
 
   async revokeAccount(accountId: string): Promise<number> {
-    return this.#conn.use('revokeAccount', () =>
-      integer(this.#models.revokeAccount.run(accountId).changes, 'changes'),
-    );
+    return this.#conn.use('revokeAccount', () => integer(this.#models.revokeAccount.run(accountId).changes, 'changes'));
   }
 
   async getState<T>(key: string): Promise<T | undefined> {

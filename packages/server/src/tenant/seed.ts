@@ -14,6 +14,12 @@ export const seededKey = (kind: EntityKind) => `seeded:${kind}`;
 
 export const SEEDED_DIGEST = 'seeded:digest';
 
+/** What a seeding run did that the caller must know about. */
+export interface SeedResult {
+  /** Ids of the clients whose secret this run generated: the only secrets `authmesh dev` prints by default. */
+  generatedSecrets: ReadonlySet<string>;
+}
+
 /**
  * Makes storage hold what tenant.yaml declares, in one atomic batch: ids and secrets that were generated
  * before are kept (so apps configured with them keep working), entities the file no longer declares are
@@ -22,6 +28,8 @@ export const SEEDED_DIGEST = 'seeded:digest';
  * The file is applied when it changed since the last start (as `a0deploy import` applies a file): while it
  * is unchanged, changes made at run time (through /api/v2) persist across restarts. Only seeded users'
  * passwords are re-checked every time, because they are kept out of the digest.
+ *
+ * A user whose password the file changed, or whom it no longer declares, loses its sessions and tokens.
  */
 export async function seedTenant(
   storage: Storage,
@@ -63,11 +71,15 @@ async function syncSeededPasswords(storage: Storage, config: TenantConfig): Prom
     };
     ops.push({ op: 'put', kind: 'user', id: existing.id, key: existing.key, doc });
   }
-  if (ops.length > 0) await storage.entities.apply(ops);
+  if (ops.length === 0) return;
+  await storage.entities.apply(ops);
+  for (const op of ops) await storage.revokeAccount(op.id);
 }
 
-async function applyConfig(storage: Storage, config: TenantConfig): Promise<void> {
+async function applyConfig(storage: Storage, config: TenantConfig): Promise<SeedResult> {
   const ops: EntityOp[] = [];
+  // Secrets made here; a client whose final doc holds one of them got its secret in this run.
+  const newSecrets = new Set<string>();
 
   const apiKeys = await upsertAll(storage, ops, 'resource_server', config.resourceServers, (api, existing) => ({
     id: existing?.id ?? newResourceServerId(),
@@ -76,12 +88,17 @@ async function applyConfig(storage: Storage, config: TenantConfig): Promise<void
   }));
 
   const clientIdsByName = new Map<string, string>();
+  const generate = () => {
+    const secret = newClientSecret();
+    newSecrets.add(secret);
+    return secret;
+  };
   const clientKeys = await upsertAll(storage, ops, 'client', config.clients, (client, existing) => {
     const stored = existing?.doc as ClientRecord | undefined;
     const clientId = client.client_id ?? stored?.client_id ?? newClientId();
     clientIdsByName.set(client.name, clientId);
     const confidential = client.token_endpoint_auth_method !== 'none';
-    const secret = confidential ? (client.client_secret ?? stored?.client_secret ?? newClientSecret()) : undefined;
+    const secret = confidential ? (client.client_secret ?? stored?.client_secret ?? generate()) : undefined;
     const record: ClientRecord = { ...client, client_id: clientId };
     if (secret !== undefined) record.client_secret = secret;
     else delete record.client_secret;
@@ -114,8 +131,10 @@ async function applyConfig(storage: Storage, config: TenantConfig): Promise<void
   const userRecords = await Promise.all(
     users.map(({ seed, existing }) => toUserRecord(seed, existing?.doc, roleIdsByName)),
   );
+  const signedOut: string[] = [];
   for (const [i, record] of userRecords.entries()) {
     const previous = users[i]?.existing;
+    if (previous && previous.doc.password_hash !== record.password_hash) signedOut.push(previous.id);
     if (previous && previous.id !== record.user_id) ops.push({ op: 'delete', kind: 'user', id: previous.id });
     ops.push({ op: 'put', kind: 'user', id: record.user_id, key: record.email, doc: record });
   }
@@ -138,6 +157,14 @@ async function applyConfig(storage: Storage, config: TenantConfig): Promise<void
   for (const [kind, keys] of declared) await removeUndeclared(storage, ops, kind, keys);
   await storage.entities.apply(ops);
   for (const [kind, keys] of declared) await storage.setState(seededKey(kind), keys);
+  for (const op of ops) if (op.op === 'delete' && op.kind === 'user') signedOut.push(op.id);
+  for (const userId of new Set(signedOut)) await storage.revokeAccount(userId);
+  const generatedSecrets = new Set<string>();
+  for (const op of ops) {
+    const secret = op.op === 'put' && op.kind === 'client' ? (op.doc as ClientRecord).client_secret : undefined;
+    if (op.op === 'put' && secret !== undefined && newSecrets.has(secret)) generatedSecrets.add(op.id);
+  }
+  return { generatedSecrets };
 }
 
 async function upsertAll<T>(

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenFileIfPresent } from '../storage/private-files.ts';
 import { issueCa, issueLeaf, type PemPair } from './issue.ts';
 
 /** A leaf expiring within this many days is replaced on start, so that a running tenant never expires. */
@@ -37,13 +38,16 @@ export interface EnsureOptions {
 /**
  * Ensures a local CA and a `localhost` server certificate in `dir` (usually `<dataDir>/tls`): creates
  * them on first use and reuses them later, so that the CA users trusted once stays trusted. The leaf is
- * reissued when missing, expiring within 30 days, or not signed by the CA on disk. Private keys are
- * written 0600 and never printed.
+ * reissued when missing, expiring within 30 days, or not signed by the CA on disk. The directory is 0700
+ * and every file in it 0600, whatever the umask (the CA key can sign certificates for any name the user's
+ * browser trusts); keys are never printed.
  */
 export async function ensureLocalCertificates(dir: string, options: EnsureOptions = {}): Promise<LocalCertificates> {
   const now = options.now ?? new Date();
   const path = (name: keyof typeof TLS_FILES) => join(dir, TLS_FILES[name]);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  // `mode` above is for a new directory only; one made by an older version may be wider.
+  await chmod(dir, PRIVATE_DIR_MODE);
 
   let ca = await readPair(path('caCert'), path('caKey'));
   const createCa = ca === undefined || expiresWithin(ca.cert, now, RENEW_WITHIN_DAYS);
@@ -57,6 +61,8 @@ export async function ensureLocalCertificates(dir: string, options: EnsureOption
     leaf = await issueLeaf(ca, now);
     await writePair(leaf, path('cert'), path('key'));
   }
+  // Files reused from an older version may have been written wider (the certificates were 0644).
+  for (const name of Object.keys(TLS_FILES) as (keyof typeof TLS_FILES)[]) tightenFileIfPresent(path(name));
   return {
     caCertPath: path('caCert'),
     caCert: ca.cert,
@@ -78,10 +84,14 @@ async function readPair(certPath: string, keyPath: string): Promise<PemPair | un
 
 async function writePair(pair: PemPair, certPath: string, keyPath: string): Promise<void> {
   // The key first: a cert without its key is useless, the reverse is regenerated next start anyway.
-  await writeFile(keyPath, pair.key, { mode: 0o600 });
-  // `mode` applies to new files only; an existing key file keeps its permissions unless reset.
-  await chmod(keyPath, 0o600);
-  await writeFile(certPath, pair.cert, { mode: 0o644 });
+  for (const [path, pem] of [
+    [keyPath, pair.key],
+    [certPath, pair.cert],
+  ] as const) {
+    await writeFile(path, pem, { mode: PRIVATE_FILE_MODE });
+    // `mode` applies to new files only; an existing file keeps its permissions unless reset.
+    await chmod(path, PRIVATE_FILE_MODE);
+  }
 }
 
 function expiresWithin(pem: string, now: Date, days: number): boolean {
