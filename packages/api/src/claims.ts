@@ -1,13 +1,16 @@
 import { BearerError, type InvalidTokenReason } from './errors.ts';
 import type { ResolvedVerifierOptions } from './options.ts';
 
-/** RFC 9068 §2.1: the media type, with or without the `application/` prefix, any case. */
-const AT_JWT = new Set(['at+jwt', 'application/at+jwt']);
-
-/** `typ`: Auth0's default profile sends `JWT`, RFC 9068 `at+jwt`; strict mode accepts only the latter. */
+/**
+ * `typ`: Auth0's default profile sends `JWT`, RFC 9068 `at+jwt`; strict mode accepts only the latter. Values
+ * are media types, compared as such: any case, `application/` prefix optional (RFC 7515 §4.1.9, RFC 9068 §4).
+ * A token without `typ` is refused: both profiles always send one, and explicit typing is what keeps other
+ * JWTs of the same issuer (logout tokens, client assertions) from passing as access tokens (RFC 8725 §3.11).
+ * ID tokens also say `JWT`: what refuses them is their audience, a client id and never this API.
+ */
 export function checkType(header: Record<string, unknown>, strict: boolean): void {
-  const typ = typeof header.typ === 'string' ? header.typ.toLowerCase() : undefined;
-  if (typ !== undefined && (AT_JWT.has(typ) || (!strict && typ === 'jwt'))) return;
+  const typ = typeof header.typ === 'string' ? header.typ.toLowerCase().replace(/^application\//, '') : undefined;
+  if (typ === 'at+jwt' || (!strict && typ === 'jwt')) return;
   throw reject(
     'type',
     strict ? 'The token is not an RFC 9068 access token (typ at+jwt)' : 'The token is not an access token (typ)',

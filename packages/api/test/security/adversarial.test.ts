@@ -399,6 +399,24 @@ const cases: Case[] = [
     expected: invalid('not_yet_valid'),
   },
   {
+    name: 'iat one second beyond the tolerance',
+    id: 'RFC 7519 §4.1.6',
+    token: () => signJwt(k1, claims({ iat: NOW + TOLERANCE + 1 })),
+    expected: invalid('not_yet_valid'),
+  },
+  {
+    name: 'iat at the edge of the tolerance → accepted',
+    id: 'RFC 7519 §4.1.6',
+    token: () => signJwt(k1, claims({ iat: NOW + TOLERANCE })),
+    expected: ok,
+  },
+  {
+    name: 'iat as a string',
+    id: 'RFC 7519 §4.1.6',
+    token: () => signJwt(k1, claims({ iat: String(NOW) })),
+    expected: invalid('claims'),
+  },
+  {
     name: 'exp as a string',
     id: 'J15 RS-11',
     token: () => signJwt(k1, claims({ exp: '9999999999' })),
@@ -513,6 +531,35 @@ const cases: Case[] = [
     token: () => signJwt(k1, claims(), { typ: 'logout+jwt' }),
     echo: ['logout+jwt'],
     expected: invalid('type'),
+  },
+  ...['AT+JWT', 'Application/At+Jwt', 'jwt', 'application/JWT'].map(
+    (typ): Case => ({
+      name: `typ ${typ} → accepted (media types compare case-insensitively, application/ optional)`,
+      id: 'RFC 7515 §4.1.9',
+      token: () => signJwt(k1, claims(), { typ }),
+      expected: ok,
+    }),
+  ),
+  {
+    name: 'typ application/jwt in strict mode',
+    id: 'RFC 9068 §4',
+    verifier: 'strict',
+    token: () => signJwt(k1, claims(), { typ: 'application/jwt' }),
+    expected: invalid('type'),
+  },
+  ...[{ typ: 'dpop+jwt' }, { typ: 'JWS' }, { typ: 'at+jwt; x=y' }, { typ: 1 }, { typ: ['at+jwt'] }, { typ: null }].map(
+    (header): Case => ({
+      name: `typ ${JSON.stringify(header.typ)}`,
+      id: 'RFC 9068 §4',
+      token: () => rs256({ alg: 'RS256', kid: 'k1', ...header }, claims()),
+      expected: invalid('type'),
+    }),
+  ),
+  {
+    name: 'ID token with typ JWT (aud = client id, nonce) presented as an access token',
+    id: 'RFC 8725 §3.11',
+    token: () => signJwt(k1, claims({ aud: 'spa-1', nonce: 'n-0S6_WzA2Mj', scope: undefined }), { typ: 'JWT' }),
+    expected: invalid('audience'),
   },
 
   // ---- J11 / RS-7: crit and b64

@@ -3,7 +3,7 @@ import { loginForCode } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../../src/storage/contract.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite.ts';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
+import type { Tenant } from '../../src/create-tenant.ts';
 import { checkPassword, hashPassword, verifyPassword } from '../../src/tenant/passwords.ts';
 import type { UserRecord } from '../../src/tenant/records.ts';
 import { ADMIN, api, managementToken, startManagementTenant } from '../management/support.ts';
