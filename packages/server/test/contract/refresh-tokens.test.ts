@@ -92,6 +92,31 @@ describe('refresh tokens', () => {
     expect(await stolen.json()).toEqual(invalid);
   });
 
+  it('a refresh for an audience outside the token is refused without consuming the token', async () => {
+    const rt = await freshRefreshToken();
+    const outside = await token({ grant_type: 'refresh_token', refresh_token: rt, audience: 'orders-api' });
+    expect(outside).toEqual({ status: 403, body: { error: 'access_denied', error_description: 'Service not found' } });
+    // Not burnt: the same token still rotates, and the family is intact.
+    const retry = await token({ grant_type: 'refresh_token', refresh_token: rt });
+    expect(retry.status).toBe(200);
+    expect((await token({ grant_type: 'refresh_token', refresh_token: retry.body.refresh_token ?? '' })).status).toBe(
+      200,
+    );
+  });
+
+  it('token responses, successes and errors, are never cached (RFC 6749 §5.1)', async () => {
+    const rt = await freshRefreshToken();
+    for (const refreshToken of [rt, 'not-a-refresh-token']) {
+      const response = await fetch(`${tenant.issuer}oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: SPA, grant_type: 'refresh_token', refresh_token: refreshToken }),
+      });
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('pragma')).toBe('no-cache');
+    }
+  });
+
   it('prompt=none never renders the login page: without a session it redirects with login_required', async () => {
     const url = new URL('authorize', tenant.issuer);
     const params = {
@@ -169,7 +194,7 @@ describe('rotation overlap period (Auth0 refresh_token.leeway)', () => {
     return { status: response.status, body: (await response.json()) as Record<string, string> };
   }
 
-  it('AS-E3: within the leeway the previous token works again; the second-to-last one revokes the family', async () => {
+  async function loginRefreshToken(): Promise<string> {
     const flow = await loginForCode({
       issuer: tenant.issuer,
       clientId: SPA,
@@ -190,21 +215,46 @@ describe('rotation overlap period (Auth0 refresh_token.leeway)', () => {
         redirect_uri: REDIRECT,
       }),
     });
-    const rt1 = ((await exchanged.json()) as Record<string, string>).refresh_token ?? '';
+    const refreshToken = ((await exchanged.json()) as Record<string, string>).refresh_token;
+    expect(refreshToken).toEqual(expect.any(String));
+    return refreshToken ?? '';
+  }
 
+  it('within the leeway the previous token returns the same successor; the second-to-last one revokes the family', async () => {
+    const rt1 = await loginRefreshToken();
     const first = await refresh(rt1);
     expect(first.status).toBe(200);
     const again = await refresh(rt1);
     expect(again.status).toBe(200);
-    expect(again.body.refresh_token).toEqual(expect.any(String));
+    // The same successor, not a second one: the family keeps one live chain.
+    expect(again.body.refresh_token).toBe(first.body.refresh_token);
+    expect(again.body.access_token).toEqual(expect.any(String));
 
     // Rotate on: rt1 is now the second-to-last token of the family.
     const rt2 = again.body.refresh_token ?? '';
     const next = await refresh(rt2);
     expect(next.status).toBe(200);
+    expect(next.body.refresh_token).not.toBe(rt2);
     const breach = await refresh(rt1);
     expect(breach.status).toBe(403);
     const afterBreach = await refresh(next.body.refresh_token ?? '');
     expect(afterBreach.status).toBe(403);
+  });
+
+  it('5 parallel refreshes of one token all get the same successor, and it is the only live token', async () => {
+    const rt1 = await loginRefreshToken();
+    const results = await Promise.all(Array.from({ length: 5 }, () => refresh(rt1)));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const successors = new Set(results.map((r) => r.body.refresh_token));
+    expect(successors.size).toBe(1);
+    const [successor] = [...successors];
+    expect(successor).not.toBe(rt1);
+
+    // The successor is live: it rotates. After that, rt1 is the second-to-last token and revokes the family,
+    // which proves no other chain was ever issued from it.
+    const rotated = await refresh(successor ?? '');
+    expect(rotated.status).toBe(200);
+    expect((await refresh(rt1)).status).toBe(403);
+    expect((await refresh(rotated.body.refresh_token ?? '')).status).toBe(403);
   });
 });

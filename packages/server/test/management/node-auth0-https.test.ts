@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant, type Tenant } from '../../src/tenant/create-tenant.ts';
+import { createTenant, type Tenant } from '../../src/create-tenant.ts';
 import { ensureLocalCertificates, type LocalCertificates } from '../../src/tls/local-ca.ts';
 import { ADMIN, freePort, managementConfig } from './support.ts';
 
@@ -132,4 +132,19 @@ describe('node auth0 v5 over HTTPS (NODE_EXTRA_CA_CERTS, no transport hooks)', (
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify the first certificate|fetch failed/i);
   }, 60_000);
+});
+
+describe('HTTPS headers', () => {
+  it('every answer over HTTPS carries a short HSTS policy (a dev tenant: one hour, no subdomains)', async () => {
+    const { request } = await import('node:https');
+    const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const req = request(new URL('.well-known/jwks.json', tenant.issuer), { ca: tls.caCert }, (res) => {
+        res.resume();
+        resolve(res.headers);
+      });
+      req.once('error', reject);
+      req.end();
+    });
+    expect(headers['strict-transport-security']).toBe('max-age=3600');
+  });
 });
