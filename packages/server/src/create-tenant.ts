@@ -93,14 +93,14 @@ export interface Tenant {
 
 /**
  * Starts a tenant: opens (or creates) its storage, applies the configuration, and serves the Auth0
- * contract over HTTP (or HTTPS with `options.https`). Library entry without process side effects: it prints nothing, installs no signal
- * handlers and never exits the process; `authmesh dev` adds those.
+ * contract over HTTP (or HTTPS with `options.https`). Library entry without process side effects: it
+ * prints nothing, installs no signal handlers and never exits the process; `authmesh dev` adds those.
  */
 export async function createTenant(options: TenantOptions): Promise<Tenant> {
-  // Until the engine is ready, the port answers 503 instead of leaving early requests hanging: the port
-  // must be bound first because with port 0 the issuer depends on the port the system picks.
   // Refused before anything is bound or opened: a typo in a proxy range must not start an open tenant.
   const clientIp = createClientIpResolver(options.trustProxy);
+  // Until the engine is ready, the port answers 503 instead of leaving early requests hanging: the port
+  // must be bound first because with port 0 the issuer depends on the port the system picks.
   const starting = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store' });
     res.end('{"error":"temporarily_unavailable","error_description":"The tenant is starting."}');
