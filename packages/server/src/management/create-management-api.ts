@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { TenantContext } from '../tenant/context.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
+import { requireActiveUser } from './active-user.ts';
 import { createAuthenticator, requireScope } from './auth.ts';
 import { clientGrantRoutes } from './client-grants.ts';
 import { clientRoutes } from './clients.ts';
@@ -77,6 +78,7 @@ export function createManagementApi(options: ManagementApiOptions) {
       throw new ManagementError(429, 'Global limit has been reached', 'too_many_requests');
     }
     if (caller === undefined) throw refusal;
+    await requireActiveUser(tenant, caller);
     const { route, params } = matchRoute(routes, ctx.method, ctx.path.slice(MANAGEMENT_API_PATH.length));
     requireScope(caller, route.scopes);
     const body = route.body ? await readJsonBody(ctx.req) : undefined;

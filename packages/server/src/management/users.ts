@@ -17,7 +17,8 @@ import { userView } from './user-view.ts';
  *   (`read:current_user`) and change its own `user_metadata` (`update:current_user_metadata`), and
  *   nothing about anyone else: the id is compared before any lookup, so it reveals no other user.
  * Login reads users from storage on every attempt: a blocked, deleted or re-passworded user takes
- * effect on the next login.
+ * effect on the next login. A password change, a block or a deletion also ends what the user already
+ * holds: sessions, grants, refresh tokens (and the self-service token: see active-user.ts).
  */
 
 const DUPLICATE = 'The user already exists.';
@@ -88,6 +89,7 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
             if (taken) throw conflict(DUPLICATE);
           }
           await writer.commit([putUser(user)], DUPLICATE);
+          if (endsSignIns(stored, user)) await tenant.storage.revokeAccount(user.user_id);
           return { status: 200, body: userView(user) };
         });
       },
@@ -100,6 +102,7 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
         return writer.exclusive(async () => {
           const stored = await findUser(tenant, params.id);
           await writer.commit([{ op: 'delete', kind: 'user', id: stored.user_id }]);
+          await tenant.storage.revokeAccount(stored.user_id);
           return { status: 204 };
         });
       },
@@ -117,6 +120,11 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
       },
     },
   ];
+}
+
+/** A new password or a block signs the user out everywhere: whatever a leaked password obtained must end. */
+function endsSignIns(before: UserRecord, after: UserRecord): boolean {
+  return after.password_hash !== before.password_hash || (after.blocked && !before.blocked);
 }
 
 /**
