@@ -1,8 +1,10 @@
+import { clientIdCollision, reservedIdentifierProblem } from '../config/identifier-collisions.ts';
 import { IssueCollector } from '../config/issues.ts';
 import { normalizeResourceServer } from '../config/resource-servers.ts';
 import { type RawResourceServer, resourceServerSchema } from '../config/schema.ts';
 import type { ResourceServer } from '../config/types.ts';
 import type { ResourceServerRecord } from '../tenant/records.ts';
+import { invalidBody } from './errors.ts';
 import { checkUnchanged, IDENTIFIER_FIELD } from './read-only-fields.ts';
 import { throwFirstIssue, validateBody } from './validation.ts';
 
@@ -20,6 +22,18 @@ const updateSchema = resourceServerSchema.partial();
 export function resourceServerToCreate(body: unknown): ResourceServer {
   const input = validateBody(createSchema, body);
   return normalize({ ...input, name: input.name ?? input.identifier });
+}
+
+/**
+ * Throws 400 when `identifier` is one of the tenant's own (`<issuer>userinfo`, `<issuer>api/v2/`) or a
+ * client id: tokens meant for those would be accepted by the new API (see ../config/identifier-collisions.ts).
+ * An identifier cannot change after creation, so this runs on POST only.
+ */
+export function checkIdentifierUnshared(identifier: string, issuer: string, isClientId: (id: string) => boolean): void {
+  const problem =
+    reservedIdentifierProblem(identifier, issuer) ??
+    (isClientId(identifier) ? clientIdCollision(identifier) : undefined);
+  if (problem !== undefined) throw invalidBody(problem, 'identifier');
 }
 
 /**

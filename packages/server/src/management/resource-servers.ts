@@ -5,7 +5,7 @@ import { apiReferenceOps } from './api-references.ts';
 import { conflict, ManagementError } from './errors.ts';
 import { fieldSelection } from './fields.ts';
 import { paginate } from './pagination.ts';
-import { resourceServerToCreate, resourceServerToUpdate } from './resource-server-input.ts';
+import { checkIdentifierUnshared, resourceServerToCreate, resourceServerToUpdate } from './resource-server-input.ts';
 import { managementApiId, resourceServerView } from './resource-server-view.ts';
 import type { ManagementDeps, ManagementRoute } from './types.ts';
 
@@ -46,6 +46,7 @@ export function resourceServerRoutes({ tenant, writer }: ManagementDeps): Manage
       body: true,
       async handler({ body }) {
         const api = resourceServerToCreate(body);
+        checkIdentifierUnshared(api.identifier, tenant.issuer, (id) => tenant.registry.client(id) !== undefined);
         return writer.exclusive(async () => {
           if (tenant.registry.resourceServer(api.identifier)) throw conflict(DUPLICATE);
           const id = newResourceServerId();
