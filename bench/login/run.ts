@@ -1,0 +1,258 @@
+/**
+ * On-demand login benchmark (not part of the test suite): complete browser logins per server-CPU-second with
+ * the previous password hashing (scrypt) and today's (argon2id), measured in the same run on the same login
+ * route. Usage: npm run bench:login   (env: RUNS=3 DURATION_S=10 WARMUP_S=2 CONNECTIONS=4 USERS=4)
+ * See bench/README.md for how to read the numbers.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { env, fmt, idleCheck, list, machineBusyS, median, processCpuS, sum } from '../lib/measure.ts';
+import { type LoginLoadResult, startLoginLoad } from './login-load.ts';
+
+const RUNS = env('RUNS', 3);
+const DURATION_S = env('DURATION_S', 10);
+const WARMUP_S = env('WARMUP_S', 2);
+const CONNECTIONS = env('CONNECTIONS', 4);
+const USERS = env('USERS', 4);
+/** The fixture's SPA (packages/testkit/src/fixture-config.ts). */
+const SPA = { clientId: 'spa-client-0001', redirectUri: 'http://localhost:5173/callback' };
+
+interface Target {
+  name: string;
+  /** What the server hashes with (see servers/tenant.ts). */
+  env: Record<string, string>;
+}
+
+const BEFORE = 'before: scrypt N=2^15, r=8, p=1';
+const AFTER = 'after: argon2id m=19 MiB, t=2, p=1';
+const OWASP_SCRYPT = 'scrypt N=2^17, r=8, p=1 (OWASP minimum)';
+const TARGETS: Target[] = [
+  { name: BEFORE, env: { BENCH_PASSWORD_SCHEME: 'scrypt', BENCH_SCRYPT_N: String(2 ** 15) } },
+  { name: AFTER, env: { BENCH_PASSWORD_SCHEME: 'argon2id' } },
+  { name: OWASP_SCRYPT, env: { BENCH_PASSWORD_SCHEME: 'scrypt', BENCH_SCRYPT_N: String(2 ** 17) } },
+];
+
+interface Run extends LoginLoadResult {
+  loginsPerS: number;
+  serverCores: number;
+  loginsPerCpuS: number;
+  loadGenCores: number;
+  /** Busy CPU of everything else on the machine (other sessions, the kernel), in cores. */
+  otherCores: number;
+}
+
+interface Server {
+  target: Target;
+  child: ChildProcess;
+  pid: number;
+  issuer: string;
+}
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+async function startServer(target: Target, password: string): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', join(import.meta.dirname, 'servers/tenant.ts')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        ...target.env,
+        NODE_ENV: 'production',
+        BENCH_USERS: String(USERS),
+        BENCH_PASSWORD: password,
+      },
+    },
+  );
+  children.add(child);
+  const lines = createInterface({ input: child.stdout! });
+  const issuer = await new Promise<string>((resolve, reject) => {
+    lines.once('line', (line) => resolve(line.trim()));
+    child.once('exit', (code) => reject(new Error(`${target.name} server exited (${code}) before printing its URL`)));
+  });
+  return { target, child, pid: child.pid!, issuer };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exit = once(server.child, 'exit');
+  server.child.kill('SIGTERM');
+  await exit;
+  children.delete(server.child);
+}
+
+function usernames(): string[] {
+  return Array.from({ length: USERS }, (_, i) => `user${i}@bench.test`);
+}
+
+async function measure(server: Server, password: string): Promise<Run> {
+  const load = startLoginLoad({
+    issuer: server.issuer,
+    ...SPA,
+    usernames: usernames(),
+    password,
+    connections: CONNECTIONS,
+  });
+  await sleep(WARMUP_S * 1000);
+  const server0 = processCpuS(server.pid);
+  const self0 = process.cpuUsage();
+  const machine0 = machineBusyS();
+  load.record();
+  await sleep(DURATION_S * 1000);
+  const serverS = processCpuS(server.pid) - server0;
+  const self = process.cpuUsage(self0);
+  const machineS = machineBusyS() - machine0;
+  const result = await load.stop();
+  const loadGenS = (self.user + self.system) / 1e6;
+  return {
+    ...result,
+    loginsPerS: result.logins / result.elapsedS,
+    serverCores: serverS / result.elapsedS,
+    loginsPerCpuS: result.logins / serverS,
+    loadGenCores: loadGenS / result.elapsedS,
+    otherCores: (machineS - serverS - loadGenS) / result.elapsedS,
+  };
+}
+
+interface Summary {
+  loginsPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  serverCores: number;
+  loginsPerCpuS: number;
+  loadGenCores: number;
+  otherCores: number;
+  failed: number;
+  checked: number;
+}
+
+function summarise(runs: Run[]): Summary {
+  return {
+    loginsPerS: median(runs.map((r) => r.loginsPerS)),
+    p50Ms: median(runs.map((r) => r.latencyMs.p50)),
+    p99Ms: median(runs.map((r) => r.latencyMs.p99)),
+    serverCores: median(runs.map((r) => r.serverCores)),
+    loginsPerCpuS: median(runs.map((r) => r.loginsPerCpuS)),
+    loadGenCores: median(runs.map((r) => r.loadGenCores)),
+    otherCores: median(runs.map((r) => r.otherCores)),
+    failed: sum(runs.map((r) => r.failed)),
+    checked: sum(runs.map((r) => r.checked)),
+  };
+}
+
+function printTable(summaries: [string, Summary][]): void {
+  const rows = [
+    ['target', 'logins/s', 'p50 ms', 'p99 ms', 'server cores', 'logins/CPU-s', 'loadgen', 'other', 'failed'],
+    ...summaries.map(([name, s]) => [
+      name,
+      fmt(s.loginsPerS, 1),
+      fmt(s.p50Ms),
+      fmt(s.p99Ms),
+      fmt(s.serverCores, 2),
+      fmt(s.loginsPerCpuS, 1),
+      fmt(s.loadGenCores, 2),
+      fmt(s.otherCores, 2),
+      `${s.failed}/${s.checked}`,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const [n, row] of rows.entries()) {
+    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+    if (n === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const loadavgStart = loadavg();
+  const busyCoresBeforeStart = await idleCheck();
+  console.log(
+    `login bench: node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? '?'}), ` +
+      `load average ${list(loadavgStart)}, busy before start ${busyCoresBeforeStart.toFixed(2)} cores`,
+  );
+  if (busyCoresBeforeStart > 0.3) console.log('WARNING: the machine is busy; figures will be low and noisy');
+  console.log(`${RUNS} runs × (${WARMUP_S} s warm-up + ${DURATION_S} s) at ${CONNECTIONS} concurrent logins\n`);
+
+  // A fresh password per invocation: nothing about it is secret, but nothing should depend on a fixed one.
+  const password = randomBytes(12).toString('base64url');
+  const servers: Server[] = [];
+  try {
+    for (const target of TARGETS) servers.push(await startServer(target, password));
+    const runs = new Map<string, Run[]>(TARGETS.map((t) => [t.name, []]));
+    for (let round = 1; round <= RUNS; round++) {
+      // Alternate the order so that slow drift of the host speed does not favour one target.
+      for (const server of round % 2 ? servers : [...servers].reverse()) {
+        const run = await measure(server, password);
+        runs.get(server.target.name)!.push(run);
+        console.log(
+          `run ${round}/${RUNS} ${server.target.name}: ${fmt(run.loginsPerS, 1)} logins/s, ` +
+            `${fmt(run.loginsPerCpuS, 1)} per server-CPU-s, server ${fmt(run.serverCores, 2)} cores, ` +
+            `other ${fmt(run.otherCores, 2)} cores${run.failed ? `, ${run.failed} FAILED` : ''}`,
+        );
+      }
+    }
+
+    const summaries = new Map([...runs].map(([name, r]) => [name, summarise(r)]));
+    const before = runs.get(BEFORE)!;
+    const after = runs.get(AFTER)!;
+    const owasp = runs.get(OWASP_SCRYPT)!;
+    const ratios = {
+      afterOverBeforePerCpuS: summaries.get(AFTER)!.loginsPerCpuS / summaries.get(BEFORE)!.loginsPerCpuS,
+      afterOverBeforePerCpuSPerRun: after.map((r, i) => r.loginsPerCpuS / before[i]!.loginsPerCpuS),
+      afterOverOwaspScryptPerCpuS: summaries.get(AFTER)!.loginsPerCpuS / summaries.get(OWASP_SCRYPT)!.loginsPerCpuS,
+      afterOverOwaspScryptPerCpuSPerRun: after.map((r, i) => r.loginsPerCpuS / owasp[i]!.loginsPerCpuS),
+    };
+    const loadavgEnd = loadavg();
+
+    console.log(`\nmedian of ${RUNS} runs\n`);
+    printTable([...summaries]);
+    console.log(
+      `\nargon2id ÷ scrypt N=2^15 (before): ${ratios.afterOverBeforePerCpuS.toFixed(2)} logins per server-CPU-second ` +
+        `(per run ${list(ratios.afterOverBeforePerCpuSPerRun)})`,
+    );
+    console.log(
+      `argon2id ÷ scrypt N=2^17 (OWASP minimum): ${ratios.afterOverOwaspScryptPerCpuS.toFixed(2)} ` +
+        `(per run ${list(ratios.afterOverOwaspScryptPerCpuSPerRun)})`,
+    );
+    console.log(`load average at end: ${list(loadavgEnd)}`);
+    for (const [name, r] of runs) {
+      for (const sample of new Set(r.flatMap((run) => run.failureSamples))) console.log(`${name} FAILED: ${sample}`);
+    }
+
+    const resultsDir = join(import.meta.dirname, '..', 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `login-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    const report = {
+      startedAt,
+      machine: {
+        node: process.version,
+        cpus: availableParallelism(),
+        cpuModel: cpus()[0]?.model,
+        loadavgStart,
+        loadavgEnd,
+        busyCoresBeforeStart,
+      },
+      config: { RUNS, DURATION_S, WARMUP_S, CONNECTIONS, USERS },
+      median: Object.fromEntries(summaries),
+      ratios,
+      runs: Object.fromEntries(runs),
+    };
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`results: ${file}`);
+    const failed = sum([...summaries.values()].map((s) => s.failed));
+    if (failed > 0) process.exitCode = 1;
+  } finally {
+    await Promise.all(servers.map(stopServer));
+  }
+}
+
+await main();

@@ -1,0 +1,59 @@
+/**
+ * A login-bench target: `createTenant` with the fixture's SPA and BENCH_USERS users (`user<i>@bench.test`,
+ * password BENCH_PASSWORD), real SQLite in a temp dataDir. With BENCH_PASSWORD_SCHEME=scrypt the tenant's
+ * password module is replaced by `../legacy-scrypt-passwords.ts` (the code before argon2id) through a module
+ * resolve hook, so both targets run the same login route and differ only in how passwords are hashed.
+ * Prints its issuer as the first stdout line; removes the dataDir on SIGTERM.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const scheme = process.env.BENCH_PASSWORD_SCHEME ?? 'argon2id';
+if (scheme === 'scrypt') {
+  const legacy = pathToFileURL(join(import.meta.dirname, '../legacy-scrypt-passwords.ts')).href;
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const resolved = nextResolve(specifier, context);
+      return resolved.url.endsWith('/packages/server/src/tenant/passwords.ts')
+        ? { ...resolved, url: legacy }
+        : resolved;
+    },
+  });
+} else if (scheme !== 'argon2id') {
+  throw new Error(`BENCH_PASSWORD_SCHEME must be scrypt or argon2id, got ${scheme}`);
+}
+
+// Imported after the hook is in place, so that the server's own imports go through it.
+const { createTenant } = await import('@authmesh/server');
+const { fixtureConfig } = await import('@authmesh/testkit');
+
+const users = Number(process.env.BENCH_USERS ?? 4);
+const password = process.env.BENCH_PASSWORD ?? '';
+const dataDir = mkdtempSync(join(tmpdir(), 'authmesh-bench-login-'));
+const template = fixtureConfig().users[0];
+if (!template || password === '') throw new Error('the fixture has no user to copy, or BENCH_PASSWORD is empty');
+
+const tenant = await createTenant({
+  config: fixtureConfig({
+    users: Array.from({ length: users }, (_, i) => ({
+      ...template,
+      email: `user${i}@bench.test`,
+      name: `Bench User ${i}`,
+      password,
+    })),
+  }),
+  port: 0,
+  dataDir,
+  onError: (error) => console.error('authmesh server_error:', error),
+});
+console.log(tenant.issuer);
+
+process.on('SIGTERM', () => {
+  void tenant.close().finally(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  });
+});
