@@ -3,8 +3,10 @@ import { html, page, raw } from '../encoding/html.ts';
 
 /**
  * `features.rpInitiatedLogout.logoutSource`: the confirmation step of `/oidc/logout`. It protects users
- * from forced logout by third-party pages (checklist AS-I10); the engine supplies the form (with its
- * CSRF token) and validated the post-logout redirect already.
+ * from forced logout by third-party pages (docs/security.md, "Logout"); the engine supplies the form
+ * (with its CSRF token) and validated the post-logout redirect already. Without a session there is
+ * nothing to protect: the engine then renders its own auto-submitting page instead of this one, whose
+ * script the page policy allows by hash (http/security-headers.ts).
  */
 export async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {
   const client = ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId;

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 
 /**
  * Headers every response of the tenant carries, and stricter ones for HTML pages: no framing
- * (clickjacking, checklist AS-I1), no scripts or external resources, no referrer leaking `state`.
+ * (clickjacking, RFC 9700 §4.16), no scripts but the engine's own auto-submit, no external resources,
+ * no referrer leaking `state`. See docs/security.md, "Pages and headers".
  */
 export function applySecurityHeaders(ctx: Context): void {
   ctx.set('X-Content-Type-Options', 'nosniff');
@@ -10,11 +12,34 @@ export function applySecurityHeaders(ctx: Context): void {
   ctx.set('Referrer-Policy', 'same-origin');
   const type = ctx.response.get('Content-Type');
   if (typeof type === 'string' && type.startsWith('text/html') && !ctx.response.get('Content-Security-Policy')) {
-    ctx.set('Content-Security-Policy', HTML_POLICY);
+    ctx.set('Content-Security-Policy', htmlPolicy(ctx.body));
     ctx.set('X-Frame-Options', 'DENY');
   }
 }
 
-/** Pages use inline styles only: no scripts, no external resources, never framed. */
+/**
+ * The one script the engine (oidc-provider 9.13.3, `lib/response_modes/form_post.js`) inlines in the
+ * pages it renders itself: `response_mode=form_post` answers and `/oidc/logout` without a session. It
+ * submits the page's only form. The engine adds its hash to `script-src` only when a policy with
+ * `script-src` exists before it renders, and this policy is set after; so the hash is allowed here, by
+ * exact text: any other inline script, injected or not, stays blocked. The browser suite
+ * (tests/e2e/form-post-and-logout.test.ts) fails if an engine upgrade changes the text.
+ */
+export const ENGINE_AUTO_SUBMIT_SCRIPT = `
+    document.addEventListener('DOMContentLoaded', function () { document.forms[0].submit() });
+  `;
+
+const AUTO_SUBMIT_ELEMENT = `<script>${ENGINE_AUTO_SUBMIT_SCRIPT}</script>`;
+const AUTO_SUBMIT_SOURCE = `'sha256-${createHash('sha256').update(ENGINE_AUTO_SUBMIT_SCRIPT).digest('base64')}'`;
+
+/** Pages use inline styles only: no external resources, never framed. */
 const HTML_POLICY =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+/** The page policy; a page that carries the engine's auto-submit may run exactly that script. */
+function htmlPolicy(body: unknown): string {
+  if (typeof body === 'string' && body.includes(AUTO_SUBMIT_ELEMENT)) {
+    return `${HTML_POLICY}; script-src ${AUTO_SUBMIT_SOURCE}`;
+  }
+  return HTML_POLICY;
+}
