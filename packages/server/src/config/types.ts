@@ -91,7 +91,7 @@ export interface Role {
 /** authmesh extension: users seeded into the database connection. */
 export interface UserSeed {
   email: string;
-  /** Plain text in the file (usually `##VAR##`); hashed with scrypt before it is stored. */
+  /** Plain text in the file (usually `##VAR##`); hashed (argon2id) before it is stored. */
   password: string;
   /** Pinned `auth0|…` id, or undefined: then derived once and persisted. */
   user_id?: string;

@@ -1,5 +1,5 @@
 /**
- * Keyword placeholders for user passwords. Storage holds only scrypt hashes, so an export cannot
+ * Keyword placeholders for user passwords. Storage holds only password hashes, so an export cannot
  * contain a user's password, and a tenant.yaml user without one cannot be imported. Each user gets a
  * Deploy CLI keyword instead; the importer supplies the value through its environment.
  */
