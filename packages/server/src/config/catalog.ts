@@ -1,6 +1,6 @@
 import type { PathSegment } from './format-path.ts';
+import { isRecord } from './format-path.ts';
 import { type IssueCollector, quote } from './issues.ts';
-import { isRecord } from './schema-issues.ts';
 import type { Client, ResourceServer, Role } from './types.ts';
 
 /** One entry of a top-level list, with its schema-checked value when it passed the schema. */

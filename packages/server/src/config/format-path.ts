@@ -26,3 +26,19 @@ export function formatPath(path: readonly PathSegment[]): string {
 export function formatPathPattern(path: readonly PathSegment[]): string {
   return formatPath(path).replace(/\[\d+\]/g, '[]');
 }
+
+/** The value at `path` inside a parsed document, or undefined when the path leaves it. */
+export function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
+  let current = data;
+  for (const segment of path) {
+    if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
+    else if (isRecord(current) && typeof segment === 'string') current = current[segment];
+    else return undefined;
+  }
+  return current;
+}
+
+/** True for a plain mapping (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

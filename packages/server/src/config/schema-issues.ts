@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { formatPath, formatPathPattern, type PathSegment } from './format-path.ts';
+import { formatPath, formatPathPattern, isRecord, type PathSegment, valueAt } from './format-path.ts';
 import { type IssueCollector, isSecretKey, quote } from './issues.ts';
 import { fieldPolicy } from './schema.ts';
 import { closest } from './suggest.ts';
@@ -202,16 +202,6 @@ function describeValue(value: unknown, secret: boolean): string {
   return quote(value);
 }
 
-function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
-  let current = data;
-  for (const segment of path) {
-    if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
-    else if (isRecord(current) && typeof segment === 'string') current = current[segment];
-    else return undefined;
-  }
-  return current;
-}
-
 function unwrap(schema: z.ZodType): z.ZodType {
   let s = schema;
   while (s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
@@ -233,9 +223,4 @@ function schemaAt(root: z.ZodType, path: readonly PathSegment[]): z.ZodType | un
     s = unwrap(s);
   }
   return s;
-}
-
-/** True for a plain mapping (not an array, not null). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -2,6 +2,7 @@ import { type Catalog, createCatalog, registerClientIds, registerSection, type S
 import { normalizeClientGrants } from './client-grants.ts';
 import { normalizeClient } from './clients.ts';
 import type { PathSegment } from './format-path.ts';
+import { isRecord } from './format-path.ts';
 import { checkApiClientIdCollisions } from './identifier-collisions.ts';
 import type { IssueCollector } from './issues.ts';
 import { normalizeResourceServer } from './resource-servers.ts';
@@ -15,7 +16,7 @@ import {
   type RawUser,
   tenantFileSchema,
 } from './schema.ts';
-import { isRecord, reportFieldPolicies, reportSchemaIssues } from './schema-issues.ts';
+import { reportFieldPolicies, reportSchemaIssues } from './schema-issues.ts';
 import { normalizeTenant } from './tenant.ts';
 import type { TenantConfig } from './types.ts';
 import { normalizeUsers } from './users.ts';

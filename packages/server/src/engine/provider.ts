@@ -2,6 +2,7 @@
 import './quiet-runtime-notice.ts';
 import Provider, { type Client, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { TenantSettings } from '../config/types.ts';
+import { isLoopbackHost } from '../config/urls.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
 import { createJwtCustomizer } from './access-token.ts';
@@ -13,6 +14,7 @@ import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
 import { createIssueRefreshToken, createRefreshTokenTtl, createRotateRefreshToken } from './refresh-tokens.ts';
 import { createDefaultResource, createGetResourceServerInfo } from './resource-servers.ts';
 import { LOGIN_PATH, ROUTES } from './routes.ts';
+import { SCOPE_CLAIMS } from './scopes.ts';
 
 /** The engine's type for the JWT customizer; ours is stricter about the token parts it reads. */
 type JwtCustomizer = NonNullable<NonNullable<Configuration['formats']>['customizers']>['jwt'];
@@ -42,9 +44,9 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys): Provider 
     },
     routes: ROUTES,
     claims: {
-      openid: ['sub'],
-      profile: ['name', 'nickname', 'picture', 'updated_at', 'given_name', 'family_name'],
-      email: ['email', 'email_verified'],
+      openid: [...SCOPE_CLAIMS.openid],
+      profile: [...SCOPE_CLAIMS.profile],
+      email: [...SCOPE_CLAIMS.email],
     },
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     // Auth0 puts the profile claims into the ID token even when an access token is issued; auth0-spa-js
@@ -149,7 +151,7 @@ export function sessionCookies(issuer: string): { httpOnly: true; sameSite: 'non
 
 export function secureCookiesAllowed(issuer: string): boolean {
   const { protocol, hostname } = new URL(issuer);
-  return protocol === 'https:' || /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/.test(hostname);
+  return protocol === 'https:' || isLoopbackHost(hostname);
 }
 
 /**

@@ -15,3 +15,15 @@ export const OIDC_SCOPES: ReadonlySet<string> = new Set([
 export function splitScope(scope: string): string[] {
   return scope.split(' ').filter((s) => s.length > 0);
 }
+
+/** The user claims each OpenID Connect scope releases (Core §5.4), as Auth0 releases them. */
+export const SCOPE_CLAIMS = {
+  openid: ['sub'],
+  profile: ['name', 'nickname', 'picture', 'updated_at', 'given_name', 'family_name'],
+  email: ['email', 'email_verified'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** The claims a scope releases; none for API scopes. */
+export function claimsOf(scope: string): readonly string[] {
+  return Object.hasOwn(SCOPE_CLAIMS, scope) ? SCOPE_CLAIMS[scope as keyof typeof SCOPE_CLAIMS] : [];
+}

@@ -1,29 +1,25 @@
 import type { Context, Next } from 'koa';
 import { userClaims } from '../engine/accounts.ts';
-import type { EngineContext } from '../engine/context.ts';
+import { claimsOf } from '../engine/scopes.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
 import { bearerToken, hasAudience, publicKeysByKid, verifyOwnAccessToken } from '../tenant/own-tokens.ts';
 import type { UserRecord } from '../tenant/records.ts';
-
-const SCOPE_CLAIMS: Record<string, readonly string[]> = {
-  profile: ['name', 'nickname', 'picture', 'updated_at', 'given_name', 'family_name'],
-  email: ['email', 'email_verified'],
-};
 
 /**
  * `/userinfo` with an API access token (a JWT whose `aud` contains `<issuer>userinfo`), which Auth0
  * accepts and the engine does not (it refuses tokens with an audience, and never stores JWTs). Opaque
  * tokens fall through to the engine's own endpoint.
  */
-export function createJwtUserinfo(engine: EngineContext, signingKeys: SigningJwk[]) {
+export function createJwtUserinfo(tenant: TenantContext, signingKeys: SigningJwk[]) {
   const keys = publicKeysByKid(signingKeys);
-  const userinfoAudience = `${engine.issuer}userinfo`;
+  const userinfoAudience = `${tenant.issuer}userinfo`;
 
   return async function jwtUserinfo(ctx: Context, next: Next): Promise<void> {
     if (ctx.method !== 'GET' && ctx.method !== 'POST') return next();
     const token = bearerToken(ctx.get('Authorization'));
     if (token === undefined) return next();
-    const verified = verifyOwnAccessToken(token, keys, engine.issuer);
+    const verified = verifyOwnAccessToken(token, keys, tenant.issuer);
     if (!verified.ok && verified.reason === 'malformed') return next();
     if (!verified.ok)
       return unauthorized(ctx, verified.reason === 'expired' ? 'The token has expired' : 'Invalid token');
@@ -32,13 +28,12 @@ export function createJwtUserinfo(engine: EngineContext, signingKeys: SigningJwk
       return unauthorized(ctx, 'The token audience does not include userinfo');
     }
     const user =
-      typeof claims.sub === 'string' ? await engine.storage.entities.get<UserRecord>('user', claims.sub) : undefined;
+      typeof claims.sub === 'string' ? await tenant.storage.entities.get<UserRecord>('user', claims.sub) : undefined;
     if (!user || user.doc.blocked) return unauthorized(ctx, 'The user no longer exists');
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
     const all = userClaims(user.doc);
     const body: Record<string, unknown> = { sub: user.doc.user_id };
-    for (const scope of scopes)
-      for (const claim of SCOPE_CLAIMS[scope] ?? []) if (claim in all) body[claim] = all[claim];
+    for (const scope of scopes) for (const claim of claimsOf(scope)) if (claim in all) body[claim] = all[claim];
     ctx.set('Cache-Control', 'no-store');
     ctx.body = body;
   };

@@ -1,7 +1,7 @@
 import type * as z from 'zod';
-import { formatPath, type PathSegment } from '../config/format-path.ts';
+import { formatPath, isRecord, type PathSegment, valueAt } from '../config/format-path.ts';
 import { IssueCollector } from '../config/issues.ts';
-import { isRecord, reportFieldPolicies } from '../config/schema-issues.ts';
+import { reportFieldPolicies } from '../config/schema-issues.ts';
 import { invalidBody, type ManagementError } from './errors.ts';
 
 type ZodIssue = z.core.$ZodIssue;
@@ -87,14 +87,4 @@ function jsonType(value: unknown): string {
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
   return typeof value;
-}
-
-function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
-  let current = data;
-  for (const segment of path) {
-    if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
-    else if (isRecord(current) && typeof segment === 'string') current = current[segment];
-    else return undefined;
-  }
-  return current;
 }
