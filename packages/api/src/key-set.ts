@@ -29,7 +29,7 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
 /**
  * The tenant's signing keys, fetched from its JWKS (found through discovery) and cached with three
- * clocks, so that verification survives the tenant being briefly unreachable (checklist §5.2):
+ * clocks, so that verification survives the tenant being briefly unreachable:
  * - fresh for `cacheMaxAge`; from 80 % of it a background refresh runs while cached keys keep verifying;
  * - stale-if-error up to `staleIfError`: while the tenant is down, known keys keep verifying;
  * - an unknown `kid` refetches at most once per `cooldown`, so random `kid`s cannot cause a fetch storm.

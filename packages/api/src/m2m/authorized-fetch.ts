@@ -8,7 +8,7 @@ export interface BearerSource {
 /**
  * Calls an API with `Authorization: Bearer <token>`. On 401 with `error="invalid_token"` (the API no longer
  * accepts the token: revoked, signing key rotated, clock trouble) the token is renewed and the request sent once
- * more (MC-5); never more than once, so a misconfigured API cannot cause a loop. A body that can be read only
+ * more; never more than once, so a misconfigured API cannot cause a loop. A body that can be read only
  * once (a stream, or a `Request` that has a body) makes the request non-replayable: its 401 is returned as is.
  */
 export async function authorizedFetch(

@@ -6,7 +6,7 @@ import { createTokenManager } from './token-manager.ts';
 import type { M2MClient, M2MClientOptions, M2MToken } from './types.ts';
 
 /**
- * Creates a client that gets `client_credentials` access tokens for APIs and caches them (checklist MC-1..MC-7):
+ * Creates a client that gets `client_credentials` access tokens for APIs and caches them:
  * one request per (token endpoint, client, audience, scope set) however many callers wait, refresh ahead of expiry
  * in the background, retries with backoff on transient failures, typed `M2MError`s otherwise.
  *

@@ -2,7 +2,7 @@ import { OptionsError } from '../errors.ts';
 
 /**
  * Parses `issuerBaseURL` or `tokenEndpoint`. Plain http is refused except on loopback: the client secret (or a
- * reusable-for-60-s assertion) and the tokens travel in these requests (MC-6).
+ * reusable-for-60-s assertion) and the tokens travel in these requests.
  */
 export function parseEndpointURL(option: string, value: unknown): URL {
   const example =

@@ -1,7 +1,7 @@
 import type { RefreshAhead } from './options.ts';
 import type { TokenEntry } from './store.ts';
 
-/** A token is not handed out in its last 5 s: it must still be valid when the API checks it (MC-2). */
+/** A token is not handed out in its last 5 s: it must still be valid when the API checks it. */
 export const HARD_MARGIN_MS = 5_000;
 
 /** After a failed background refresh, wait this share of the remaining time before trying again (bounded below). */
@@ -35,7 +35,7 @@ export function refreshPoint(entry: TokenEntry, settings: RefreshAhead | false, 
   return entry.expiresAt - window * (1 + settings.jitter * random());
 }
 
-/** When to try again after a failed background refresh: the current token is still served meanwhile (MC-7). */
+/** When to try again after a failed background refresh: the current token is still served meanwhile. */
 export function refreshRetryPoint(entry: TokenEntry, now: number): number {
   const wait = (hardExpiry(entry) - now) * RETRY_SHARE;
   return now + Math.min(Math.max(wait, MIN_REFRESH_RETRY_MS), MAX_REFRESH_RETRY_MS);

@@ -24,7 +24,7 @@ export interface TokenManager {
 }
 
 /**
- * Single-flight per key (MC-1): concurrent callers on a miss share one promise, and a background refresh is the
+ * Single-flight per key: concurrent callers on a miss share one promise, and a background refresh is the
  * same promise, so a caller whose token expires during a refresh joins it instead of sending a second request.
  */
 export function createTokenManager(options: ResolvedM2MOptions): TokenManager {
@@ -74,7 +74,7 @@ export function createTokenManager(options: ResolvedM2MOptions): TokenManager {
   function refreshInBackground(key: string, target: NormalisedTarget, emit: Emit, current: Held, now: number): void {
     emit({ type: 'token_refresh_ahead', remainingMs: current.entry.expiresAt - now });
     obtain(key, target, emit, current.entry.accessToken).catch((error: unknown) => {
-      // The current token stays in use until its hard expiry (MC-7); try again later, not on every call.
+      // The current token stays in use until its hard expiry; try again later, not on every call.
       emit({
         type: 'token_refresh_failed',
         code: error instanceof AuthmeshApiError ? error.code : 'ERR_M2M_TOKEN_REQUEST_FAILED',

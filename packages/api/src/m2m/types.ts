@@ -41,7 +41,7 @@ export interface RefreshAheadOptions {
   jitter?: number;
 }
 
-/** Retries of the token request (MC-3). Delays use full-jitter exponential backoff. */
+/** Retries of the token request. Delays use full-jitter exponential backoff. */
 export interface RetryOptions {
   /** Retries after the first attempt. Default 3. */
   maxRetries?: number;
