@@ -9,6 +9,8 @@ export interface DevArgs {
   host: string;
   /** Serve HTTPS with a local CA's certificate kept in `<data>/tls`. */
   https: boolean;
+  /** Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed. */
+  trustProxy: string[];
 }
 
 export interface ExportArgs {
@@ -48,6 +50,9 @@ Options for dev:
   --https           serve HTTPS: creates once a local CA and a certificate for localhost,
                     127.0.0.1 and ::1 in <data>/tls, and prints how to trust the CA
                     (NODE_EXTRA_CA_CERTS for Node apps such as node-auth0, the browser)
+  --trust-proxy <cidr,…>
+                    reverse proxies whose X-Forwarded-For names the client IP, e.g.
+                    10.0.0.0/8,::1 (default none: the socket address is the client IP)
 
 Options for export:
   --data <dir>        the tenant's data directory (default ./.authmesh)
@@ -75,6 +80,7 @@ export function parseCommandLine(argv: string[]): Args {
       issuer: { type: 'string' },
       host: { type: 'string' },
       https: { type: 'boolean' },
+      'trust-proxy': { type: 'string', multiple: true },
       out: { type: 'string', short: 'o' },
       'include-secrets': { type: 'boolean' },
       'no-users': { type: 'boolean' },
@@ -120,6 +126,7 @@ export function parseCommandLine(argv: string[]): Args {
     data: values.data ?? '.authmesh',
     host: values.host ?? '127.0.0.1',
     https: values.https ?? false,
+    trustProxy: (values['trust-proxy'] ?? []).flatMap((list) => list.split(',')).map((entry) => entry.trim()),
   };
   if (values.issuer !== undefined) args.issuer = values.issuer;
   return args;

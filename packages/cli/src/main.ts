@@ -58,6 +58,7 @@ async function dev(args: DevArgs): Promise<number> {
       config,
       port: args.port,
       host: args.host,
+      trustProxy: args.trustProxy,
       dataDir: resolve(args.data),
       ...(args.issuer !== undefined ? { issuer: args.issuer } : {}),
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
