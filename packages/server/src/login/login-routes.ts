@@ -1,12 +1,12 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { EngineContext } from '../engine/context.ts';
-import { BodyError, readBody } from '../http/body.ts';
 import type { FailureThrottle } from '../http/failure-throttle.ts';
 import { upgradePasswordHash } from '../tenant/password-upgrade.ts';
 import { checkPassword, MAX_PASSWORD_LENGTH } from '../tenant/passwords.ts';
 import type { UserRecord } from '../tenant/records.ts';
 import type { CsrfTokens } from './csrf.ts';
+import { readLoginForm } from './login-form.ts';
 import { renderLoginExpiredPage, renderLoginPage } from './login-page.ts';
 
 export interface LoginDeps {
@@ -77,16 +77,13 @@ export function createLoginRoutes(deps: LoginDeps) {
       ctx.body = 'Forbidden: cross-origin login form submission.';
       return;
     }
-    let form: URLSearchParams;
-    try {
-      form = new URLSearchParams((await readBody(ctx.req, 16 * 1024)).toString('utf8'));
-    } catch (error) {
-      if (error instanceof BodyError) {
-        ctx.status = error.status;
-        return;
-      }
-      throw error;
+    const submitted = await readLoginForm(ctx.req);
+    if (!('form' in submitted)) {
+      ctx.status = submitted.status;
+      if (submitted.error !== undefined) ctx.body = { error: 'invalid_request', error_description: submitted.error };
+      return;
     }
+    const { form } = submitted;
     if (!deps.csrf.verify(transaction, form.get('csrf'))) {
       ctx.status = 403;
       ctx.body = 'Forbidden: the login form has expired or was not issued by this tenant. Reload the page.';
