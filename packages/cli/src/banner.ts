@@ -1,10 +1,23 @@
 import type { Tenant } from '@authmesh/server';
 
+/** Options of {@link formatBanner}. */
+export interface BannerOptions {
+  /** Extra lines (how to trust the local CA with `--https`), printed before the stop hint. */
+  trust?: readonly string[];
+  /** Print every client secret (`--show-secrets`), not only those this start generated. */
+  showSecrets?: boolean;
+}
+
+/** What the banner prints for a secret it keeps to itself. */
+export const SECRET_NOT_SHOWN = '(set; authmesh export --include-secrets shows it)';
+
 /**
- * What `authmesh dev` prints once the tenant answers: everything needed to point apps at it.
- * `trust` holds extra lines (how to trust the local CA with `--https`), printed before the stop hint.
+ * What `authmesh dev` prints once the tenant answers: everything needed to point apps at it. A client
+ * secret is printed once, by the start that generated it: terminal scrollback and CI logs are read by
+ * more people than the data directory.
  */
-export function formatBanner(tenant: Tenant, readyMs: number, trust: readonly string[] = []): string {
+export function formatBanner(tenant: Tenant, readyMs: number, options: BannerOptions = {}): string {
+  const { trust = [], showSecrets = false } = options;
   const lines = [
     `authmesh tenant ready in ${readyMs} ms`,
     '',
@@ -17,7 +30,10 @@ export function formatBanner(tenant: Tenant, readyMs: number, trust: readonly st
   for (const client of tenant.clients) {
     lines.push(`    ${client.name} (${client.app_type})`);
     lines.push(`      client_id      ${client.client_id}`);
-    if (client.client_secret) lines.push(`      client_secret  ${client.client_secret}`);
+    if (client.client_secret) {
+      const shown = showSecrets || client.client_secret_generated === true;
+      lines.push(`      client_secret  ${shown ? client.client_secret : SECRET_NOT_SHOWN}`);
+    }
   }
   if (tenant.users.length > 0) {
     lines.push('', '  users (passwords as set in tenant.yaml)');

@@ -3,9 +3,12 @@ import { join, resolve } from 'node:path';
 import {
   AuthmeshError,
   createTenant,
+  type DataDirLock,
   ensureLocalCertificates,
   type LocalCertificates,
   loadTenantConfigFile,
+  lockDataDir,
+  securePrivateDirectory,
   type Tenant,
 } from '@authmesh/server';
 import { type DevArgs, parseCommandLine, USAGE, UsageError } from './args.ts';
@@ -51,8 +54,10 @@ async function dev(args: DevArgs): Promise<number> {
   const started = performance.now();
   let tenant: Tenant;
   let tls: LocalCertificates | undefined;
+  let lock: DataDirLock | undefined;
   try {
     const config = await loadTenantConfigFile(resolve(args.config));
+    lock = claimDataDir(resolve(args.data));
     if (args.https) tls = await ensureTls(resolve(args.data));
     tenant = await createTenant({
       config,
@@ -66,15 +71,20 @@ async function dev(args: DevArgs): Promise<number> {
       onAudit: (event) => console.log(formatAudit(event)),
     });
   } catch (error) {
+    lock?.release();
     if (error instanceof AuthmeshError) {
       console.error(`authmesh: ${error.message}`);
       return 1;
     }
     throw error;
   }
-  console.log(formatBanner(tenant, Math.round(performance.now() - started), tls ? trustInstructions(tls) : []));
-
-  await new Promise<void>((resolveStop) => {
+  const banner = formatBanner(tenant, Math.round(performance.now() - started), {
+    trust: tls ? trustInstructions(tls) : [],
+    showSecrets: args.showSecrets,
+  });
+  // Listen before printing: whoever waits for the banner may send SIGINT the moment it appears, and
+  // without a listener the signal kills the process before the tenant and the lock are closed.
+  const stopped = new Promise<void>((resolveStop) => {
     const stop = (signal: NodeJS.Signals) => {
       console.log(`\nauthmesh: ${signal} received, stopping`);
       resolveStop();
@@ -82,8 +92,43 @@ async function dev(args: DevArgs): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  console.log(banner);
+  await stopped;
   await tenant.close();
+  lock.release();
   return 0;
+}
+
+/**
+ * Makes the data directory private (0700, files 0600; one warning line if it was not) and takes it for
+ * this process: a second `authmesh dev` on it would serve stale clients and grants, so it refuses to start.
+ */
+function claimDataDir(dataDir: string): DataDirLock {
+  let warning: string | undefined;
+  try {
+    warning = securePrivateDirectory(dataDir);
+  } catch (cause) {
+    throw new AuthmeshError(
+      'ERR_TENANT_START',
+      `cannot prepare the data directory ${dataDir}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+  if (warning !== undefined) console.error(`authmesh: warning: ${warning}`);
+  try {
+    return lockDataDir(dataDir);
+  } catch (cause) {
+    if (cause instanceof AuthmeshError) throw cause;
+    throw new AuthmeshError(
+      'ERR_TENANT_START',
+      `cannot lock the data directory ${dataDir}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
 }
 
 /** The local CA and leaf in `<data>/tls`; a file-system problem becomes one clear start-up error. */

@@ -202,7 +202,8 @@ describe('kill -9 during a burst of logins and client-credentials requests', () 
     const second = new CliProcess(['dev', '--config', EXAMPLE_CONFIG, '--port', String(port), '--data', data]);
     const after = await second.banner();
     expect(after.issuer).toBe(issuer);
-    expect(after.clients).toEqual(before.clients);
+    // Secrets are printed by the start that generated them only.
+    expect(after.clients).toEqual(before.clients.map(({ client_secret: _, ...client }) => client));
     expect(after.users).toEqual(before.users);
 
     // The database is intact.

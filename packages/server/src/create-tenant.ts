@@ -77,6 +77,8 @@ export interface TenantClient {
   client_id: string;
   /** Only for confidential clients. */
   client_secret?: string;
+  /** True when this start generated the secret (first run): `authmesh dev` prints only those. */
+  client_secret_generated?: boolean;
 }
 
 export interface Tenant {
@@ -133,7 +135,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       path: options.dataDir === null ? ':memory:' : join(options.dataDir ?? '.authmesh', 'tenant.db'),
     });
   try {
-    await seedTenant(storage, options.config, issuer);
+    const seeded = await seedTenant(storage, options.config, issuer);
     await storage.setState(LAST_ISSUER, issuer);
     const registry = new TenantRegistry(storage, issuer);
     await registry.refresh();
@@ -155,6 +157,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
         app_type: c.app_type,
         client_id: c.client_id,
         ...(c.client_secret !== undefined ? { client_secret: c.client_secret } : {}),
+        ...(seeded.generatedSecrets.has(c.client_id) ? { client_secret_generated: true } : {}),
       })),
       users: users.items.map((u) => ({ email: u.doc.email, user_id: u.doc.user_id })),
       warnings: options.config.warnings,

@@ -36,19 +36,20 @@ export async function seedTenant(
   config: TenantConfig,
   issuer: string,
   options: { force?: boolean } = {},
-): Promise<void> {
+): Promise<SeedResult> {
   checkManagementGrants(config, issuer);
   checkIssuerIdentifiers(config, issuer);
   const digest = configDigest(config, issuer);
   if (!options.force && (await storage.getState<string>(SEEDED_DIGEST)) === digest) {
     await syncSeededPasswords(storage, config);
-    return;
+    return { generatedSecrets: new Set() };
   }
-  await applyConfig(storage, config);
+  const result = await applyConfig(storage, config);
   await storage.setState(SEEDED_DIGEST, digest);
+  return result;
 }
 
-/** A digest of what the file declares, passwords left out (they are checked against their scrypt hashes). */
+/** A digest of what the file declares, passwords left out (they are checked against their stored hashes). */
 function configDigest(config: TenantConfig, issuer: string): string {
   const declared = {
     ...config,
