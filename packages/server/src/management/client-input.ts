@@ -35,7 +35,7 @@ export function clientToCreate(body: unknown, apis: readonly ResourceServerRecor
   const input = without(validateBody(createSchema, body), CLIENT_ID_FIELD);
   const appType: AppType = input.app_type ?? 'regular_web';
   const grantTypes = input.grant_types ?? grantTypesFor(appType, (input.callbacks ?? []).length > 0);
-  return normalize({ ...input, app_type: appType, grant_types: grantTypes }, apis);
+  return normalize({ ...input, app_type: appType, grant_types: grantTypes }, apis, true);
 }
 
 /** Validates a PATCH body on its own, before the handler checks which scopes its fields need. */
@@ -64,16 +64,19 @@ export function clientToUpdate(
     delete base.refresh_token;
     base.grant_types = grantTypesFor(defined.app_type, (defined.callbacks ?? base.callbacks ?? []).length > 0);
   }
-  return normalize({ ...base, ...defined }, apis);
+  // URLs the body does not touch were accepted before (e.g. a plain-http LAN callback that tenant.yaml kept
+  // with a warning): only new ones are held to the API's stricter rule.
+  const setsUrls = defined.callbacks !== undefined || defined.allowed_logout_urls !== undefined;
+  return normalize({ ...base, ...defined }, apis, setsUrls);
 }
 
-function normalize(raw: RawClient, apis: readonly ResourceServerRecord[]): Client {
+function normalize(raw: RawClient, apis: readonly ResourceServerRecord[], strict: boolean): Client {
   const catalog = createCatalog();
   apis.forEach((api, i) => {
     catalog.apis.set(api.identifier, { key: api.identifier, path: ['resourceServers', i], item: api });
   });
   // Strict: what a tenant file may keep with a warning (plain-http callbacks) is refused over the API.
-  const issues = new IssueCollector('<request>', undefined, { strict: true });
+  const issues = new IssueCollector('<request>', undefined, { strict });
   const client = normalizeClient(raw, [], catalog, issues);
   throwFirstIssue(issues);
   return client;

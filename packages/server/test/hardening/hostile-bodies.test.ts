@@ -3,7 +3,9 @@ import { MAX_METADATA_BYTES } from '../../src/config/metadata-limits.ts';
 import { jsonDepth, MAX_JSON_DEPTH, parseJson } from '../../src/encoding/json.ts';
 import { AuthmeshError } from '../../src/errors.ts';
 import type { Tenant } from '../../src/index.ts';
-import { ADMIN, bind, errorBody, managementToken, startManagementTenant } from '../management/support.ts';
+import { managementApiIdentifier } from '../../src/tenant/management-api.ts';
+import { ADMIN, api, bind, errorBody, managementToken, startManagementTenant } from '../management/support.ts';
+import { userAccessToken } from '../management/user-login.ts';
 import { ALICE, openLoginPage } from '../security/helpers.ts';
 
 /**
@@ -145,6 +147,25 @@ describe('user metadata limits', () => {
     expect(over.json).toEqual(errorBody(400, new RegExp(`maximum of ${MAX_METADATA_BYTES}`), 'invalid_body'));
     const stored = await admin('GET', path());
     expect(Object.keys((stored.json as { user_metadata: object }).user_metadata)).not.toContain('k4');
+  });
+
+  it("a user's own token (update:current_user_metadata) is held to the same limits", async () => {
+    const token = await userAccessToken(
+      issuer,
+      ALICE,
+      managementApiIdentifier(issuer),
+      'openid read:current_user update:current_user_metadata',
+    );
+    const aliceId = tenant.users.find((u) => u.email === ALICE.username)?.user_id ?? '';
+    const own = `/users/${encodeURIComponent(aliceId)}`;
+    const within = await api(issuer, 'PATCH', own, { token, body: { user_metadata: { theme: 'dark' } } });
+    expect(within.status).toBe(200);
+    const over = await api(issuer, 'PATCH', own, {
+      token,
+      body: { user_metadata: { blob: 'z'.repeat(MAX_METADATA_BYTES) } },
+    });
+    expect(over.status).toBe(400);
+    expect(over.json).toEqual(errorBody(400, /user_metadata is \d+ bytes/, 'invalid_body'));
   });
 
   it('app_metadata has the same limits, and so does POST /users', async () => {

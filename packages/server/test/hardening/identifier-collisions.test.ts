@@ -4,7 +4,15 @@ import { parseTenantConfig } from '../../src/config/load.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { createTenant, type Tenant } from '../../src/index.ts';
 import { expectConfigError, yaml } from '../config/helpers.ts';
-import { ADMIN, bind, errorBody, freePort, managementToken, startManagementTenant } from '../management/support.ts';
+import {
+  ADMIN,
+  bind,
+  errorBody,
+  freePort,
+  managementConfig,
+  managementToken,
+  startManagementTenant,
+} from '../management/support.ts';
 
 /**
  * Identifiers that would let one kind of token pass for another are refused: an API identified as the
@@ -103,7 +111,12 @@ describe('/api/v2', () => {
   let tenant: Tenant;
   let admin: ReturnType<typeof bind>;
   beforeAll(async () => {
-    tenant = await startManagementTenant();
+    // One client seeded from a tenant file with a plain-http LAN callback (kept there with a warning).
+    const port = await freePort();
+    const base = managementConfig(`http://localhost:${port}/`);
+    const spa = base.clients.find((c) => c.app_type === 'spa')!;
+    const lan = { ...spa, name: 'LAN app', client_id: 'lan-app-0001', callbacks: ['http://lan-box:5173/callback'] };
+    tenant = await startManagementTenant({ port, overrides: { clients: [...base.clients, lan] } });
     admin = bind(tenant.issuer, await managementToken(tenant.issuer, ADMIN));
   });
   afterAll(() => tenant?.close());
@@ -152,5 +165,15 @@ describe('/api/v2', () => {
       },
     });
     expect(loopback.status).toBe(201);
+  });
+
+  it('a seeded plain-http callback survives PATCHes that leave the URLs alone; new ones are refused', async () => {
+    const renamed = await admin('PATCH', '/clients/lan-app-0001', { body: { description: 'on the LAN' } });
+    expect(renamed.status).toBe(200);
+    const more = await admin('PATCH', '/clients/lan-app-0001', {
+      body: { callbacks: ['http://lan-box:5173/callback', 'http://lan-box:5173/other'] },
+    });
+    expect(more.status).toBe(400);
+    expect(more.json).toEqual(errorBody(400, /uses plain http.*on property callbacks\[0\]/, 'invalid_body'));
   });
 });
