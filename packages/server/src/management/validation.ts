@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { formatPath, isRecord, type PathSegment, valueAt } from '../config/format-path.ts';
+import { formatPath, type PathSegment, valueAt } from '../config/format-path.ts';
 import { IssueCollector } from '../config/issues.ts';
 import { reportFieldPolicies } from '../config/schema-issues.ts';
 import { invalidBody, type ManagementError } from './errors.ts';
