@@ -10,8 +10,11 @@ import type { SigningJwk } from './keys.ts';
 /** Tokens longer than this are refused unparsed (ours are well under 2 KiB). */
 const MAX_TOKEN_LENGTH = 16_384;
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
-/** Seconds a token's `iat` may lie ahead of this clock: the tenant signs its own tokens, so only clock jitter. */
-export const CLOCK_TOLERANCE_SECONDS = 60;
+/**
+ * Seconds a token's `iat` may lie ahead of this clock. The tenant signs these tokens itself, so only a clock
+ * step, or instances whose clocks disagree, can put a genuine one ahead; a minute absorbs that.
+ */
+const CLOCK_TOLERANCE_SECONDS = 60;
 
 /** The claims the tenant's endpoints read; everything is `unknown` until checked. */
 export interface OwnTokenClaims {
