@@ -5,12 +5,12 @@ import { DatabaseSync } from 'node:sqlite';
 import { fixtureConfig, loginForCode } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, type Tenant } from '../../src/index.ts';
-import { ALICE, CATALOG, SPA, tokenRequest } from './helpers.ts';
+import { ALICE, CATALOG, openLoginPage, SPA, tokenRequest } from './helpers.ts';
 
 /*
- * A copy of tenant.db (with its WAL) in the hands of someone else: the codes, refresh tokens and session
- * cookies the tenant handed out appear nowhere in it, and nothing read from it redeems at the token
- * endpoint, while the real values still do.
+ * A copy of tenant.db (with its WAL) in the hands of someone else: the codes, refresh tokens, session
+ * cookies and login transactions the tenant handed out appear nowhere in it, and nothing read from it
+ * redeems at the token endpoint, while the real values still do.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'authmesh-at-rest-'));
@@ -86,7 +86,7 @@ function candidates(path: string, model: string): string[] {
 }
 
 describe('tenant.db at rest', () => {
-  it('holds no code, refresh token or session cookie, and what it holds redeems nothing', async () => {
+  it('holds no code, refresh token, session cookie or login transaction, and what it holds redeems nothing', async () => {
     const unredeemed = await login();
     const redeemed = await login();
     const tokens = await redeemCode(redeemed.code, redeemed.verifier);
@@ -95,12 +95,14 @@ describe('tenant.db at rest', () => {
     const host = new URL(tenant.issuer).host;
     const sessionCookie = unredeemed.browser.cookie(host, '_session');
     expect(sessionCookie).toEqual(expect.any(String));
+    // A login in progress for a browser that has a session: its record names that session too.
+    const pending = await openLoginPage(tenant.issuer, unredeemed.browser, { prompt: 'login' });
 
     const path = copyDatabase();
     const bytes = Buffer.concat(
       ['', '-wal'].filter((s) => existsSync(`${path}${s}`)).map((s) => readFileSync(`${path}${s}`)),
     );
-    for (const secret of [unredeemed.code, refreshToken, sessionCookie ?? '']) {
+    for (const secret of [unredeemed.code, refreshToken, sessionCookie ?? '', pending.transaction]) {
       expect(bytes.includes(secret), 'a bearer value is readable in the database files').toBe(false);
     }
 
@@ -124,5 +126,11 @@ describe('tenant.db at rest', () => {
     // The values the tenant handed out still work: the records are found through their hash.
     expect((await refresh(refreshToken)).status).toBe(200);
     expect((await redeemCode(unredeemed.code, unredeemed.verifier)).status).toBe(200);
+    const finished = await pending.browser.follow(pending.url, SPA.redirectUri, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...ALICE, csrf: pending.csrf, state: pending.transaction }),
+    });
+    expect(new URL(finished.url).searchParams.get('code')).toEqual(expect.any(String));
   });
 });
