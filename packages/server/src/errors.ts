@@ -14,7 +14,8 @@ export type AuthmeshErrorCode =
   | 'ERR_DATA_DIR_LOCKED'
   | 'ERR_JSON_MALFORMED'
   | 'ERR_JSON_TOO_DEEP'
-  | 'ERR_TRUST_PROXY_INVALID';
+  | 'ERR_TRUST_PROXY_INVALID'
+  | 'ERR_PASSWORD_HASH_UNREADABLE';
 
 /** The one base class for every error `@authmesh/server` throws on purpose. */
 export class AuthmeshError extends Error {

@@ -1,5 +1,6 @@
 import { argon2, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { AuthmeshError } from '../errors.ts';
 
 /*
  * Password hashing with argon2id through node:crypto (Node 24.7+, no native addon), with OWASP's
@@ -114,7 +115,10 @@ const PHC_ARGON2ID =
   /^\$argon2id\$v=19\$m=(\d{1,8}),t=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/]{11,})\$([A-Za-z0-9+/]{22,})$/;
 const LEGACY_SCRYPT = /^scrypt\$(\d{1,8})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9_-]{11,})\$([A-Za-z0-9_-]{22,})$/;
 
-/** Throws on anything else: a stored hash this code cannot read is a bug, never a failed login. */
+/**
+ * Throws `ERR_PASSWORD_HASH_UNREADABLE` on anything else: a stored hash this code cannot read is a bug or a
+ * damaged database, never a failed login.
+ */
 function parse(stored: string): ParsedHash {
   const argon = PHC_ARGON2ID.exec(stored);
   if (argon) {
@@ -125,7 +129,7 @@ function parse(stored: string): ParsedHash {
       params.passes > LIMITS.argon2Passes ||
       params.parallelism > LIMITS.argon2Parallelism
     ) {
-      throw new Error('password hash parameters out of range');
+      throw unreadable('its parameters are out of range');
     }
     return { scheme: 'argon2id', params, salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64') };
   }
@@ -133,11 +137,15 @@ function parse(stored: string): ParsedHash {
   if (legacy) {
     const [, n, r, p, salt, hash] = legacy as unknown as [string, string, string, string, string, string];
     const params = { N: Number(n), r: Number(r), p: Number(p) };
-    if (params.N > LIMITS.scryptN || params.r > LIMITS.scryptR)
-      throw new Error('password hash parameters out of range');
+    if (params.N > LIMITS.scryptN || params.r > LIMITS.scryptR) throw unreadable('its parameters are out of range');
     return { scheme: 'scrypt', params, salt: Buffer.from(salt, 'base64url'), hash: Buffer.from(hash, 'base64url') };
   }
-  throw new Error('unrecognised password hash format');
+  throw unreadable('its format is not argon2id (PHC) or scrypt');
+}
+
+/** The hash itself is never quoted: it is secret material. */
+function unreadable(why: string): AuthmeshError {
+  return new AuthmeshError('ERR_PASSWORD_HASH_UNREADABLE', `a stored password hash cannot be read: ${why}`);
 }
 
 /** True when the hash is what {@link hashPassword} would write today (scheme and parameters). */

@@ -1,9 +1,9 @@
 import { argon2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { loginForCode } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tenant } from '../../src/create-tenant.ts';
 import type { Storage } from '../../src/storage/contract.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite.ts';
-import type { Tenant } from '../../src/create-tenant.ts';
 import { checkPassword, hashPassword, verifyPassword } from '../../src/tenant/passwords.ts';
 import type { UserRecord } from '../../src/tenant/records.ts';
 import { ADMIN, api, managementToken, startManagementTenant } from '../management/support.ts';
@@ -73,9 +73,12 @@ describe('hashPassword / checkPassword', () => {
   });
 
   it('refuses to read an unknown format or absurd parameters', async () => {
-    await expect(checkPassword('x', 'plaintext')).rejects.toThrow('unrecognised password hash format');
+    const unreadable = { code: 'ERR_PASSWORD_HASH_UNREADABLE' };
+    await expect(checkPassword('x', 'plaintext')).rejects.toMatchObject(unreadable);
     const huge = `$argon2id$v=19$m=99999999,t=2,p=1$${'A'.repeat(22)}$${'A'.repeat(43)}`;
-    await expect(checkPassword('x', huge)).rejects.toThrow('out of range');
+    await expect(checkPassword('x', huge)).rejects.toMatchObject(unreadable);
+    const hugeScrypt = `scrypt$${2 ** 24}$8$1$${'A'.repeat(22)}$${'A'.repeat(43)}`;
+    await expect(checkPassword('x', hugeScrypt)).rejects.toMatchObject(unreadable);
   });
 });
 
