@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '../../src/create-tenant.ts';
 import type { Storage } from '../../src/storage/contract.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite.ts';
+import { upgradePasswordHash } from '../../src/tenant/password-upgrade.ts';
 import { checkPassword, hashPassword, verifyPassword } from '../../src/tenant/passwords.ts';
 import type { UserRecord } from '../../src/tenant/records.ts';
 import { ADMIN, api, managementToken, startManagementTenant } from '../management/support.ts';
@@ -79,6 +80,31 @@ describe('hashPassword / checkPassword', () => {
     await expect(checkPassword('x', huge)).rejects.toMatchObject(unreadable);
     const hugeScrypt = `scrypt$${2 ** 24}$8$1$${'A'.repeat(22)}$${'A'.repeat(43)}`;
     await expect(checkPassword('x', hugeScrypt)).rejects.toMatchObject(unreadable);
+  });
+});
+
+describe('upgradePasswordHash', () => {
+  it('replaces only the hash that was verified: a hash changed meanwhile (a new password) wins', async () => {
+    const storage = openSqliteStorage({ path: ':memory:' });
+    try {
+      const legacy = legacyScryptHash('old password');
+      const doc = { user_id: 'auth0|u1', email: 'u1@example.test', password_hash: legacy } as UserRecord;
+      await storage.entities.apply([{ op: 'put', kind: 'user', id: 'auth0|u1', key: 'u1@example.test', doc }]);
+
+      const changedMeanwhile = legacyScryptHash('another password');
+      expect(await upgradePasswordHash(storage.entities, 'auth0|u1', changedMeanwhile, 'another password')).toBe(false);
+      expect((await storage.entities.get<UserRecord>('user', 'auth0|u1'))?.doc.password_hash).toBe(legacy);
+
+      expect(await upgradePasswordHash(storage.entities, 'auth0|u1', legacy, 'old password')).toBe(true);
+      const upgraded = (await storage.entities.get<UserRecord>('user', 'auth0|u1'))?.doc;
+      expect(upgraded?.password_hash).toMatch(PHC_ARGON2ID);
+      expect(await verifyPassword('old password', upgraded?.password_hash)).toBe(true);
+      expect({ ...upgraded, password_hash: legacy }).toEqual(doc);
+
+      expect(await upgradePasswordHash(storage.entities, 'auth0|nobody', legacy, 'old password')).toBe(false);
+    } finally {
+      await storage.close();
+    }
   });
 });
 
