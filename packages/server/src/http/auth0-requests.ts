@@ -1,7 +1,8 @@
 import type { Context, Next } from 'koa';
-import { parseJson } from '../encoding/json.ts';
+import { MAX_JSON_DEPTH, parseJson } from '../encoding/json.ts';
 import { audienceToResource } from '../engine/audience.ts';
 import { ROUTES } from '../engine/routes.ts';
+import { AuthmeshError } from '../errors.ts';
 import type { TenantRegistry } from '../tenant/registry.ts';
 import { BodyError, handOverFormBody, readBody } from './body.ts';
 import { expandAuthorizationForMrrt, holdRefreshScope } from './mrrt.ts';
@@ -51,21 +52,26 @@ async function rewriteBody(ctx: Context): Promise<boolean> {
     throw error;
   }
   const params = type === 'application/json' ? jsonToParams(raw) : new URLSearchParams(raw.toString('utf8'));
-  if (!params) return reject(ctx, 400, 'invalid_request', 'request body is not a JSON object');
+  if (typeof params === 'string') return reject(ctx, 400, 'invalid_request', params);
   rewriteAudience(params);
   if (ctx.path === ROUTES.token) holdRefreshScope(ctx, params);
   handOverFormBody(ctx, params);
   return true;
 }
 
-function jsonToParams(raw: Buffer): URLSearchParams | undefined {
+/** The body's parameters, or why it cannot have any. */
+function jsonToParams(raw: Buffer): URLSearchParams | string {
   let parsed: unknown;
   try {
     parsed = parseJson(raw.toString('utf8'));
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (error instanceof AuthmeshError && error.code === 'ERR_JSON_TOO_DEEP') {
+      return `request body is nested deeper than ${MAX_JSON_DEPTH} levels`;
+    }
+    return 'request body is not valid JSON';
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return 'request body is not a JSON object';
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(parsed)) {
     if (value === undefined || value === null) continue;
