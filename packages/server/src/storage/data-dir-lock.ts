@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { AuthmeshError } from '../errors.ts';
-import { createPrivateDirectory, ensurePrivateFile, PRIVATE_FILE_MODE } from './private-files.ts';
+import { createPrivateDirectory, ensurePrivateFile } from './private-files.ts';
 
 /** The file whose exclusive SQLite lock marks the data directory as in use. */
 export const LOCK_FILE = 'authmesh.lock';
@@ -51,7 +51,8 @@ export function lockDataDir(dir: string): DataDirLock {
     );
   }
   const pidPath = join(dir, PID_FILE);
-  writeFileSync(pidPath, `${process.pid}\n`, { mode: PRIVATE_FILE_MODE });
+  ensurePrivateFile(pidPath);
+  writeFileSync(pidPath, `${process.pid}\n`);
   let released = false;
   return {
     dir,
