@@ -7,7 +7,7 @@ import { type StaticServer, serveHtml } from './support/static-server.ts';
 
 /**
  * Silent authentication answers (`response_mode=web_message`) reach only the application's registered
- * web origin (checklist AS-H3/H4, attack O15): a page on a foreign origin that frames the authorize URL
+ * web origin (docs/security.md, "Silent authentication"; RFC 9700 §4.16, §4.17): a page on a foreign origin that frames the authorize URL
  * receives no message, whatever redirect_uri it names.
  */
 describe('web_message never reaches a foreign origin', () => {

@@ -1,6 +1,6 @@
 /**
- * Baseline (b): bare oidc-provider issuing the same client-credentials JWT as authmesh (reference setup of
- * perf-baselines §3, with client_secret_post and the fixture's client). Reads the RSA private JWK from
+ * Baseline (b): bare oidc-provider issuing the same client-credentials JWT as authmesh (the engine's
+ * reference setup for client credentials, with client_secret_post and the fixture's client). Reads the RSA private JWK from
  * BENCH_KEY_FILE, listens on a free loopback port and prints its URL as the first stdout line.
  */
 import { once } from 'node:events';

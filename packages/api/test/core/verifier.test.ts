@@ -19,8 +19,9 @@ import { aliceTokens, CATALOG, m2mToken, SPA, startRealTenant } from './support/
 
 /**
  * The verifier's contract beyond adversarial input: options validated once at construction (every
- * message names the option), the route guards (RS-13, RS-2 403 form), the AuthResult of real tenant
- * tokens (RS-14), and the opt-in verified-token cache.
+ * message names the option), the route guards (exact scope matching, RFC 6749 §3.3; the 403 form of
+ * RFC 6750 §3.1), the AuthResult of real tenant tokens (users keyed by `iss` and `sub`), and the opt-in
+ * verified-token cache. See docs/security.md, "The API SDK".
  */
 
 const API = 'https://api.test';
@@ -242,7 +243,7 @@ describe('authenticate() is promise-based for every outcome', () => {
   });
 });
 
-describe('unexpected input never becomes a 500 (RS-15)', () => {
+describe('unexpected input never becomes a 500', () => {
   it.each([
     { name: 'undefined', value: undefined },
     { name: 'a number', value: 12_345 },
@@ -265,7 +266,7 @@ describe('unexpected input never becomes a 500 (RS-15)', () => {
   });
 });
 
-describe('guards (RS-13: exact matching, all-of / any-of, scope vs permissions)', () => {
+describe('guards (RFC 6749 §3.3: exact matching, all-of / any-of, scope vs permissions)', () => {
   let verifier: Verifier;
   beforeEach(() => {
     verifier = makeVerifier();
@@ -362,7 +363,7 @@ describe('guards (RS-13: exact matching, all-of / any-of, scope vs permissions)'
   });
 });
 
-describe('AuthResult of real tenant tokens (RS-14)', () => {
+describe('AuthResult of real tenant tokens', () => {
   let tenant: Tenant;
   let verifier: Verifier;
   let machine: string;

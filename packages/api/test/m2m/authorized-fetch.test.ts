@@ -87,7 +87,7 @@ describe('fetch adds the bearer token', () => {
   });
 });
 
-describe('MC-5 / C11: 401 invalid_token → evict, fetch once, retry once', () => {
+describe('401 invalid_token → evict, fetch once, retry once', () => {
   it('the API refuses the cached token → one new token, one retry, the retry’s answer is returned', async () => {
     accepts = (token) => token !== 'token-1';
     const response = await client.fetch(apiURL, { method: 'PUT', body: 'payload' }, TARGET);

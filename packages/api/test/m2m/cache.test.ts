@@ -21,8 +21,8 @@ afterEach(async () => {
   await endpoint.close();
 });
 
-describe('MC-1: one token request per key', () => {
-  it('C1: 100 concurrent getToken on a cold cache → exactly 1 token request, everyone gets the same token', async () => {
+describe('one token request per key', () => {
+  it('100 concurrent getToken on a cold cache → exactly 1 token request, everyone gets the same token', async () => {
     let release!: () => void;
     endpoint.reply({ hold: new Promise<void>((resolve) => (release = resolve)) });
     const calls = Array.from({ length: 100 }, () => client.getToken({ audience: CATALOG, scope: 'read:catalog' }));
@@ -79,7 +79,7 @@ describe('MC-1: one token request per key', () => {
   });
 });
 
-describe('C10: cache keys', () => {
+describe('cache keys', () => {
   it('two audiences and two scope sets get separate tokens, without cross-contamination', async () => {
     const catalogRead = await client.getToken({ audience: CATALOG, scope: 'read:catalog' });
     const catalogWrite = await client.getToken({ audience: CATALOG, scope: 'write:catalog' });

@@ -23,7 +23,7 @@ function expectClean(text: string): void {
   for (const token of TOKENS) expect(text).not.toContain(token);
 }
 
-describe('C12 / MC-6: no secret or token in logs, events or errors', () => {
+describe('no secret or token in logs, events or errors', () => {
   it('a full life cycle (request, hit, retry, refresh, failures) logs nothing and emits no secret or token', async () => {
     const logged: unknown[] = [];
     for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {

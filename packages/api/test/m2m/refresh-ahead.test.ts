@@ -36,8 +36,8 @@ afterEach(async () => {
   await endpoint.close();
 });
 
-describe('MC-2: refresh ahead of expiry, in the background', () => {
-  it('C2: expires_in=3600, at t=3300 s a background refresh starts; callers keep the old token without waiting; then the new one is swapped in', async () => {
+describe('refresh ahead of expiry, in the background', () => {
+  it('expires_in=3600, at t=3300 s a background refresh starts; callers keep the old token without waiting; then the new one is swapped in', async () => {
     const m2m = client();
     expect((await m2m.getToken(CATALOG)).accessToken).toBe('token-1');
 
@@ -101,8 +101,8 @@ describe('MC-2: refresh ahead of expiry, in the background', () => {
   });
 });
 
-describe('MC-7: a failed refresh keeps the valid token in service', () => {
-  it('C8: refresh-ahead gets 503s → the current token is served until hard expiry, refresh retried later, then the error surfaces', async () => {
+describe('a failed refresh keeps the valid token in service', () => {
+  it('refresh-ahead gets 503s → the current token is served until hard expiry, refresh retried later, then the error surfaces', async () => {
     const m2m = client();
     await m2m.getToken(CATALOG);
     endpoint.fallback = () => ({ status: 503, body: { error: 'temporarily_unavailable' } });
@@ -130,7 +130,7 @@ describe('MC-7: a failed refresh keeps the valid token in service', () => {
   });
 });
 
-describe('C9: expiry from expires_in, not from the JWT', () => {
+describe('expiry from expires_in, not from the JWT', () => {
   const jwt = (payload: Record<string, unknown>) =>
     [{ alg: 'RS256', typ: 'at+jwt' }, payload, 'signature']
       .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))

@@ -38,8 +38,8 @@ afterEach(async () => {
   await endpoint.close();
 });
 
-describe('MC-3: Retry-After is honoured', () => {
-  it('C3: 429 with Retry-After: 3, then 200 → waits exactly 3000 ms, succeeds, 2 requests', async () => {
+describe('Retry-After is honoured', () => {
+  it('429 with Retry-After: 3, then 200 → waits exactly 3000 ms, succeeds, 2 requests', async () => {
     endpoint.reply({ ...RATE_LIMITED, headers: { 'retry-after': '3' } });
     expect((await client().getToken(CATALOG)).accessToken).toBe('token-2');
     expect(sleeps.delays).toEqual([3000]);
@@ -52,7 +52,7 @@ describe('MC-3: Retry-After is honoured', () => {
     expect(sleeps.delays).toEqual([2000]);
   });
 
-  it('C3 measured with the real clock: Retry-After: 1 → the second request arrives ≥ 1000 ms after the first', async () => {
+  it('measured with the real clock: Retry-After: 1 → the second request arrives ≥ 1000 ms after the first', async () => {
     endpoint.reply({ ...RATE_LIMITED, headers: { 'retry-after': '1' } });
     const real = client({ clock: undefined, sleep: undefined });
     expect((await real.getToken(CATALOG)).accessToken).toBe('token-2');
@@ -60,13 +60,13 @@ describe('MC-3: Retry-After is honoured', () => {
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(1000);
   });
 
-  it('C4: Retry-After as an HTTP-date → the delay is computed from the date', async () => {
+  it('Retry-After as an HTTP-date → the delay is computed from the date', async () => {
     endpoint.reply({ ...RATE_LIMITED, headers: { 'retry-after': new Date(clock.now() + 12_000).toUTCString() } });
     await client().getToken(CATALOG);
     expect(sleeps.delays).toEqual([12_000]);
   });
 
-  it('C4: Retry-After: Wed, 21 Oct 2026 07:28:00 GMT, two hours ahead → capped at 60 s', async () => {
+  it('Retry-After: Wed, 21 Oct 2026 07:28:00 GMT, two hours ahead → capped at 60 s', async () => {
     clock.set(Date.parse('Wed, 21 Oct 2026 05:28:00 GMT'));
     endpoint.reply({ ...RATE_LIMITED, headers: { 'retry-after': 'Wed, 21 Oct 2026 07:28:00 GMT' } });
     await client({ retry: { deadlineMs: 120_000 } }).getToken(CATALOG);
@@ -104,8 +104,8 @@ describe('MC-3: Retry-After is honoured', () => {
   });
 });
 
-describe('MC-3: backoff with full jitter', () => {
-  it('C5: 503 ×5 → 1 + 3 retries with growing delays, then a typed error', async () => {
+describe('backoff with full jitter', () => {
+  it('503 ×5 → 1 + 3 retries with growing delays, then a typed error', async () => {
     endpoint.fallback = () => UNAVAILABLE;
     const error = await client({ random: () => 0.999 })
       .getToken(CATALOG)
@@ -121,7 +121,7 @@ describe('MC-3: backoff with full jitter', () => {
     expect(sleeps.delays).toEqual([499, 999, 1998]);
   });
 
-  it('C5: 20 clients with the default random source do not retry in lock-step', async () => {
+  it('20 clients with the default random source do not retry in lock-step', async () => {
     endpoint.fallback = () => UNAVAILABLE;
     const schedules: number[][] = [];
     await Promise.all(
@@ -165,8 +165,8 @@ describe('MC-3: backoff with full jitter', () => {
   });
 });
 
-describe('MC-3: network failures', () => {
-  it('C7: connection reset (ECONNRESET), then 200 → retried once, success', async () => {
+describe('network failures', () => {
+  it('connection reset (ECONNRESET), then 200 → retried once, success', async () => {
     const events = eventWaiter<M2MEvent>();
     endpoint.reply({ reset: true });
     expect((await client({ onEvent: events.onEvent }).getToken(CATALOG)).accessToken).toBe('token-2');

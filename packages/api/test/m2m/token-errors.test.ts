@@ -31,8 +31,8 @@ async function failure(reply: ScriptedReply): Promise<M2MError> {
   return error as M2MError;
 }
 
-describe('MC-4: client errors are not retried', () => {
-  it('C6: 401 invalid_client → 1 request, ERR_M2M_INVALID_CLIENT with error and error_description', async () => {
+describe('client errors are not retried', () => {
+  it('401 invalid_client → 1 request, ERR_M2M_INVALID_CLIENT with error and error_description', async () => {
     const error = await failure({
       status: 401,
       headers: { 'www-authenticate': 'Basic realm="tenant"' },

@@ -16,9 +16,9 @@ import {
 import { aliceTokens, CATALOG, m2mToken, startRealTenant } from '../core/support/real-tenant.ts';
 
 /**
- * Adversarial tokens and requests against `verifier.authenticate(request)` (checklist §1.2 RS-1..RS-10,
- * §2.1 J1–J17, §6 items 12–18 and 21). One table: each case builds a request, names the checklist ids it
- * covers and the exact refusal expected (status, code, reason), and is also checked for what must NOT
+ * Adversarial tokens and requests against `verifier.authenticate(request)` (docs/security.md, "The API
+ * SDK"). One table: each case builds a request, names the RFC section it exercises and the exact refusal
+ * expected (status, code, reason), and is also checked for what must NOT
  * happen: an `error_description` with quotes, backslashes, CR/LF or attacker text, and any request to the
  * tenant or to a token-supplied URL (the canary).
  */
@@ -82,7 +82,7 @@ interface Expected {
 
 interface Case {
   name: string;
-  /** Checklist ids this case covers. */
+  /** The RFC section this case exercises (`control` for the cases that must pass). */
   id: string;
   verifier?: VerifierName;
   /** Sent as `Authorization: Bearer <token>`. */
@@ -113,30 +113,30 @@ const cases: Case[] = [
   },
   { name: 'real tenant M2M access token', id: 'control', verifier: 'real', token: () => realM2mToken, expected: ok },
 
-  // ---- J1 / RS-4: alg none in every casing, empty and garbage signature
+  // ---- RFC 8725 §3.1: alg none in every casing, empty and garbage signature
   ...['none', 'None', 'NONE', 'nOnE'].flatMap((alg): Case[] => [
     {
       name: `alg "${alg}" with an empty signature`,
-      id: 'J1 RS-4 §6.12',
+      id: 'RFC 8725 §3.1',
       token: () => forge({ alg, typ: 'at+jwt' }, claims(), { signature: '' }),
       expected: invalid('algorithm'),
     },
     {
       name: `alg "${alg}" with a garbage signature and kid k1`,
-      id: 'J1 RS-4 §6.12',
+      id: 'RFC 8725 §3.1',
       token: () => forge({ alg, kid: 'k1', typ: 'at+jwt' }, claims(), { signature: b64url('garbage-signature') }),
       expected: invalid('algorithm'),
     },
   ]),
   {
     name: 'alg none on the strict verifier',
-    id: 'J1 J3',
+    id: 'RFC 8725 §3.1',
     verifier: 'strict',
     token: () => forge({ alg: 'none', typ: 'at+jwt' }, claims(), { signature: '' }),
     expected: invalid('algorithm'),
   },
 
-  // ---- J2 / RS-4 / RS-6: HS256 HMAC'd with our RSA public key, default allow-list and RS256+ES256
+  // ---- RFC 8725 §3.1: HS256 HMAC'd with our RSA public key, default allow-list and RS256+ES256
   ...(['default', 'rsEs'] as const).flatMap((verifier): Case[] =>
     [
       { what: 'the PEM SPKI of k1', secret: () => k1Pem() },
@@ -146,47 +146,47 @@ const cases: Case[] = [
       { what: 'the modulus n (bytes)', secret: () => Buffer.from(k1.jwk.n as string, 'base64url') },
     ].map(({ what, secret }) => ({
       name: `HS256 keyed with ${what} (${verifier === 'default' ? 'default allow-list' : 'RS256+ES256'})`,
-      id: 'J2 RS-4 RS-6 §6.13',
+      id: 'RFC 8725 §3.1',
       verifier,
       token: () => hs256(secret()),
       expected: invalid('algorithm'),
     })),
   ),
 
-  // ---- J5 / J6 / RS-5: key material in the header is never used, token URLs never fetched
+  // ---- RFC 8725 §3.10: key material in the header is never used, token URLs never fetched
   ...[true, false].flatMap((withKid): Case[] => {
     const base = withKid ? { alg: 'RS256', kid: 'k1', typ: 'at+jwt' } : { alg: 'RS256', typ: 'at+jwt' };
     const suffix = withKid ? 'with kid k1' : 'without kid';
     return [
       {
         name: `attacker-signed, jwk header ${suffix}`,
-        id: 'J5 RS-5 §6.14',
+        id: 'RFC 8725 §3.10',
         token: () => rs256({ ...base, jwk: attackerPkcs1Jwk }, claims(), attacker),
         expected: invalid('signature'),
       },
       {
         name: `attacker-signed, jku → canary ${suffix}`,
-        id: 'J6 RS-5 §6.14',
+        id: 'RFC 8725 §3.10',
         token: () => rs256({ ...base, jku: `${canary.url}/jwks.json` }, claims(), attacker),
         echo: ['/jwks.json'],
         expected: invalid('signature'),
       },
       {
         name: `attacker-signed, x5u → canary ${suffix}`,
-        id: 'J6 RS-5 §6.14',
+        id: 'RFC 8725 §3.10',
         token: () => rs256({ ...base, x5u: `${canary.url}/cert.pem` }, claims(), attacker),
         echo: ['/cert.pem'],
         expected: invalid('signature'),
       },
       {
         name: `attacker-signed, x5c self-signed certificate ${suffix}`,
-        id: 'J5 RS-5 §6.14',
+        id: 'RFC 8725 §3.10',
         token: () => rs256({ ...base, x5c: [attacker.certDerBase64] }, claims(), attacker),
         expected: invalid('signature'),
       },
       {
         name: `attacker-signed, jwk + jku + x5u + x5c together ${suffix}`,
-        id: 'J5 J6 RS-5',
+        id: 'RFC 8725 §3.10',
         token: () =>
           rs256(
             {
@@ -205,16 +205,16 @@ const cases: Case[] = [
   }),
   {
     name: 'attacker-signed with jku and the attacker kid (the canary serves that kid)',
-    id: 'J6 RS-5',
+    id: 'RFC 8725 §3.10',
     token: () =>
       rs256({ alg: 'RS256', kid: 'attacker', typ: 'at+jwt', jku: `${canary.url}/jwks.json` }, claims(), attacker),
     expected: invalid('key_unknown'),
   },
 
-  // ---- J7 / RS-6: kid is an opaque, length-capped map key
+  // ---- RFC 8725 §3.10: kid is an opaque, length-capped map key
   {
     name: 'kid path traversal ../../../../dev/null, HS256 with an empty key',
-    id: 'J7 RS-6 §6.15',
+    id: 'RFC 8725 §3.1, §3.10',
     token: () => hs256('', { alg: 'HS256', kid: '../../../../dev/null', typ: 'at+jwt' }),
     echo: ['../../../../dev/null'],
     expected: invalid('algorithm'),
@@ -230,7 +230,7 @@ const cases: Case[] = [
   ].map(
     (kid): Case => ({
       name: `kid ${JSON.stringify(kid)} (attacker-signed RS256)`,
-      id: 'J7 RS-6 §6.15',
+      id: 'RFC 8725 §3.1, §3.10',
       token: () => rs256({ alg: 'RS256', kid, typ: 'at+jwt' }, claims(), attacker),
       echo: [kid, 'UNION', 'proc', 'X-Injected', 'error="x'],
       expected: invalid('key_unknown'),
@@ -238,28 +238,28 @@ const cases: Case[] = [
   ),
   {
     name: 'kid of 10 KB → refused by the 8192-character token cap before any lookup',
-    id: 'J7 J17 RS-3',
+    id: 'RFC 8725 §3.10; RFC 7519 §7.2',
     token: () => rs256({ alg: 'RS256', kid: 'A'.repeat(10_240), typ: 'at+jwt' }, claims(), attacker),
     expected: invalid('too_large'),
   },
   {
     name: 'kid of 5 KB, under the token size cap: refused before lookup',
-    id: 'J7 RS-6',
+    id: 'RFC 8725 §3.1, §3.10',
     token: () => rs256({ alg: 'RS256', kid: 'A'.repeat(5_000), typ: 'at+jwt' }, claims(), attacker),
     echo: ['AAAAAAAA'],
     expected: invalid('header'),
   },
   {
     name: 'kid that is not a string',
-    id: 'RS-6',
+    id: 'RFC 8725 §3.1',
     token: () => rs256({ alg: 'RS256', kid: { $ne: null }, typ: 'at+jwt' }, claims()),
     expected: invalid('header'),
   },
 
-  // ---- J8 / J9: ECDSA signatures (ES256 allowed)
+  // ---- RFC 7518 §3.4: ECDSA signatures (ES256 allowed)
   {
     name: 'ES256 with a 64-byte all-zero signature (r = s = 0)',
-    id: 'J8 §6.16',
+    id: 'RFC 7518 §3.4',
     verifier: 'es256',
     token: () =>
       forge({ alg: 'ES256', kid: 'e1', typ: 'at+jwt' }, claims(), {
@@ -269,14 +269,14 @@ const cases: Case[] = [
   },
   {
     name: 'ES256 with the DER signature MAYCAQACAQA (r = s = 0)',
-    id: 'J8 §6.16',
+    id: 'RFC 7518 §3.4',
     verifier: 'es256',
     token: () => forge({ alg: 'ES256', kid: 'e1', typ: 'at+jwt' }, claims(), { signature: 'MAYCAQACAQA' }),
     expected: invalid('signature'),
   },
   {
     name: 'ES256 with a valid signature DER-encoded instead of r‖s',
-    id: 'J9 §6.16',
+    id: 'RFC 7518 §3.4',
     verifier: 'es256',
     token: () =>
       forge({ alg: 'ES256', kid: 'e1', typ: 'at+jwt' }, claims(), (input) =>
@@ -286,115 +286,115 @@ const cases: Case[] = [
   },
   {
     name: 'ES256 token whose kid names the RSA key k1',
-    id: 'RS-6 J4',
+    id: 'RFC 8725 §3.1',
     verifier: 'rsEs',
     token: () => es256({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' }, claims()),
     expected: invalid('key_unknown'),
   },
 
-  // ---- J4 / RS-6: unusable keys in the JWKS
+  // ---- RFC 8725 §3.1: unusable keys in the JWKS
   {
     name: 'RSA-1024 key published in the JWKS signs a token',
-    id: 'J4 RS-6',
+    id: 'RFC 8725 §3.1',
     token: () => rs256({ alg: 'RS256', kid: 'weak', typ: 'at+jwt' }, claims(), weak),
     expected: invalid('key_unknown'),
   },
   {
     name: 'RS256 token whose kid points at the EC key e1',
-    id: 'J4 RS-6',
+    id: 'RFC 8725 §3.1',
     verifier: 'rsEs',
     token: () => rs256({ alg: 'RS256', kid: 'e1', typ: 'at+jwt' }, claims()),
     expected: invalid('key_unknown'),
   },
 
-  // ---- J14 / RS-9 / RS-10: issuer and audience
+  // ---- RFC 8725 §3.8, §3.9: issuer and audience
   {
     name: 'iss of another host',
-    id: 'J14 RS-9 §6.17',
+    id: 'RFC 8725 §3.8, §3.9',
     token: () => signJwt(k1, claims({ iss: 'https://idp.evil.test/' })),
     echo: ['idp.evil.test'],
     expected: invalid('issuer'),
   },
   {
     name: 'iss without the trailing slash',
-    id: 'J14 RS-9 §6.17',
+    id: 'RFC 8725 §3.8, §3.9',
     token: () => signJwt(k1, claims({ iss: fake.issuer.slice(0, -1) })),
     echo: ['127.0.0.1'],
     expected: invalid('issuer'),
   },
   {
     name: 'iss missing',
-    id: 'RS-9',
+    id: 'RFC 8725 §3.8',
     token: () => signJwt(k1, claims({ iss: undefined })),
     expected: invalid('issuer'),
   },
   {
     name: 'foreign aud',
-    id: 'J14 RS-10 §6.17',
+    id: 'RFC 8725 §3.9',
     token: () => signJwt(k1, claims({ aud: 'https://other.test' })),
     echo: ['other.test'],
     expected: invalid('audience'),
   },
   {
     name: 'prefix-matching aud https://api.test.evil',
-    id: 'J14 RS-10 §6.17',
+    id: 'RFC 8725 §3.9',
     token: () => signJwt(k1, claims({ aud: 'https://api.test.evil' })),
     echo: ['api.test.evil'],
     expected: invalid('audience'),
   },
   {
     name: 'aud with a trailing slash https://api.test/',
-    id: 'RS-10',
+    id: 'RFC 8725 §3.9',
     token: () => signJwt(k1, claims({ aud: `${API}/` })),
     expected: invalid('audience'),
   },
   {
     name: 'aud array containing ours → accepted',
-    id: 'J14 RS-10 §6.17',
+    id: 'RFC 8725 §3.9',
     token: () => signJwt(k1, claims({ aud: ['https://other.test', API] })),
     expected: ok,
   },
   {
     name: 'aud array without ours',
-    id: 'J14 RS-10',
+    id: 'RFC 8725 §3.9',
     token: () => signJwt(k1, claims({ aud: ['https://other.test', 'https://api.test.evil'] })),
     expected: invalid('audience'),
   },
   {
     name: 'aud missing',
-    id: 'RS-10',
+    id: 'RFC 8725 §3.9',
     token: () => signJwt(k1, claims({ aud: undefined })),
     expected: invalid('audience'),
   },
 
-  // ---- J15 / RS-11: time and claim types
+  // ---- RFC 7519 §4.1.4, §4.1.5: time and claim types
   {
     name: `expired: exp = now − (tolerance + 1)`,
-    id: 'J15 RS-11 F9',
+    id: 'RFC 7519 §4.1.4',
     token: () => signJwt(k1, claims({ exp: NOW - (TOLERANCE + 1) })),
     expected: invalid('expired'),
   },
   {
     name: 'exp = now − tolerance (within tolerance) → accepted',
-    id: 'J15 RS-11 F9',
+    id: 'RFC 7519 §4.1.4',
     token: () => signJwt(k1, claims({ exp: NOW - TOLERANCE })),
     expected: ok,
   },
   {
     name: 'nbf 10 minutes ahead',
-    id: 'J15 RS-11',
+    id: 'RFC 7519 §4.1.4',
     token: () => signJwt(k1, claims({ nbf: NOW + 600 })),
     expected: invalid('not_yet_valid'),
   },
   {
     name: 'nbf within the tolerance → accepted',
-    id: 'RS-11',
+    id: 'RFC 7519 §4.1.4',
     token: () => signJwt(k1, claims({ nbf: NOW + TOLERANCE })),
     expected: ok,
   },
   {
     name: 'iat 10 minutes in the future',
-    id: 'J15 RS-11',
+    id: 'RFC 7519 §4.1.4',
     token: () => signJwt(k1, claims({ iat: NOW + 600 })),
     expected: invalid('not_yet_valid'),
   },
@@ -418,39 +418,39 @@ const cases: Case[] = [
   },
   {
     name: 'exp as a string',
-    id: 'J15 RS-11',
+    id: 'RFC 7519 §4.1.4',
     token: () => signJwt(k1, claims({ exp: '9999999999' })),
     expected: invalid('claims'),
   },
   {
     name: 'exp missing',
-    id: 'J15 RS-11',
+    id: 'RFC 7519 §4.1.4',
     token: () => signJwt(k1, claims({ exp: undefined })),
     expected: invalid('claims'),
   },
   {
     name: 'nbf as a string',
-    id: 'RS-11',
+    id: 'RFC 7519 §4.1.4',
     token: () => signJwt(k1, claims({ nbf: String(NOW - 10) })),
     expected: invalid('claims'),
   },
   {
     name: 'sub missing',
-    id: 'RS-12',
+    id: 'RFC 9068 §2.2',
     token: () => signJwt(k1, claims({ sub: undefined })),
     expected: invalid('claims'),
   },
   {
     name: 'scope that is not a string',
-    id: 'RS-12 RS-13',
+    id: 'RFC 9068 §2.2; RFC 6749 §3.3',
     token: () => signJwt(k1, claims({ scope: ['admin'] })),
     expected: invalid('claims'),
   },
 
-  // ---- J10: tampering
+  // ---- RFC 7515 §5.2: tampering
   {
     name: 'payload tampered (sub flipped to admin), signature kept',
-    id: 'J10',
+    id: 'RFC 7515 §5.2',
     token: async () => {
       const [h, , s] = segments(await signJwt(k1, claims()));
       return `${h}.${b64url(claims({ sub: 'admin' }))}.${s}`;
@@ -459,7 +459,7 @@ const cases: Case[] = [
   },
   {
     name: 'empty signature',
-    id: 'J10',
+    id: 'RFC 7515 §5.2',
     token: async () =>
       `${segments(await signJwt(k1, claims()))
         .slice(0, 2)
@@ -468,13 +468,13 @@ const cases: Case[] = [
   },
   {
     name: 'signature truncated by one character',
-    id: 'J10',
+    id: 'RFC 7515 §5.2',
     token: async () => (await signJwt(k1, claims())).slice(0, -1),
     expected: invalid('signature'),
   },
   {
     name: 'signature of another token',
-    id: 'J10',
+    id: 'RFC 7515 §5.2',
     token: async () => {
       const [h, p] = segments(await signJwt(k1, claims({ sub: 'admin' })));
       const [, , otherSignature] = segments(await signJwt(k1, claims({ sub: 'user-1' })));
@@ -483,51 +483,51 @@ const cases: Case[] = [
     expected: invalid('signature'),
   },
 
-  // ---- J13 / RS-8: token types
+  // ---- RFC 9068 §4, RFC 8725 §3.11: token types
   {
     name: 'ID token of the real tenant (no typ, aud = client id) presented as an access token',
-    id: 'J13 RS-8 §6.17',
+    id: 'RFC 8725 §3.11; RFC 9068 §4',
     verifier: 'real',
     token: () => realIdToken,
     echo: ['spa-client-0001', 'alice'],
     expected: invalid('type'),
   },
-  { name: 'typ at+jwt → accepted', id: 'RS-8', token: () => signJwt(k1, claims()), expected: ok },
+  { name: 'typ at+jwt → accepted', id: 'RFC 9068 §4', token: () => signJwt(k1, claims()), expected: ok },
   {
     name: 'typ application/at+jwt → accepted',
-    id: 'RS-8',
+    id: 'RFC 9068 §4',
     token: () => signJwt(k1, claims(), { typ: 'application/at+jwt' }),
     expected: ok,
   },
   {
     name: 'typ JWT in non-strict mode → accepted (Auth0 profile)',
-    id: 'RS-8 J13',
+    id: 'RFC 9068 §4; RFC 8725 §3.11',
     token: () => signJwt(k1, claims(), { typ: 'JWT' }),
     expected: ok,
   },
   {
     name: 'typ JWT in strict mode',
-    id: 'RS-8 J13',
+    id: 'RFC 9068 §4; RFC 8725 §3.11',
     verifier: 'strict',
     token: () => signJwt(k1, claims(), { typ: 'JWT' }),
     expected: invalid('type'),
   },
   {
     name: 'typ at+jwt in strict mode → accepted',
-    id: 'RS-8',
+    id: 'RFC 9068 §4',
     verifier: 'strict',
     token: () => signJwt(k1, claims()),
     expected: ok,
   },
   {
     name: 'typ missing',
-    id: 'RS-8 J13',
+    id: 'RFC 9068 §4; RFC 8725 §3.11',
     token: () => rs256({ alg: 'RS256', kid: 'k1' }, claims()),
     expected: invalid('type'),
   },
   {
     name: 'typ logout+jwt',
-    id: 'RS-8 J13',
+    id: 'RFC 9068 §4; RFC 8725 §3.11',
     token: () => signJwt(k1, claims(), { typ: 'logout+jwt' }),
     echo: ['logout+jwt'],
     expected: invalid('type'),
@@ -562,32 +562,32 @@ const cases: Case[] = [
     expected: invalid('audience'),
   },
 
-  // ---- J11 / RS-7: crit and b64
+  // ---- RFC 7515 §4.1.11: crit and b64
   {
     name: 'validly signed with crit ["x-unknown"]',
-    id: 'J11 RS-7 §6.21',
+    id: 'RFC 7515 §4.1.11',
     token: () => rs256({ ...HEADER, crit: ['x-unknown'], 'x-unknown': 1 }, claims()),
     echo: ['x-unknown'],
     expected: invalid('header'),
   },
   {
     name: 'validly signed with b64:false, crit ["b64"]',
-    id: 'J11 RS-7 §6.21',
+    id: 'RFC 7515 §4.1.11',
     token: () => rs256({ ...HEADER, b64: false, crit: ['b64'] }, claims()),
     expected: invalid('header'),
   },
 
-  // ---- J12 / J17 / J18 / RS-3: format and size
+  // ---- RFC 7519 §7.2: format and size
   {
     name: 'JWE (5 segments, alg dir)',
-    id: 'J12 J18 RS-3 §6.21',
+    id: 'RFC 7519 §7.2',
     token: () =>
       `${b64url({ alg: 'dir', enc: 'A128GCM', kid: 'k1' })}..${b64url('iv')}.${b64url('ct')}.${b64url('tag')}`,
     expected: invalid('unsupported_format'),
   },
   {
     name: 'JSON serialization as the bearer value (not a b64token)',
-    id: 'J12 RS-3 §6.21',
+    id: 'RFC 7519 §7.2',
     request: async () => {
       const [protectedHeader, payload, signature] = segments(await signJwt(k1, claims()));
       const json = JSON.stringify({ protected: protectedHeader, payload, signature });
@@ -597,19 +597,19 @@ const cases: Case[] = [
   },
   {
     name: 'validly signed token longer than 8192 characters',
-    id: 'J17 RS-3',
+    id: 'RFC 7519 §7.2',
     token: () => signJwt(k1, claims({ pad: 'x'.repeat(8_000) })),
     expected: invalid('too_large'),
   },
   {
     name: 'Bearer + 1 MB of dots',
-    id: 'J17 RS-3 §6.21',
+    id: 'RFC 7519 §7.2',
     token: () => '.'.repeat(1 << 20),
     expected: invalid('too_large'),
   },
   {
     name: 'two segments only',
-    id: 'RS-3',
+    id: 'RFC 7519 §7.2',
     token: async () =>
       segments(await signJwt(k1, claims()))
         .slice(0, 2)
@@ -618,28 +618,33 @@ const cases: Case[] = [
   },
   {
     name: 'header segment that is not JSON',
-    id: 'RS-3',
+    id: 'RFC 7519 §7.2',
     token: () => `${b64url('not json')}.${b64url(claims())}.${b64url('sig')}`,
     expected: invalid('malformed'),
   },
   {
     name: 'payload that is a JSON array',
-    id: 'RS-3',
+    id: 'RFC 7519 §7.2',
     token: () => forge(HEADER, '[1,2,3]', (input) => rawSignature('RS256', k1.privateKey, input)),
     expected: invalid('malformed'),
   },
 
-  // ---- RS-1 / RS-2: bearer semantics
-  { name: 'no Authorization header', id: 'RS-2 §6.18', request: () => new Request(`${API}/orders`), expected: MISSING },
+  // ---- RFC 6750 §2, §3: bearer semantics
+  {
+    name: 'no Authorization header',
+    id: 'RFC 6750 §3.1',
+    request: () => new Request(`${API}/orders`),
+    expected: MISSING,
+  },
   {
     name: 'token in the query only → ignored, 401 without error',
-    id: 'RS-1 RS-2 §6.18',
+    id: 'RFC 6750 §2, §3.1',
     request: async () => new Request(`${API}/orders?access_token=${await signJwt(k1, claims())}`),
     expected: MISSING,
   },
   {
     name: 'token in the header and in the query → 400',
-    id: 'RS-1 §6.18',
+    id: 'RFC 6750 §2',
     request: async () => {
       const token = await signJwt(k1, claims());
       return new Request(`${API}/orders?access_token=${token}`, { headers: { authorization: `Bearer ${token}` } });
@@ -648,21 +653,21 @@ const cases: Case[] = [
   },
   {
     name: 'Authorization: Basic → 401 without error',
-    id: 'RS-2',
+    id: 'RFC 6750 §3.1',
     request: () =>
       new Request(`${API}/orders`, { headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } }),
     expected: MISSING,
   },
   {
     name: 'lowercase "bearer" scheme → accepted',
-    id: 'RS-1',
+    id: 'RFC 6750 §2',
     request: async () =>
       new Request(`${API}/orders`, { headers: { authorization: `bearer ${await signJwt(k1, claims())}` } }),
     expected: ok,
   },
   {
     name: 'two Authorization values → 400',
-    id: 'RS-1',
+    id: 'RFC 6750 §2',
     request: async () => {
       const headers = new Headers();
       headers.append('authorization', `Bearer ${await signJwt(k1, claims())}`);
@@ -673,13 +678,13 @@ const cases: Case[] = [
   },
   {
     name: '"Bearer" without a token → 400',
-    id: 'RS-2',
+    id: 'RFC 6750 §3.1',
     request: () => new Request(`${API}/orders`, { headers: { authorization: 'Bearer' } }),
     expected: BAD_REQUEST,
   },
   {
     name: 'Bearer followed by 10 000 spaces and x',
-    id: 'D7',
+    id: 'RFC 6750 §2.1',
     request: () => new Request(`${API}/orders`, { headers: { authorization: `Bearer ${' '.repeat(10_000)}x` } }),
     expected: invalid('malformed'),
   },

@@ -2,7 +2,7 @@ import type { AppType, GrantType, RefreshTokenSettings, TokenEndpointAuthMethod 
 
 /*
  * Auth0's defaults and limits, in one place, so the values `TenantConfig` consumers rely on are
- * easy to audit against the Auth0 documentation (see /work/shared/docs/auth0-contract.md §2.5, §3).
+ * easy to audit against the Auth0 documentation (tenant settings, and the Management API's defaults).
  */
 
 /** Upper bound of `resource_server.token_lifetime` (30 days), as in Auth0. */

@@ -121,7 +121,7 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys): Provider 
   };
   const provider = new Provider(tenant.issuer, configuration);
   if (secureCookiesAllowed(tenant.issuer)) allowSecureCookiesOnLoopback(provider);
-  // The issuer is configured, never derived from Host / X-Forwarded-* headers (checklist AS-G5).
+  // The issuer is configured, never derived from Host / X-Forwarded-* headers (RFC 8414 §3.3).
   provider.proxy = false;
   return provider;
 }

@@ -6,7 +6,7 @@ import type { TenantContext } from '../tenant/context.ts';
  * `response_mode=web_message` (auth0-spa-js silent authentication in a hidden iframe) with Auth0's rule:
  * the page that embeds the iframe must be one of the client's Allowed Web Origins. Checked before the
  * engine answers, so a foreign origin never receives a message; the answer page may be framed only by
- * that origin (checklist AS-H3/H4), and the message is posted to that origin, never to `*` (the engine
+ * that origin (RFC 9700 §4.16, §4.17), and the message is posted to that origin, never to `*` (the engine
  * posts to the redirect_uri's origin).
  */
 export function createWebMessageGuard(tenant: TenantContext) {

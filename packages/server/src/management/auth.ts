@@ -5,7 +5,7 @@ import { ManagementError } from './errors.ts';
 import type { Caller } from './types.ts';
 
 /*
- * Who may call the Management API (checklist AS-J1, AS-J2):
+ * Who may call the Management API (docs/security.md, "Management API"):
  * - a JWT the tenant signed, not expired, whose `aud` is (or contains) `<issuer>api/v2/`: a token for any
  *   other API is refused with 401 even when it carries a scope of the same name;
  * - each route then needs one of its scopes (403 `insufficient_scope`), checked before anything is looked

@@ -11,7 +11,7 @@ import { throwFirstIssue, validateBody } from './validation.ts';
  * `default_for` are refused with its reasons, organization fields are accepted and ignored.
  *
  * Scopes must be scopes of the API (400 naming the first one that is not), as tenant.yaml requires.
- * Auth0 has been seen both refusing and accepting undeclared scopes (auth0-contract §3.3); refusing is
+ * Auth0 has been seen both refusing and accepting undeclared scopes; refusing is
  * the choice that keeps a grant meaningful, since the token endpoint could never issue an undeclared
  * scope anyway. Tools that create scopes and grants in parallel must create the scope first.
  */

@@ -8,7 +8,7 @@ import { paginate } from './pagination.ts';
 import type { ManagementDeps, ManagementRoute } from './types.ts';
 
 /*
- * `/api/v2/client-grants` (machine-to-machine access: client → API → scopes), as Auth0 (auth0-contract §3.3):
+ * `/api/v2/client-grants` (machine-to-machine access: client → API → scopes), as Auth0:
  * - one grant per (client, audience): a second one is 409, Terraform and the Deploy CLI rely on it;
  * - the token endpoint reads grants from the registry, refreshed by every write: a new grant works on
  *   the next token request, a deleted one is refused from then on;

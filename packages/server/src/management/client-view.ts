@@ -1,6 +1,6 @@
 import type { ClientRecord } from '../tenant/records.ts';
 
-/** Which representation of a client the caller may see (checklist AS-J4: secrets only with key scopes). */
+/** Which representation of a client the caller may see (secrets only with key scopes: docs/security.md, "Management API"). */
 export type ClientVisibility = 'summary' | 'full' | 'with-secret';
 
 /**

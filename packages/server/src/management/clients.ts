@@ -12,7 +12,7 @@ import { booleanParam, paginate } from './pagination.ts';
 import type { Caller, ManagementDeps, ManagementRoute } from './types.ts';
 
 /*
- * `/api/v2/clients` (applications), as Auth0 (auth0-contract §3.1):
+ * `/api/v2/clients` (applications), as Auth0:
  * - secrets: confidential clients get a generated 64-character secret, returned by the create response
  *   and by rotate-secret, and otherwise only to callers with `read:client_keys`; SPAs and native apps
  *   never have one. Setting a secret through PATCH needs `update:client_keys`;

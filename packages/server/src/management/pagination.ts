@@ -1,7 +1,7 @@
 import { invalidQuery } from './errors.ts';
 
 /*
- * Auth0's two pagination styles (auth0-contract §3.6), for any list:
+ * Auth0's two pagination styles, for any list:
  * - offset: `page` (0-based), `per_page` (default 50, max 100), `include_totals`. With
  *   `include_totals=true` the answer is `{start, limit, total, <collection>}`, else a bare array. SDKs
  *   (node-auth0) ask for pages until one comes back short, so `page` must always be honoured.

@@ -11,7 +11,7 @@ import { invalidBody } from './errors.ts';
  *    Deploy CLI import of an exported tenant, or an SDK sending back what it read, therefore works.
  * 2. The identity fields below, which the server assigns or which never change: on a create they are
  *    ignored (Auth0 assigns `client_id`), on an update they are accepted only when they repeat the stored
- *    value and refused otherwise (checklist AS-J3: privileged fields are never silently rewritten).
+ *    value and refused otherwise (privileged fields are never silently rewritten: docs/security.md, "Management API").
  */
 
 /** `client_id` of a client: assigned at creation. */

@@ -10,7 +10,7 @@ import { managementApiId, resourceServerView } from './resource-server-view.ts';
 import type { ManagementDeps, ManagementRoute } from './types.ts';
 
 /*
- * `/api/v2/resource-servers` (APIs), as Auth0 (auth0-contract §3.2):
+ * `/api/v2/resource-servers` (APIs), as Auth0:
  * - `{id}` is the 24-hex id or the identifier itself, URL-encoded (Terraform and go-auth0 use the latter);
  * - the list includes the tenant's own Management API (`is_system: true`), which cannot be changed or deleted;
  * - deleting an API deletes its client grants too (as Auth0 does), and every other reference to it, in the

@@ -13,7 +13,7 @@ import { allUsers, findRole, findUser, putRole, putUser } from './user-store.ts'
 import { roleMemberView } from './user-view.ts';
 
 /*
- * A role's permissions and members (auth0-contract §3.4), with Auth0's recorded statuses: POST
+ * A role's permissions and members, with Auth0's recorded statuses: POST
  * permissions 201 `{}`, DELETE permissions 204. The token endpoint reads roles from the registry, which
  * every write refreshes: a user's next token reflects the change.
  */

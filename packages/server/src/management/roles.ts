@@ -9,7 +9,7 @@ import type { ManagementDeps, ManagementRoute } from './types.ts';
 import { allUsers, findRole, putRole, putUser } from './user-store.ts';
 
 /*
- * `/api/v2/roles` (auth0-contract §3.4). Statuses are Auth0's recorded ones: POST answers 200 (not 201)
+ * `/api/v2/roles`. Statuses are Auth0's recorded ones: POST answers 200 (not 201)
  * and DELETE 200 `{}`. Role names are unique (409), as tenant.yaml and seeding key roles by name.
  * Deleting a role takes it off every user in the same atomic batch, so no user points at a missing role.
  * Members and permissions are in role-members.ts.

@@ -48,7 +48,7 @@ export interface ManagementDeps {
 }
 
 /**
- * One successful change made through /api/v2 (checklist AS-J5: who, what, when, from where). Carries no
+ * One successful change made through /api/v2 (who, what, when, from where: docs/security.md, "Management API"). Carries no
  * body, secret or token: the action and the ids in its path are enough to find what changed.
  */
 export interface AuditEvent {

@@ -16,7 +16,7 @@ import type { ManagementDeps, ManagementRoute } from './types.ts';
 import { findRole, findUser, putUser } from './user-store.ts';
 
 /*
- * A user's roles and direct permissions (auth0-contract §3.4), with Auth0's recorded statuses: POST/DELETE
+ * A user's roles and direct permissions, with Auth0's recorded statuses: POST/DELETE
  * roles 204, POST permissions 201, DELETE permissions 204. Login reads the user from storage, so the next
  * token reflects a change.
  */

@@ -2,7 +2,7 @@ import type { UserRecord } from '../tenant/records.ts';
 import { DATABASE_CONNECTION } from './user-input.ts';
 
 /**
- * A user as Auth0 returns it (auth0-contract §3.5). Built field by field, never by spreading the record,
+ * A user as Auth0 returns it. Built field by field, never by spreading the record,
  * so that `password_hash` cannot leak. `blocked` appears only once set, as on Auth0.
  */
 export function userView(user: UserRecord): Record<string, unknown> {

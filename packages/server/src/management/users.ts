@@ -10,7 +10,7 @@ import { allUsers, findUser, putUser } from './user-store.ts';
 import { userView } from './user-view.ts';
 
 /*
- * `/api/v2/users` and `/api/v2/users-by-email` (auth0-contract §3.5), for the database connection:
+ * `/api/v2/users` and `/api/v2/users-by-email`, for the database connection:
  * - e-mails are unique, case-insensitively (409); `password_hash` never appears in an answer;
  * - `q` supports `email:"…"` only (no Lucene): enough for the SDKs' "find by e-mail" helpers;
  * - self-service (Auth0's SPA scopes): a user's own Management API token may read its own user

@@ -3,7 +3,7 @@ import type { Tenant } from '../../src/tenant/create-tenant.ts';
 import { authorizeUrl, CATALOG, ORDERS, SPA, startTenant } from '../security/helpers.ts';
 
 /**
- * Discovery, JWKS and CORS as SDKs observe them (contract §1.0 CORS, §1.9, checklist §6 items 1, 4, 17).
+ * Discovery, JWKS and CORS as SDKs observe them (docs/security.md, "Issued tokens and keys").
  * Host-header poisoning of discovery and the JWKS key strength are covered in security/client-credentials.
  */
 let tenant: Tenant;
@@ -100,7 +100,7 @@ describe('JWKS', () => {
     const { keys } = (await response.json()) as { keys: Record<string, unknown>[] };
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
-      // Public members only; x5c / x5t are what Auth0 adds (contract §1.9) and would be fine.
+      // Public members only; x5c / x5t are what Auth0 adds and would be fine.
       const publicMembers = ['alg', 'e', 'kid', 'kty', 'n', 'use', 'x5c', 'x5t', 'x5t#S256'];
       expect(Object.keys(key).filter((member) => !publicMembers.includes(member))).toEqual([]);
       for (const member of ['alg', 'e', 'kid', 'kty', 'n', 'use']) expect(key).toHaveProperty(member);
@@ -195,7 +195,7 @@ describe('CORS', () => {
     await response.body?.cancel();
   });
 
-  it('AS-A9: /authorize carries no CORS headers (GET with an Origin, and a preflight)', async () => {
+  it('RFC 9700 §2.6: /authorize carries no CORS headers (GET with an Origin, and a preflight)', async () => {
     const url = authorizeUrl(issuer, {
       client_id: SPA.clientId,
       response_type: 'code',

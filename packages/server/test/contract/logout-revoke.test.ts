@@ -15,7 +15,7 @@ import {
 } from '../security/helpers.ts';
 
 /**
- * Logout and revocation as SDKs observe them (contract §1.10, §1.11, checklist §6 items 18, 19):
+ * Logout and revocation as SDKs observe them (docs/security.md, "Logout"):
  * `/v2/logout` (spa-js `logout()`), `/oidc/logout` (RP-initiated logout, openid-client / express-openid-connect)
  * and `/oauth/revoke` (spa-js `revokeRefreshToken()`).
  */

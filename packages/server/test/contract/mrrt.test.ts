@@ -10,7 +10,7 @@ const claims = (jwt: string) =>
   JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
 
 /**
- * Auth0 Multi-Resource Refresh Tokens (contract §5.4): one refresh token from a login for API 1 mints
+ * Auth0 Multi-Resource Refresh Tokens (docs/engine.md, "Consent, grants and refresh tokens"): one refresh token from a login for API 1 mints
  * access tokens for the APIs of the client's `refresh_token.policies`, each limited to its policy.
  */
 describe('multi-resource refresh tokens', () => {

@@ -7,7 +7,7 @@ const SPA = 'spa-client-0001';
 const REDIRECT = 'http://localhost:5173/callback';
 const CATALOG = 'https://catalog.example.test';
 
-/** Refresh tokens for SPAs as Auth0 runs them: rotation, reuse detection, races, lifetimes (contract §1.4). */
+/** Refresh tokens for SPAs as Auth0 runs them: rotation, reuse detection, races, lifetimes (docs/security.md, "Refresh tokens"). */
 describe('refresh tokens', () => {
   let tenant: Tenant;
   beforeAll(async () => {
@@ -46,7 +46,7 @@ describe('refresh tokens', () => {
 
   const invalid = { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' };
 
-  it('AS-E2 / O8: reusing a rotated refresh token revokes the whole family', async () => {
+  it('RFC 9700 §4.14.2: reusing a rotated refresh token revokes the whole family', async () => {
     const rt1 = await freshRefreshToken();
     const second = await token({ grant_type: 'refresh_token', refresh_token: rt1 });
     expect(second.status).toBe(200);
@@ -59,7 +59,7 @@ describe('refresh tokens', () => {
     expect(successor).toEqual({ status: 403, body: invalid });
   });
 
-  it('AS-E4 / O9: 10 parallel refreshes with one token leave at most one live chain', async () => {
+  it('RFC 9700 §4.14.2: 10 parallel refreshes with one token leave at most one live chain', async () => {
     const rt = await freshRefreshToken();
     const results = await Promise.all(
       Array.from({ length: 10 }, () => token({ grant_type: 'refresh_token', refresh_token: rt })),
@@ -76,7 +76,7 @@ describe('refresh tokens', () => {
     expect(live).toBeLessThanOrEqual(1);
   });
 
-  it('AS-E5: another client cannot use the SPA’s refresh token', async () => {
+  it('RFC 6749 §6: another client cannot use the SPA’s refresh token', async () => {
     const rt = await freshRefreshToken();
     const stolen = await fetch(`${tenant.issuer}oauth/token`, {
       method: 'POST',
@@ -139,7 +139,7 @@ describe('refresh tokens', () => {
   });
 });
 
-describe('refresh-token lifetimes (AS-E7)', () => {
+describe('refresh-token lifetimes (RFC 9700 §4.14.2)', () => {
   const settings = {
     rotation_type: 'rotating' as const,
     expiration_type: 'expiring' as const,

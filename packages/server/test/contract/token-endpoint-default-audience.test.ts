@@ -5,7 +5,7 @@ import { createTenant } from '../../src/tenant/create-tenant.ts';
 import { ALICE, CATALOG, decodeJwt, ORDERS, ORDERS_API, SPA, tokenRequest } from '../security/helpers.ts';
 
 /**
- * The tenant "Default Audience" (contract §1.1 `audience`, §1.5): it applies "as if" appended to every
+ * The tenant "Default Audience" (Auth0's tenant setting, docs/engine.md, "Tokens"): it applies "as if" appended to every
  * request that names no audience. A separate file because it needs its own tenant: the fixture with
  * `tenant.default_audience` = the catalog API. (Without it, see token-endpoint.test.ts: opaque token.)
  */

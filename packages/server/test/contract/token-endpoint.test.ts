@@ -19,7 +19,7 @@ import {
 } from '../security/helpers.ts';
 
 /**
- * The token endpoint as Auth0 SDKs observe it (contract §1.2–§1.5, §2, checklist §6 items 2–4, 7–10):
+ * The token endpoint as Auth0 SDKs observe it (docs/engine.md, "Tokens"):
  * body encodings, client authentication, audience/resource translation, response shape, access-token
  * audiences and scopes (RBAC on and off), ID-token claims, refresh-token issuance and rotation.
  *

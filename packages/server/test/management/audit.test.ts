@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent, Tenant } from '../../src/index.ts';
 import { ADMIN, api, CATALOG, managementToken, startManagementTenant } from './support.ts';
 
-/** Checklist AS-J5: every write through /api/v2 is recorded (who, what, when, from where), never a secret. */
+/** docs/security.md, "Management API": every write through /api/v2 is recorded (who, what, when, from where), never a secret. */
 describe('/api/v2 audit events', () => {
   let tenant: Tenant;
   const events: AuditEvent[] = [];

@@ -20,9 +20,9 @@ import {
 } from './support.ts';
 
 /**
- * Who may call the Management API (checklist AS-J1, AS-J2, J14): only the tenant's own, unexpired JWTs
+ * Who may call the Management API (docs/security.md, "Management API"): only the tenant's own, unexpired JWTs
  * for `<issuer>api/v2/`, and for each endpoint only with one of its scopes, checked before anything is
- * looked up. Every answer is Auth0-shaped JSON and carries the rate-limit headers (AS-J6).
+ * looked up. Every answer is Auth0-shaped JSON and carries the rate-limit headers.
  */
 let tenant: Tenant;
 let storage: Storage;
@@ -144,7 +144,7 @@ async function resourceServerCount(): Promise<number> {
   return (reply.json as { total: number }).total;
 }
 
-describe('AS-J1: authentication', () => {
+describe('authentication', () => {
   it('no Authorization header → 401 "Missing authentication" on every endpoint', async () => {
     for (const endpoint of ENDPOINTS) {
       const reply = await api(issuer, endpoint.method, endpoint.path, { body: endpoint.body });
@@ -172,7 +172,7 @@ describe('AS-J1: authentication', () => {
     expect((await api(issuer, 'GET', '/clients', { token: sameName })).status).toBe(401);
   });
 
-  it('J14: an `aud` array that contains the Management API is accepted', async () => {
+  it('RFC 8725 §3.9: an `aud` array that contains the Management API is accepted', async () => {
     const token = ownJwt(claims({ aud: ['https://catalog.example.test', audience] }));
     expect((await api(issuer, 'GET', '/clients', { token })).status).toBe(200);
   });
@@ -218,7 +218,7 @@ describe('AS-J1: authentication', () => {
   });
 });
 
-describe('AS-J2: scopes', () => {
+describe('RFC 6750 §3.1: scopes', () => {
   it('a Management API token without the endpoint scope → 403 insufficient_scope on every endpoint', async () => {
     const token = await managementToken(issuer, OUTSIDER);
     for (const endpoint of ENDPOINTS) {

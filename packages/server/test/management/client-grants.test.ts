@@ -14,7 +14,7 @@ import {
 } from './support.ts';
 
 /**
- * `/api/v2/client-grants` (auth0-contract §3.3, §6 item 16). The token endpoint reads grants from the
+ * `/api/v2/client-grants`. The token endpoint reads grants from the
  * registry that every write refreshes, so each change is checked with a real token request right after.
  */
 let tenant: Tenant;

@@ -14,7 +14,7 @@ import {
   startManagementTenant,
 } from './support.ts';
 
-/** `/api/v2/clients` (auth0-contract §3.1, checklist AS-J3, AS-J4). */
+/** `/api/v2/clients`, and who may see or set a secret (docs/security.md, "Management API"). */
 let tenant: Tenant;
 let call: ReturnType<typeof bind>;
 
@@ -196,7 +196,7 @@ describe('POST /clients', () => {
 });
 
 describe('GET /clients', () => {
-  it('AS-J4: the secret only with read:client_keys; read:client_summary sees a summary', async () => {
+  it('the secret only with read:client_keys; read:client_summary sees a summary', async () => {
     const withKeys = await call('GET', `/clients/${ORDERS.clientId}`);
     expect(withKeys.json).toMatchObject({ client_id: ORDERS.clientId, client_secret: ORDERS.clientSecret });
 
@@ -299,7 +299,7 @@ describe('PATCH /clients/{id}', () => {
     expect(await tokenStatus(created.client_id, created.client_secret ?? '')).toBe(401);
   });
 
-  it('AS-J3: setting a secret needs update:client_keys, and a 32+ character secret', async () => {
+  it('setting a secret needs update:client_keys, and a 32+ character secret', async () => {
     const created = await create({ name: 'Custom Secret', app_type: 'non_interactive' });
     const path = `/clients/${created.client_id}`;
     const editor = bind(tenant.issuer, await managementToken(tenant.issuer, EDITOR));

@@ -5,7 +5,7 @@ import type { Tenant } from '../../src/tenant/create-tenant.ts';
 import { ADMIN, bind, errorBody, managementToken, startManagementTenant } from './support.ts';
 
 /**
- * Both pagination styles (auth0-contract §3.6, §6 item 12): offset pages with `include_totals` envelopes
+ * Both pagination styles of Auth0: offset pages with `include_totals` envelopes
  * and checkpoints with `next`, across more than one page, for each collection.
  */
 let tenant: Tenant;

@@ -4,7 +4,7 @@ import type { Tenant } from '../../src/tenant/create-tenant.ts';
 import { ADMIN, api, errorBody, managementToken, READER, startManagementTenant } from './support.ts';
 
 /**
- * Checklist AS-J6: a token bucket per calling client; beyond the burst, 429 with Auth0's headers
+ * docs/security.md, "Management API": a token bucket per calling client; beyond the burst, 429 with Auth0's headers
  * (`X-RateLimit-Limit/Remaining/Reset`) and `Retry-After`. Other clients keep their own budget.
  */
 let tenant: Tenant;

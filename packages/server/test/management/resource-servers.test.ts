@@ -13,7 +13,7 @@ import {
   startManagementTenant,
 } from './support.ts';
 
-/** `/api/v2/resource-servers` (auth0-contract §3.2, §6 items 13–15). */
+/** `/api/v2/resource-servers`. */
 let tenant: Tenant;
 let call: ReturnType<typeof bind>;
 

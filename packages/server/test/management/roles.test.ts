@@ -7,7 +7,7 @@ import { ALICE, CATALOG } from '../security/helpers.ts';
 import { ADMIN, bind, errorBody, managementToken, startManagementTenant } from './support.ts';
 import { claimsOf, userAccessToken } from './user-login.ts';
 
-/** `/api/v2/roles`, role permissions and members, user roles and permissions (auth0-contract §3.4). */
+/** `/api/v2/roles`, role permissions and members, user roles and permissions. */
 let tenant: Tenant;
 let call: ReturnType<typeof bind>;
 let storage: Storage;

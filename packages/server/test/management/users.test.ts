@@ -4,7 +4,7 @@ import { ALICE, CATALOG } from '../security/helpers.ts';
 import { ADMIN, bind, errorBody, managementToken, type Reply, startManagementTenant } from './support.ts';
 import { claimsOf, userAccessToken } from './user-login.ts';
 
-/** `/api/v2/users` and `/api/v2/users-by-email` (auth0-contract §3.5, §3.6). */
+/** `/api/v2/users` and `/api/v2/users-by-email`. */
 let tenant: Tenant;
 let call: ReturnType<typeof bind>;
 

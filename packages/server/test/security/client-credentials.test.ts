@@ -16,8 +16,8 @@ import {
 } from './helpers.ts';
 
 /**
- * Client credentials, client authentication, issued JWTs, JWKS and discovery (checklist §1.1 D, F, G;
- * attacks O11, O17). Auth0 statuses: 403 `access_denied` for missing grants/scopes, 401 `access_denied`
+ * Client credentials, client authentication, issued JWTs, JWKS and discovery (docs/security.md:
+ * "Token endpoint and client authentication", "Client credentials and audiences", "Issued tokens and keys"). Auth0 statuses: 403 `access_denied` for missing grants/scopes, 401 `access_denied`
  * "Unauthorized" for bad client authentication.
  */
 let tenant: Tenant;
@@ -61,8 +61,8 @@ function expectUnauthorized(reply: JsonReply): void {
   expectNoToken(reply);
 }
 
-describe('O11: client-credentials over-scoping', () => {
-  it('AS-F2 / O11(a): a scope of the API that was not granted → 403 access_denied, no token', async () => {
+describe('client-credentials over-scoping', () => {
+  it('RFC 9700 §2.3: a scope of the API that was not granted → 403 access_denied, no token', async () => {
     expectForbidden(
       await ordersToken({ audience: CATALOG, scope: 'read:catalog write:catalog' }),
       'Client has not been granted scopes: write:catalog',
@@ -73,7 +73,7 @@ describe('O11: client-credentials over-scoping', () => {
     );
   });
 
-  it('AS-F2 / AS-F3: a scope of another API, or an unknown scope → 403 access_denied, no token', async () => {
+  it('RFC 9700 §2.3; RFC 9068 §3: a scope of another API, or an unknown scope → 403 access_denied, no token', async () => {
     expectForbidden(
       await ordersToken({ audience: CATALOG, scope: 'read:orders' }),
       'Client has not been granted scopes: read:orders',
@@ -81,7 +81,7 @@ describe('O11: client-credentials over-scoping', () => {
     expectForbidden(await ordersToken({ audience: CATALOG, scope: 'admin:all' }), /admin:all/);
   });
 
-  it('AS-F1 / O11(b): an API without a client grant (orders-api) → 403 access_denied, no token', async () => {
+  it('RFC 6749 §4.4: an API without a client grant (orders-api) → 403 access_denied, no token', async () => {
     expectForbidden(
       await ordersToken({ audience: ORDERS_API }),
       `Client is not authorized to access "${ORDERS_API}". You need to create a "client-grant" associated to this API.`,
@@ -89,20 +89,20 @@ describe('O11: client-credentials over-scoping', () => {
     expectForbidden(await ordersToken({ audience: ORDERS_API, scope: 'read:orders' }), /not authorized to access/);
   });
 
-  it('AS-F1 / O11(d): the Management API audience <issuer>api/v2/ without a grant → 403, no token', async () => {
+  it('RFC 6749 §4.4: the Management API audience <issuer>api/v2/ without a grant → 403, no token', async () => {
     const management = `${issuer}api/v2/`;
     expectForbidden(await ordersToken({ audience: management }), /not authorized to access/);
     expectForbidden(await ordersToken({ audience: management, scope: 'read:users' }), /not authorized to access/);
   });
 
-  it('AS-F1: an unknown audience → 403 "Service not found: <aud>"', async () => {
+  it('RFC 6749 §4.4: an unknown audience → 403 "Service not found: <aud>"', async () => {
     expectForbidden(
       await ordersToken({ audience: 'https://nope.example.test' }),
       'Service not found: https://nope.example.test',
     );
   });
 
-  it('AS-F1: near-miss audiences (trailing slash, case, suffix) are not the granted API', async () => {
+  it('RFC 6749 §4.4: near-miss audiences (trailing slash, case, suffix) are not the granted API', async () => {
     for (const audience of [
       `${CATALOG}/`,
       'https://CATALOG.example.test',
@@ -115,14 +115,14 @@ describe('O11: client-credentials over-scoping', () => {
     }
   });
 
-  it('AS-F1: no audience (and no default audience) → 403, no token', async () => {
+  it('RFC 6749 §4.4: no audience (and no default audience) → 403, no token', async () => {
     const reply = await ordersToken({});
     expect(reply.status).toBe(403);
     expect(reply.json.error).toBe('access_denied');
     expectNoToken(reply);
   });
 
-  it('AS-F2 / O11(c): no scope → exactly the granted scopes', async () => {
+  it('RFC 9700 §2.3: no scope → exactly the granted scopes', async () => {
     const orders = await ordersToken({ audience: CATALOG });
     expect(orders.status).toBe(200);
     expect(orders.json.scope).toBe('read:catalog');
@@ -141,7 +141,7 @@ describe('O11: client-credentials over-scoping', () => {
     expect(scopes).toEqual(['adjust:stock', 'read:catalog']);
   });
 
-  it('AS-F2: a granted subset is issued exactly (no widening)', async () => {
+  it('RFC 9700 §2.3: a granted subset is issued exactly (no widening)', async () => {
     const inv = await tokenRequest(issuer, {
       grant_type: 'client_credentials',
       client_id: inventory.client_id,
@@ -153,13 +153,13 @@ describe('O11: client-credentials over-scoping', () => {
     expect(decodeJwt(inv.json.access_token as string).payload.scope).toBe('read:catalog');
   });
 
-  it("AS-F1: one M2M client's grant does not extend to another (Orders Service cannot get Inventory's adjust:stock)", async () => {
+  it("RFC 6749 §4.4: one M2M client's grant does not extend to another (Orders Service cannot get Inventory's adjust:stock)", async () => {
     expectForbidden(await ordersToken({ audience: CATALOG, scope: 'adjust:stock' }), /adjust:stock/);
   });
 });
 
 describe('client authentication at /oauth/token', () => {
-  it('AS-D2 / O12: wrong secret → 401 access_denied "Unauthorized", no token', async () => {
+  it('RFC 6749 §5.2: wrong secret → 401 access_denied "Unauthorized", no token', async () => {
     expectUnauthorized(
       await tokenRequest(issuer, {
         grant_type: 'client_credentials',
@@ -179,7 +179,7 @@ describe('client authentication at /oauth/token', () => {
     );
   });
 
-  it('AS-D2: wrong secret via Basic → 401, no token', async () => {
+  it('RFC 6749 §5.2: wrong secret via Basic → 401, no token', async () => {
     expectUnauthorized(
       await tokenRequest(
         issuer,
@@ -189,13 +189,13 @@ describe('client authentication at /oauth/token', () => {
     );
   });
 
-  it('AS-D7: missing secret for a confidential client → 401, no token', async () => {
+  it('RFC 6749 §3.2.1: missing secret for a confidential client → 401, no token', async () => {
     expectUnauthorized(
       await tokenRequest(issuer, { grant_type: 'client_credentials', client_id: ORDERS.clientId, audience: CATALOG }),
     );
   });
 
-  it('AS-D2: unknown client → 401 access_denied "Unauthorized", no token', async () => {
+  it('RFC 6749 §5.2: unknown client → 401 access_denied "Unauthorized", no token', async () => {
     expectUnauthorized(
       await tokenRequest(issuer, {
         grant_type: 'client_credentials',
@@ -206,7 +206,7 @@ describe('client authentication at /oauth/token', () => {
     );
   });
 
-  it('AS-D4: credentials both in Basic and in the body → error, no token', async () => {
+  it('RFC 6749 §2.3: credentials both in Basic and in the body → error, no token', async () => {
     const reply = await ordersToken(
       { audience: CATALOG },
       { authorization: basicAuth(ORDERS.clientId, ORDERS.clientSecret) },
@@ -217,7 +217,7 @@ describe('client authentication at /oauth/token', () => {
     expectNoToken(reply);
   });
 
-  it('AS-D4: client_secret_basic (form-urlencoded per RFC 6749 §2.3.1) works', async () => {
+  it('RFC 6749 §2.3: client_secret_basic (form-urlencoded per RFC 6749 §2.3.1) works', async () => {
     const reply = await tokenRequest(
       issuer,
       { grant_type: 'client_credentials', audience: CATALOG },
@@ -227,7 +227,7 @@ describe('client authentication at /oauth/token', () => {
     expect(decodeJwt(reply.json.access_token as string).payload.sub).toBe(`${ORDERS.clientId}@clients`);
   });
 
-  it('AS-D3: GET /oauth/token → 4xx, no token, and credentials in the query string are not accepted', async () => {
+  it('RFC 6749 §3.2: GET /oauth/token → 4xx, no token, and credentials in the query string are not accepted', async () => {
     const url = new URL('oauth/token', issuer);
     url.search = new URLSearchParams({
       grant_type: 'client_credentials',
@@ -248,7 +248,7 @@ describe('client authentication at /oauth/token', () => {
     expect(postText).not.toContain('access_token');
   });
 
-  it('AS-A12 / AS-F1: the SPA (public client) cannot use client_credentials: 4xx, no token', async () => {
+  it('RFC 6749 §5.2, §4.4: the SPA (public client) cannot use client_credentials: 4xx, no token', async () => {
     const reply = await tokenRequest(issuer, {
       grant_type: 'client_credentials',
       client_id: SPA.clientId,
@@ -259,7 +259,7 @@ describe('client authentication at /oauth/token', () => {
     expectNoToken(reply);
   });
 
-  it('AS-A12: an M2M client cannot use authorization_code or refresh_token grants: 4xx, no token', async () => {
+  it('RFC 6749 §5.2: an M2M client cannot use authorization_code or refresh_token grants: 4xx, no token', async () => {
     const grants: Record<string, string>[] = [
       { grant_type: 'authorization_code', code: 'x'.repeat(43), redirect_uri: 'https://app.example.test/callback' },
       { grant_type: 'refresh_token', refresh_token: 'x'.repeat(43) },
@@ -275,7 +275,7 @@ describe('client authentication at /oauth/token', () => {
     }
   });
 
-  it('AS-A12 / AS-D2: a grant type the client may not use → 403 unauthorized_client (Auth0 text)', async () => {
+  it('RFC 6749 §5.2: a grant type the client may not use → 403 unauthorized_client (Auth0 text)', async () => {
     const spa = await tokenRequest(issuer, {
       grant_type: 'client_credentials',
       client_id: SPA.clientId,
@@ -296,7 +296,7 @@ describe('client authentication at /oauth/token', () => {
     expect(m2m.json.error).toBe('unauthorized_client');
   });
 
-  it('AS-A11: the password grant (ROPC) is not available → unsupported_grant_type, no token', async () => {
+  it('RFC 9700 §2.4: the password grant (ROPC) is not available → unsupported_grant_type, no token', async () => {
     const clients: Record<string, string>[] = [
       { client_id: SPA.clientId },
       { client_id: BACKOFFICE.clientId, client_secret: BACKOFFICE.clientSecret },
@@ -316,7 +316,7 @@ describe('client authentication at /oauth/token', () => {
 });
 
 describe('issued M2M access token', () => {
-  it('AS-F4 / AS-F5 / AS-D8: claims, header and lifetime follow the Auth0 profile', async () => {
+  it('RFC 6749 §4.4.3, §5.1: claims, header and lifetime follow the Auth0 profile', async () => {
     const before = Math.floor(Date.now() / 1000);
     const reply = await ordersToken({ audience: CATALOG });
     const after = Math.floor(Date.now() / 1000);
@@ -346,7 +346,7 @@ describe('issued M2M access token', () => {
     expect(jwks.keys.map((k) => k.kid)).toContain(header.kid);
   });
 
-  it('AS-G1: the token verifies against /.well-known/jwks.json with jose (issuer, audience, RS256)', async () => {
+  it('RFC 9068 §2.1: the token verifies against /.well-known/jwks.json with jose (issuer, audience, RS256)', async () => {
     const reply = await ordersToken({ audience: CATALOG });
     const token = reply.json.access_token as string;
     const jwks = createRemoteJWKSet(new URL('.well-known/jwks.json', issuer));
@@ -366,7 +366,7 @@ describe('issued M2M access token', () => {
     await expect(jwtVerify(forged, jwks, { issuer, audience: CATALOG, algorithms: ['RS256'] })).rejects.toThrow();
   });
 
-  it('AS-G3: JWKS has only public members, unique kids, use sig, RSA ≥ 2048 bits', async () => {
+  it('JWKS has only public members, unique kids, use sig, RSA ≥ 2048 bits', async () => {
     const response = await fetch(new URL('.well-known/jwks.json', issuer));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/json/);
@@ -387,8 +387,8 @@ describe('issued M2M access token', () => {
   });
 });
 
-describe('O17: discovery is not derived from request headers', () => {
-  it('AS-G5 / O17: Host and X-Forwarded-* poisoning leaves issuer and every endpoint unchanged', async () => {
+describe('discovery is not derived from request headers', () => {
+  it('RFC 8414 §3.3: Host and X-Forwarded-* poisoning leaves issuer and every endpoint unchanged', async () => {
     const path = new URL('.well-known/openid-configuration', issuer);
     const honest = JSON.parse((await rawRequest(path)).body) as Record<string, unknown>;
     expect(honest.issuer).toBe(issuer);
@@ -414,7 +414,7 @@ describe('O17: discovery is not derived from request headers', () => {
     }
   });
 
-  it('AS-G5 / O17: a poisoned Host does not change the issuer of tokens either', async () => {
+  it('RFC 8414 §3.3: a poisoned Host does not change the issuer of tokens either', async () => {
     const reply = await rawRequest(new URL('oauth/token', issuer), {
       method: 'POST',
       headers: {

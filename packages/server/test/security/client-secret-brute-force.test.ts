@@ -10,7 +10,7 @@ const form = (secret: string) =>
     audience: CATALOG,
   }).toString();
 
-/** Checklist AS-D6 / O13: the token endpoint resists guessing a client's secret. */
+/** RFC 6749 §10.10: the token endpoint resists guessing a client's secret. */
 describe('client-secret brute force at /oauth/token', () => {
   let tenant: Tenant;
   beforeAll(async () => {
@@ -18,7 +18,7 @@ describe('client-secret brute force at /oauth/token', () => {
   });
   afterAll(() => tenant?.close());
 
-  it('AS-D6 / O13: after 20 wrong secrets from one IP, that client is refused 429 from that IP, even with the right secret; another IP is unaffected', async () => {
+  it('RFC 6749 §10.10: after 20 wrong secrets from one IP, that client is refused 429 from that IP, even with the right secret; another IP is unaffected', async () => {
     for (let i = 0; i < 20; i++) {
       const reply = await tokenRequest(tenant.issuer, {
         grant_type: 'client_credentials',

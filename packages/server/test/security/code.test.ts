@@ -4,7 +4,7 @@ import type { Tenant } from '../../src/tenant/create-tenant.ts';
 import { ALICE, BACKOFFICE, CATALOG, type JsonReply, SPA, startTenant, tokenRequest } from './helpers.ts';
 
 /**
- * Authorization-code security (checklist §1.1 C, D; attacks O5–O7): single use, revocation on replay,
+ * Authorization-code security (docs/security.md, "Authorization codes"): single use, revocation on replay,
  * atomic redemption, binding to client and redirect_uri, and the token endpoint's cache headers.
  * Statuses follow Auth0 (403 `invalid_grant`), not RFC 6749's 400.
  */
@@ -51,7 +51,7 @@ function expectInvalidCode(reply: JsonReply): void {
 }
 
 describe('authorization code', () => {
-  it('AS-C1 / AS-C2 / O5: a replayed code → 403 invalid_grant, and the refresh token of the first redemption is revoked', async () => {
+  it('RFC 6749 §4.1.2: a replayed code → 403 invalid_grant, and the refresh token of the first redemption is revoked', async () => {
     const { code, verifier } = await spaLogin();
     const first = await redeem(code, verifier);
     expect(first.status).toBe(200);
@@ -67,7 +67,7 @@ describe('authorization code', () => {
     expect(refreshed.json.access_token).toBeUndefined();
   });
 
-  it('AS-C2 / O5: a replay also deactivates the opaque access token of the first redemption at /userinfo', async () => {
+  it('RFC 6749 §4.1.2: a replay also deactivates the opaque access token of the first redemption at /userinfo', async () => {
     // Without an audience the access token is opaque and stored, so the engine can revoke it. (JWT access
     // tokens for an API are stateless: they stay valid until `exp`, bounded by the API's token_lifetime.)
     const { code, verifier } = await loginForCode({
@@ -91,7 +91,7 @@ describe('authorization code', () => {
     expect(await userinfo()).toBe(401);
   });
 
-  it('AS-C2 (control): without a replay the same refresh token works', async () => {
+  it('RFC 6749 §4.1.2 (control): without a replay the same refresh token works', async () => {
     // Guards the test above: the refresh is refused because of the replay, not because refresh is broken.
     const { code, verifier } = await spaLogin();
     const first = await redeem(code, verifier);
@@ -101,7 +101,7 @@ describe('authorization code', () => {
     expect(typeof refreshed.json.access_token).toBe('string');
   });
 
-  it('AS-C3 / O6: 20 parallel redemptions of one code → exactly one 200, 19 invalid_grant, at most one live refresh token', async () => {
+  it('RFC 6749 §4.1.2: 20 parallel redemptions of one code → exactly one 200, 19 invalid_grant, at most one live refresh token', async () => {
     // Several rounds, as a race that is lost only sometimes is still a race.
     for (let round = 0; round < 5; round++) {
       const { code, verifier } = await spaLogin();
@@ -120,7 +120,7 @@ describe('authorization code', () => {
     }
   });
 
-  it("AS-C4 / O7: the SPA's code redeemed by the backoffice client with its own secret → 403 invalid_grant", async () => {
+  it("RFC 6749 §4.1.3: the SPA's code redeemed by the backoffice client with its own secret → 403 invalid_grant", async () => {
     const { code, verifier } = await spaLogin();
     const stolen = await tokenRequest(issuer, {
       grant_type: 'authorization_code',
@@ -133,7 +133,7 @@ describe('authorization code', () => {
     expectInvalidCode(stolen);
   });
 
-  it('AS-C4 / O7: …also with the backoffice redirect_uri', async () => {
+  it('RFC 6749 §4.1.3: …also with the backoffice redirect_uri', async () => {
     const { code, verifier } = await spaLogin();
     const stolen = await tokenRequest(issuer, {
       grant_type: 'authorization_code',
@@ -146,7 +146,7 @@ describe('authorization code', () => {
     expectInvalidCode(stolen);
   });
 
-  it('AS-C5 / O7: a different redirect_uri at the token endpoint → 403 invalid_grant', async () => {
+  it('RFC 6749 §4.1.3: a different redirect_uri at the token endpoint → 403 invalid_grant', async () => {
     const { code, verifier } = await spaLogin();
     for (const redirectUri of [
       'http://localhost:5173/callback/',
@@ -157,7 +157,7 @@ describe('authorization code', () => {
     }
   });
 
-  it('AS-C4 / AS-C5 (control): the bound client with the bound redirect_uri still redeems the code after the failed attempts', async () => {
+  it('RFC 6749 §4.1.3 (control): the bound client with the bound redirect_uri still redeems the code after the failed attempts', async () => {
     // Failed binding checks must not be what made the code unusable in the tests above.
     const { code, verifier } = await spaLogin();
     expectInvalidCode(await redeem(code, verifier, { redirect_uri: 'http://localhost:5173/other' }));
@@ -165,7 +165,7 @@ describe('authorization code', () => {
     expect(ok.status).toBe(200);
   });
 
-  it('AS-D1: token responses (success and error) carry Cache-Control: no-store and a JSON content type', async () => {
+  it('RFC 6749 §5.1: token responses (success and error) carry Cache-Control: no-store and a JSON content type', async () => {
     const { code, verifier } = await spaLogin();
     const replies = {
       success: await redeem(code, verifier),

@@ -17,7 +17,7 @@ import {
 } from './helpers.ts';
 
 /**
- * The login UI and session (checklist §1.1 I, AS-A7; attacks W1–W5, O16): clickjacking headers, login
+ * The login UI and session (docs/security.md, "Login and session", "Pages and headers"): clickjacking headers, login
  * CSRF, session fixation, enumeration, brute force; and which tokens /userinfo accepts.
  *
  * Only the brute-force test (last) uses alice: it leaves alice blocked from 127.0.0.1. Every other test
@@ -63,7 +63,7 @@ function userinfo(token: string): Promise<Response> {
 }
 
 describe('login page', () => {
-  it("AS-I1 / W1: the login page has username/password inputs, a hidden csrf, CSP frame-ancestors 'none', X-Frame-Options DENY, no script", async () => {
+  it("RFC 9700 §4.16: the login page has username/password inputs, a hidden csrf, CSP frame-ancestors 'none', X-Frame-Options DENY, no script", async () => {
     const page = await openLoginPage(issuer);
     expect(page.response.status).toBe(200);
     expect(page.response.headers.get('content-type')).toMatch(/^text\/html/);
@@ -80,7 +80,7 @@ describe('login page', () => {
     expect(new URL(page.url).pathname).toBe('/u/login');
   });
 
-  it('AS-I1 / AS-A7: a plain form POST with the right credentials answers 303 (never 307) and reaches the callback', async () => {
+  it('RFC 9700 §4.16, §4.12: a plain form POST with the right credentials answers 303 (never 307) and reaches the callback', async () => {
     const page = await openLoginPage(issuer);
     const response = await submitLogin(page, credentials(page, BOB));
     await response.body?.cancel();
@@ -95,8 +95,8 @@ describe('login page', () => {
   });
 });
 
-describe('W4: no user enumeration', () => {
-  it('AS-I4 / W4: wrong password and unknown user give the same status, headers and body (bar the echoed username)', async () => {
+describe('no user enumeration', () => {
+  it('wrong password and unknown user give the same status, headers and body (bar the echoed username)', async () => {
     const page = await openLoginPage(issuer);
     const unknown = 'nobody-here@example.test';
     const wrong = await submitLogin(page, credentials(page, { username: BOB.username, password: 'not the password' }));
@@ -113,7 +113,7 @@ describe('W4: no user enumeration', () => {
     expectNoFraming(wrong, 'failed login page');
   });
 
-  it('AS-I4 / W4: an unknown user costs the same password-hash work as a wrong password (coarse timing)', async () => {
+  it('an unknown user costs the same password-hash work as a wrong password (coarse timing)', async () => {
     // Not a statistical test: it catches a missing dummy hash (an unknown user answered ~50x faster).
     const page = await openLoginPage(issuer);
     const time = async (username: string) => {
@@ -134,8 +134,8 @@ describe('W4: no user enumeration', () => {
   });
 });
 
-describe('W2: login CSRF', () => {
-  it('AS-I2 / W2: a POST without the csrf token → 403, no session', async () => {
+describe('login CSRF', () => {
+  it('a POST without the csrf token → 403, no session', async () => {
     const page = await openLoginPage(issuer);
     const response = await submitLogin(page, { ...BOB, state: page.transaction });
     await response.body?.cancel();
@@ -144,7 +144,7 @@ describe('W2: login CSRF', () => {
     expect(page.browser.cookie(host, '_session')).toBeUndefined();
   });
 
-  it('AS-I2 / W2: a POST with an empty or forged csrf token → 403', async () => {
+  it('a POST with an empty or forged csrf token → 403', async () => {
     const page = await openLoginPage(issuer);
     for (const csrf of ['', 'x', page.csrf.slice(0, -1), `${page.csrf}x`, page.transaction]) {
       const response = await submitLogin(page, { ...BOB, csrf, state: page.transaction });
@@ -153,7 +153,7 @@ describe('W2: login CSRF', () => {
     }
   });
 
-  it('AS-I2 / W2: a POST with the csrf token of another transaction → 403', async () => {
+  it('a POST with the csrf token of another transaction → 403', async () => {
     const mine = await openLoginPage(issuer);
     const other = await openLoginPage(issuer);
     expect(other.csrf).not.toBe(mine.csrf);
@@ -163,7 +163,7 @@ describe('W2: login CSRF', () => {
     expect(mine.browser.cookie(host, '_session')).toBeUndefined();
   });
 
-  it('AS-I2 / W2: a POST with Origin: http://evil.example (or null) → 403, even with a valid csrf token', async () => {
+  it('a POST with Origin: http://evil.example (or null) → 403, even with a valid csrf token', async () => {
     for (const origin of ['http://evil.example', 'null', `http://127.0.0.1:${tenant.port}`]) {
       const page = await openLoginPage(issuer);
       const response = await submitLogin(page, credentials(page, BOB), { origin });
@@ -173,14 +173,14 @@ describe('W2: login CSRF', () => {
     }
   });
 
-  it('AS-I2 (control): a POST with the tenant’s own Origin is accepted', async () => {
+  it('control: a POST with the tenant’s own Origin is accepted', async () => {
     const page = await openLoginPage(issuer);
     const response = await submitLogin(page, credentials(page, BOB), { origin: new URL(issuer).origin });
     await response.body?.cancel();
     expect(response.status).toBe(303);
   });
 
-  it('AS-I2 / W2: a POST without the interaction cookie (fresh browser) → 400 expired page, no redirect', async () => {
+  it('a POST without the interaction cookie (fresh browser) → 400 expired page, no redirect', async () => {
     const page = await openLoginPage(issuer);
     const response = await submitLogin(page, credentials(page, BOB), {}, new ScriptedBrowser());
     const body = await response.text();
@@ -190,7 +190,7 @@ describe('W2: login CSRF', () => {
     expectNoFraming(response, 'expired page');
   });
 
-  it("AS-I2: another browser's transaction cannot be completed, even with its own cookie and that transaction's csrf", async () => {
+  it("another browser's transaction cannot be completed, even with its own cookie and that transaction's csrf", async () => {
     const victim = await openLoginPage(issuer);
     const attacker = await openLoginPage(issuer);
     // The attacker's browser (its own interaction cookie) posts to the victim's transaction.
@@ -201,8 +201,8 @@ describe('W2: login CSRF', () => {
   });
 });
 
-describe('W3: session cookie', () => {
-  it('AS-I3 / W3: no session cookie before login; a session cookie after it', async () => {
+describe('session cookie', () => {
+  it('no session cookie before login; a session cookie after it', async () => {
     const page = await openLoginPage(issuer);
     expect(page.browser.cookie(host, '_session')).toBeUndefined();
     const response = await submitLogin(page, credentials(page, BOB));
@@ -212,7 +212,7 @@ describe('W3: session cookie', () => {
     expect(page.browser.cookie(host, '_session')).toMatch(/^[\w-]{20,}$/);
   });
 
-  it('AS-I3 / W3: re-authentication issues a new session id, and the old one no longer authenticates', async () => {
+  it('re-authentication issues a new session id, and the old one no longer authenticates', async () => {
     const first = await loginForCode({ issuer, clientId: SPA.clientId, redirectUri: SPA.redirectUri, ...BOB });
     const browser = first.browser;
     const old = { id: browser.cookie(host, '_session'), sig: browser.cookie(host, '_session.sig') };
@@ -253,7 +253,7 @@ describe('W3: session cookie', () => {
   });
 });
 
-describe('O16: /userinfo', () => {
+describe('/userinfo', () => {
   let tokens: { access_token: string; id_token: string };
 
   beforeAll(async () => {
@@ -268,7 +268,7 @@ describe('O16: /userinfo', () => {
     tokens = await redeem(code, verifier);
   });
 
-  it('AS-G2 (control): the access token from the login works at /userinfo and returns the profile', async () => {
+  it('RFC 8725 §3.12 (control): the access token from the login works at /userinfo and returns the profile', async () => {
     const response = await userinfo(tokens.access_token);
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
@@ -279,7 +279,7 @@ describe('O16: /userinfo', () => {
     expect(profile.name).toBe('Bob Staff');
   });
 
-  it('AS-G2 / O16: an ID token used as Bearer at /userinfo → 401 invalid_token', async () => {
+  it('RFC 8725 §3.12: an ID token used as Bearer at /userinfo → 401 invalid_token', async () => {
     const response = await userinfo(tokens.id_token);
     const body = await response.text();
     expect(response.status).toBe(401);
@@ -287,7 +287,7 @@ describe('O16: /userinfo', () => {
     expect(body).not.toContain(BOB.username);
   });
 
-  it('AS-F3 / O16: an M2M access token (no userinfo audience) at /userinfo → 401', async () => {
+  it('RFC 9068 §3: an M2M access token (no userinfo audience) at /userinfo → 401', async () => {
     const m2m = await tokenRequest(issuer, {
       grant_type: 'client_credentials',
       client_id: ORDERS.clientId,
@@ -299,7 +299,7 @@ describe('O16: /userinfo', () => {
     expect(response.status).toBe(401);
   });
 
-  it('RS-4 / O16: an access token with a wrong signature → 401 with WWW-Authenticate invalid_token', async () => {
+  it('RFC 8725 §3.1: an access token with a wrong signature → 401 with WWW-Authenticate invalid_token', async () => {
     const [h, p, s] = tokens.access_token.split('.') as [string, string, string];
     const signature = Buffer.from(s, 'base64url');
     signature[10] = (signature[10] ?? 0) ^ 0xff;
@@ -322,8 +322,8 @@ describe('O16: /userinfo', () => {
   });
 });
 
-describe('W5: brute force (runs last: blocks alice from 127.0.0.1)', () => {
-  it('AS-I5 / W5: 10 wrong passwords for alice from 127.0.0.1 → the 11th attempt, with the RIGHT password, is refused 429 with a generic message', async () => {
+describe('brute force (runs last: blocks alice from 127.0.0.1)', () => {
+  it('10 wrong passwords for alice from 127.0.0.1 → the 11th attempt, with the RIGHT password, is refused 429 with a generic message', async () => {
     const page = await openLoginPage(issuer);
     for (let attempt = 1; attempt <= 10; attempt++) {
       const response = await submitLogin(
@@ -360,7 +360,7 @@ describe('W5: brute force (runs last: blocks alice from 127.0.0.1)', () => {
     expect(bob.status).toBe(303);
   });
 
-  it('AS-I5 / W5: alice from another IP (127.0.0.2) is not blocked', async () => {
+  it('alice from another IP (127.0.0.2) is not blocked', async () => {
     const browser = new LocalAddressBrowser('127.0.0.2');
     const authorize = authorizeUrl(issuer, {
       client_id: SPA.clientId,

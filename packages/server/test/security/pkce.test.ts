@@ -5,7 +5,7 @@ import type { Tenant } from '../../src/tenant/create-tenant.ts';
 import { ALICE, authorizeUrl, BACKOFFICE, BOB, type JsonReply, SPA, startTenant, tokenRequest } from './helpers.ts';
 
 /**
- * PKCE (checklist §1.1 B; attack O1): required for every client, S256 only, verifier checked and
+ * PKCE (docs/security.md, "PKCE"; RFC 7636, RFC 9700 §2.1.1): required for every client, S256 only, verifier checked and
  * format-validated at the token endpoint. Auth0 statuses: PKCE failures are 403 `invalid_grant`
  * "Failed to verify code verifier".
  */
@@ -28,7 +28,7 @@ async function authorizeRedirect(params: Record<string, string>): Promise<{ stat
   return { status: response.status, location: location ? new URL(location, issuer) : null };
 }
 
-/** AS-A4: an error after redirect_uri validation goes back to the client with error, exact state and iss. */
+/** RFC 9207 §2: an error after redirect_uri validation goes back to the client with error, exact state and iss. */
 function expectErrorRedirect(
   reply: { status: number; location: URL | null },
   redirectUri: string,
@@ -78,7 +78,7 @@ function expectPkceFailure(reply: JsonReply): void {
 }
 
 describe('PKCE at /authorize', () => {
-  it('AS-B1: discovery advertises code_challenge_methods_supported = ["S256"] only', async () => {
+  it('RFC 8414 §2: discovery advertises code_challenge_methods_supported = ["S256"] only', async () => {
     const discovery = (await (await fetch(new URL('.well-known/openid-configuration', issuer))).json()) as Record<
       string,
       unknown
@@ -86,12 +86,12 @@ describe('PKCE at /authorize', () => {
     expect(discovery.code_challenge_methods_supported).toEqual(['S256']);
   });
 
-  it('AS-B2 / O1(c): SPA /authorize without code_challenge → redirect error=invalid_request with exact state and iss', async () => {
+  it('RFC 9700 §2.1.1: SPA /authorize without code_challenge → redirect error=invalid_request with exact state and iss', async () => {
     const state = 'st-no-challenge-+/=';
     expectErrorRedirect(await authorizeRedirect(spaAuthorize({ state })), SPA.redirectUri, state);
   });
 
-  it('AS-B3 / O1(a): code_challenge_method=plain → redirect error=invalid_request', async () => {
+  it('RFC 9700 §2.1.1: code_challenge_method=plain → redirect error=invalid_request', async () => {
     const state = 'st-plain';
     const verifier = 'a'.repeat(43);
     expectErrorRedirect(
@@ -101,7 +101,7 @@ describe('PKCE at /authorize', () => {
     );
   });
 
-  it('AS-B3 / O1(b): code_challenge without code_challenge_method (RFC 7636 default plain) → redirect error=invalid_request', async () => {
+  it('RFC 9700 §2.1.1: code_challenge without code_challenge_method (RFC 7636 default plain) → redirect error=invalid_request', async () => {
     const state = 'st-no-method';
     expectErrorRedirect(
       await authorizeRedirect(spaAuthorize({ state, code_challenge: pkcePair().challenge })),
@@ -110,7 +110,7 @@ describe('PKCE at /authorize', () => {
     );
   });
 
-  it('AS-B3: code_challenge_method in another letter case (s256) → redirect error=invalid_request', async () => {
+  it('RFC 9700 §2.1.1: code_challenge_method in another letter case (s256) → redirect error=invalid_request', async () => {
     const state = 'st-lower';
     expectErrorRedirect(
       await authorizeRedirect(
@@ -121,7 +121,7 @@ describe('PKCE at /authorize', () => {
     );
   });
 
-  it('AS-B4: an S256 code_challenge shorter than 43 chars → redirect error=invalid_request', async () => {
+  it('RFC 7636 §4.2: an S256 code_challenge shorter than 43 chars → redirect error=invalid_request', async () => {
     const state = 'st-short-challenge';
     expectErrorRedirect(
       await authorizeRedirect(
@@ -132,7 +132,7 @@ describe('PKCE at /authorize', () => {
     );
   });
 
-  it('AS-B2: the confidential backoffice client without code_challenge → redirect error=invalid_request (PKCE required for every client)', async () => {
+  it('RFC 9700 §2.1.1: the confidential backoffice client without code_challenge → redirect error=invalid_request (PKCE required for every client)', async () => {
     const state = 'st-backoffice';
     expectErrorRedirect(
       await authorizeRedirect({
@@ -149,14 +149,14 @@ describe('PKCE at /authorize', () => {
 });
 
 describe('PKCE at /oauth/token', () => {
-  it('AS-B5 / O1(e): wrong code_verifier → 403 invalid_grant "Failed to verify code verifier", no token', async () => {
+  it('RFC 7636 §4.6: wrong code_verifier → 403 invalid_grant "Failed to verify code verifier", no token', async () => {
     const { code } = await spaLogin();
     const reply = await redeemSpa(code, { code_verifier: pkcePair().verifier });
     expectPkceFailure(reply);
     expect(reply.json.access_token).toBeUndefined();
   });
 
-  it('AS-B5: missing code_verifier → 403 invalid_grant, no token', async () => {
+  it('RFC 7636 §4.6: missing code_verifier → 403 invalid_grant, no token', async () => {
     const { code } = await spaLogin();
     const reply = await redeemSpa(code, {});
     expect(reply.status).toBe(403);
@@ -164,7 +164,7 @@ describe('PKCE at /oauth/token', () => {
     expect(reply.json.access_token).toBeUndefined();
   });
 
-  it('AS-B5: an empty code_verifier → 403 invalid_grant, no token', async () => {
+  it('RFC 7636 §4.6: an empty code_verifier → 403 invalid_grant, no token', async () => {
     const { code } = await spaLogin();
     const reply = await redeemSpa(code, { code_verifier: '' });
     expect(reply.status).toBe(403);
@@ -172,7 +172,7 @@ describe('PKCE at /oauth/token', () => {
     expect(reply.json.access_token).toBeUndefined();
   });
 
-  it('AS-B5: the challenge itself sent as verifier (plain downgrade) → 403 invalid_grant', async () => {
+  it('RFC 7636 §4.6: the challenge itself sent as verifier (plain downgrade) → 403 invalid_grant', async () => {
     const { code, verifier } = await spaLogin();
     const reply = await redeemSpa(code, { code_verifier: challengeOf(verifier) });
     expectPkceFailure(reply);
@@ -184,7 +184,7 @@ describe('PKCE at /oauth/token', () => {
     ['bad character "+"', `${'a'.repeat(43)}+`],
     ['bad character " "', `${'a'.repeat(21)} ${'a'.repeat(21)}`],
     ['bad character "/"', `${'a'.repeat(43)}/`],
-  ])('AS-B5 / O1(f): code_verifier %s → error, no token', async (_label, badVerifier) => {
+  ])('RFC 7636 §4.6: code_verifier %s → error, no token', async (_label, badVerifier) => {
     const { code } = await spaLogin();
     const reply = await redeemSpa(code, { code_verifier: badVerifier });
     expect([400, 403]).toContain(reply.status);
@@ -193,7 +193,7 @@ describe('PKCE at /oauth/token', () => {
     expect(reply.json.id_token).toBeUndefined();
   });
 
-  it('AS-B5: the verifier rules are the bounds, not stricter: a 43- and a 128-char verifier with every allowed character work', async () => {
+  it('RFC 7636 §4.6: the verifier rules are the bounds, not stricter: a 43- and a 128-char verifier with every allowed character work', async () => {
     // Control for the cases above: the errors come from format checks, not from a broken flow.
     for (const verifier of [
       'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM-._~',
@@ -211,7 +211,7 @@ describe('PKCE at /oauth/token', () => {
     }
   });
 
-  it('AS-B6 / O1(d): PKCE downgrade on the confidential client: code issued with a challenge, verifier of another challenge → 403 invalid_grant', async () => {
+  it('RFC 9700 §4.8.2: PKCE downgrade on the confidential client: code issued with a challenge, verifier of another challenge → 403 invalid_grant', async () => {
     const { code, verifier } = await loginForCode({
       issuer,
       clientId: BACKOFFICE.clientId,
@@ -237,7 +237,7 @@ describe('PKCE at /oauth/token', () => {
     expect(ok.status).toBe(200);
   });
 
-  it('AS-B7: the code_challenge is never echoed (callback URL, token response)', async () => {
+  it('RFC 7636 §4.4: the code_challenge is never echoed (callback URL, token response)', async () => {
     const { code, verifier, callback } = await spaLogin();
     const challenge = challengeOf(verifier);
     expect(callback.href).not.toContain(challenge);
