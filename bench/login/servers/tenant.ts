@@ -12,14 +12,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const scheme = process.env.BENCH_PASSWORD_SCHEME ?? 'argon2id';
+let swapped = false;
 if (scheme === 'scrypt') {
   const legacy = pathToFileURL(join(import.meta.dirname, '../legacy-scrypt-passwords.ts')).href;
   registerHooks({
     resolve(specifier, context, nextResolve) {
       const resolved = nextResolve(specifier, context);
-      return resolved.url.endsWith('/packages/server/src/tenant/passwords.ts')
-        ? { ...resolved, url: legacy }
-        : resolved;
+      if (!resolved.url.endsWith('/packages/server/src/tenant/passwords.ts')) return resolved;
+      swapped = true;
+      return { ...resolved, url: legacy };
     },
   });
 } else if (scheme !== 'argon2id') {
@@ -29,6 +30,9 @@ if (scheme === 'scrypt') {
 // Imported after the hook is in place, so that the server's own imports go through it.
 const { createTenant } = await import('@authmesh/server');
 const { fixtureConfig } = await import('@authmesh/testkit');
+// Should the password module move, the "before" row would silently measure today's hashing: refuse instead.
+if (scheme === 'scrypt' && !swapped)
+  throw new Error('the tenant did not load its password module from the expected path');
 
 const users = Number(process.env.BENCH_USERS ?? 4);
 const password = process.env.BENCH_PASSWORD ?? '';
