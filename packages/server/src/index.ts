@@ -11,12 +11,6 @@
  */
 export { loadTenantConfigFile, parseTenantConfig } from './config/load.ts';
 export type * from './config/types.ts';
-export { AuthmeshError, type AuthmeshErrorCode, ConfigError, type ConfigIssue } from './errors.ts';
-export type { AuditEvent } from './management/types.ts';
-export type { Storage } from './storage/contract.ts';
-export { type DataDirLock, lockDataDir } from './storage/data-dir-lock.ts';
-export { securePrivateDirectory } from './storage/private-files.ts';
-export { openSqliteStorage } from './storage/sqlite.ts';
 export {
   createTenant,
   lastIssuer,
@@ -24,6 +18,12 @@ export {
   type TenantClient,
   type TenantOptions,
 } from './create-tenant.ts';
+export { AuthmeshError, type AuthmeshErrorCode, ConfigError, type ConfigIssue } from './errors.ts';
+export type { AuditEvent } from './management/types.ts';
+export type { Storage } from './storage/contract.ts';
+export { type DataDirLock, lockDataDir } from './storage/data-dir-lock.ts';
+export { securePrivateDirectory } from './storage/private-files.ts';
+export { openSqliteStorage } from './storage/sqlite.ts';
 export {
   applyImport,
   type ExportOptions,

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import type { EngineContext } from '../engine/context.ts';
 import type { FailureThrottle } from '../http/failure-throttle.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { upgradePasswordHash } from '../tenant/password-upgrade.ts';
 import { checkPassword, MAX_PASSWORD_LENGTH } from '../tenant/passwords.ts';
 import type { UserRecord } from '../tenant/records.ts';
@@ -10,7 +10,7 @@ import { readLoginForm } from './login-form.ts';
 import { renderLoginExpiredPage, renderLoginPage } from './login-page.ts';
 
 export interface LoginDeps {
-  engine: EngineContext;
+  tenant: TenantContext;
   provider: Provider;
   csrf: CsrfTokens;
   throttle: FailureThrottle;
@@ -26,7 +26,7 @@ const BLOCKED = 'Your account has been blocked after multiple consecutive login 
  * interaction API. Invariants:
  * - the transaction must match the interaction cookie (so a link alone cannot complete someone's login);
  * - POSTs need the CSRF token of that transaction and, when the browser sends one, a same-origin `Origin`;
- * - unknown user and wrong password cost the same scrypt work and get the same answer;
+ * - unknown user and wrong password cost the same hashing work and get the same answer;
  * - success answers 303 (never 307) so the password is not re-posted to the next hop.
  */
 export function createLoginRoutes(deps: LoginDeps) {
@@ -45,7 +45,7 @@ export function createLoginRoutes(deps: LoginDeps) {
       ctx.body = renderLoginExpiredPage();
       return;
     }
-    const applicationName = deps.engine.registry.client(String(details.params.client_id))?.name ?? 'the application';
+    const applicationName = deps.tenant.registry.client(String(details.params.client_id))?.name ?? 'the application';
     const render = (status: number, extra: { username?: string; error?: string } = {}) => {
       ctx.status = status;
       ctx.type = 'html';
@@ -72,7 +72,7 @@ export function createLoginRoutes(deps: LoginDeps) {
       return;
     }
 
-    if (!sameOrigin(ctx, deps.engine.issuer)) {
+    if (!sameOrigin(ctx, deps.tenant.issuer)) {
       ctx.status = 403;
       ctx.body = 'Forbidden: cross-origin login form submission.';
       return;
@@ -100,7 +100,7 @@ export function createLoginRoutes(deps: LoginDeps) {
         error: verdict.reason === 'blocked' ? BLOCKED : 'Too many attempts. Try again later.',
       });
     }
-    const user = username ? await deps.engine.storage.entities.getByKey<UserRecord>('user', username) : undefined;
+    const user = username ? await deps.tenant.storage.entities.getByKey<UserRecord>('user', username) : undefined;
     const check =
       password.length > 0 && password.length <= MAX_PASSWORD_LENGTH
         ? await checkPassword(password, user?.doc.password_hash)
@@ -113,7 +113,7 @@ export function createLoginRoutes(deps: LoginDeps) {
     deps.throttle.recordSuccess(username, ip);
     // Only now is the password known: an old-format hash (scrypt) is replaced by argon2id.
     if (check?.needsUpgrade)
-      await upgradePasswordHash(deps.engine.storage.entities, user.id, user.doc.password_hash, password);
+      await upgradePasswordHash(deps.tenant.storage.entities, user.id, user.doc.password_hash, password);
     await deps.provider.interactionFinished(
       ctx.req,
       ctx.res,

@@ -1,6 +1,6 @@
 import type { Permission } from '../config/types.ts';
-import type { TenantContext } from '../tenant/context.ts';
 import type { EntityOp } from '../storage/contract.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { grantKey, type UserRecord } from '../tenant/records.ts';
 
 /**

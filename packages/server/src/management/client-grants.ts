@@ -1,5 +1,5 @@
-import type { TenantContext } from '../tenant/context.ts';
 import type { EntityOp } from '../storage/contract.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { newClientGrantId } from '../tenant/ids.ts';
 import { type ClientGrantRecord, grantKey } from '../tenant/records.ts';
 import { grantedScopes, parseClientGrantCreate, parseClientGrantUpdate } from './client-grant-input.ts';

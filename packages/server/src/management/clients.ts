@@ -1,6 +1,6 @@
 import type { Client } from '../config/types.ts';
-import type { TenantContext } from '../tenant/context.ts';
 import type { EntityOp } from '../storage/contract.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { newClientId, newClientSecret } from '../tenant/ids.ts';
 import type { ClientRecord } from '../tenant/records.ts';
 import { hasScope, requireScope } from './auth.ts';

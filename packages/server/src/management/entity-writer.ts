@@ -1,6 +1,6 @@
-import type { TenantContext } from '../tenant/context.ts';
 import { AuthmeshError } from '../errors.ts';
 import type { EntityOp } from '../storage/contract.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { conflict } from './errors.ts';
 
 /**

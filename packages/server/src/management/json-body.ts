@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { MAX_JSON_DEPTH, parseJson } from '../encoding/json.ts';
 import { AuthmeshError } from '../errors.ts';
 import { BodyError, readBody } from '../http/body.ts';
-import { MAX_JSON_DEPTH, parseJson } from '../encoding/json.ts';
 import { ManagementError } from './errors.ts';
 
 /** Management request bodies above this are refused (Auth0 uses the same order of magnitude). */

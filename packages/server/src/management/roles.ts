@@ -1,5 +1,5 @@
-import type { TenantContext } from '../tenant/context.ts';
 import type { EntityOp } from '../storage/contract.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import { newRoleId } from '../tenant/ids.ts';
 import type { RoleRecord } from '../tenant/records.ts';
 import { conflict } from './errors.ts';

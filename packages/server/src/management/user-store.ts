@@ -1,5 +1,5 @@
-import type { TenantContext } from '../tenant/context.ts';
 import type { EntityOp } from '../storage/contract.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import type { RoleRecord, UserRecord } from '../tenant/records.ts';
 import { ManagementError } from './errors.ts';
 

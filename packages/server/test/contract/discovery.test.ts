@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
+import type { Tenant } from '../../src/create-tenant.ts';
 import { authorizeUrl, CATALOG, ORDERS, SPA, startTenant } from '../security/helpers.ts';
 
 /**

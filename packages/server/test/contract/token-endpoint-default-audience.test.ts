@@ -1,7 +1,7 @@
 import { fixtureConfig, loginForCode } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
-import { createTenant } from '../../src/tenant/create-tenant.ts';
+import type { Tenant } from '../../src/create-tenant.ts';
+import { createTenant } from '../../src/create-tenant.ts';
 import { ALICE, CATALOG, decodeJwt, ORDERS, ORDERS_API, SPA, tokenRequest } from '../security/helpers.ts';
 
 /**

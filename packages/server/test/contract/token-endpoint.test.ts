@@ -1,8 +1,8 @@
 import { fixtureConfig, loginForCode, ScriptedBrowser } from '@authmesh/testkit';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
-import { createTenant } from '../../src/tenant/create-tenant.ts';
+import type { Tenant } from '../../src/create-tenant.ts';
+import { createTenant } from '../../src/create-tenant.ts';
 import {
   ALICE,
   authorizeUrl,

@@ -1,8 +1,8 @@
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tenant } from '../../src/create-tenant.ts';
 import type { Storage } from '../../src/storage/contract.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite.ts';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
 import type { SigningJwk } from '../../src/tenant/keys.ts';
 import { managementApiIdentifier } from '../../src/tenant/management-api.ts';
 import {

@@ -1,6 +1,6 @@
 import { AuthenticationClient, Management, ManagementClient } from 'auth0';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
+import type { Tenant } from '../../src/create-tenant.ts';
 import { managementApiIdentifier } from '../../src/tenant/management-api.ts';
 import { ADMIN, CATALOG, clientCredentials, startManagementTenant } from './support.ts';
 

@@ -1,7 +1,7 @@
 import { fixtureConfig } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceServer } from '../../src/config/types.ts';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
+import type { Tenant } from '../../src/create-tenant.ts';
 import { ADMIN, bind, errorBody, managementToken, startManagementTenant } from './support.ts';
 
 /**

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
+import type { Tenant } from '../../src/create-tenant.ts';
 import { ADMIN, bind, clientCredentials, freePort, managementToken, ORDERS, startManagementTenant } from './support.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Tenant } from '../../src/create-tenant.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter } from '../../src/management/rate-limit.ts';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
 import { ADMIN, api, errorBody, managementToken, READER, startManagementTenant } from './support.ts';
 
 /**

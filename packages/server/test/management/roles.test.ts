@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tenant } from '../../src/create-tenant.ts';
 import type { Storage } from '../../src/storage/contract.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite.ts';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
 import { managementApiIdentifier } from '../../src/tenant/management-api.ts';
 import { ALICE, CATALOG } from '../security/helpers.ts';
 import { ADMIN, bind, errorBody, managementToken, startManagementTenant } from './support.ts';

@@ -3,8 +3,8 @@ import { createServer } from 'node:net';
 import { fixtureConfig } from '@authmesh/testkit';
 import { expect } from 'vitest';
 import type { Client, TenantConfig } from '../../src/config/types.ts';
+import { createTenant, type Tenant, type TenantOptions } from '../../src/create-tenant.ts';
 import type { Storage } from '../../src/storage/contract.ts';
-import { createTenant, type Tenant, type TenantOptions } from '../../src/tenant/create-tenant.ts';
 import { MANAGEMENT_API_SCOPES, managementApiIdentifier } from '../../src/tenant/management-api.ts';
 
 /*

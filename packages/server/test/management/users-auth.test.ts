@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
+import type { Tenant } from '../../src/create-tenant.ts';
 import { managementApiIdentifier } from '../../src/tenant/management-api.ts';
 import { ALICE, BOB } from '../security/helpers.ts';
 import {
@@ -133,7 +133,7 @@ describe('self-service: a user token for the Management API', () => {
     const read = await self('GET', u(aliceId));
     expect(read.status).toBe(200);
     expect(read.json).toMatchObject({ user_id: aliceId, email: ALICE.username });
-    expect(JSON.stringify(read.json)).not.toContain('scrypt');
+    expect(JSON.stringify(read.json)).not.toMatch(/\$argon2id\$|scrypt\$/);
     const patched = await self('PATCH', u(aliceId), { body: { user_metadata: { lang: 'fr' } } });
     expect(patched.status).toBe(200);
     expect(patched.json).toMatchObject({ user_metadata: { lang: 'fr' } });

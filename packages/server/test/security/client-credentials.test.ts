@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tenant, TenantClient } from '../../src/tenant/create-tenant.ts';
+import type { Tenant, TenantClient } from '../../src/create-tenant.ts';
 import {
   BACKOFFICE,
   basicAuth,

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { fixtureConfig, hiddenInput, ScriptedBrowser } from '@authmesh/testkit';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
-import { createTenant } from '../../src/tenant/create-tenant.ts';
+import type { Tenant } from '../../src/create-tenant.ts';
+import { createTenant } from '../../src/create-tenant.ts';
 
 /** The fixture tenant's actors (see ../support/fixture-config.ts). */
 export const SPA = { clientId: 'spa-client-0001', redirectUri: 'http://localhost:5173/callback' } as const;

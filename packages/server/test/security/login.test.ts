@@ -1,6 +1,6 @@
 import { hiddenInput, loginForCode, ScriptedBrowser } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
+import type { Tenant } from '../../src/create-tenant.ts';
 import {
   ALICE,
   authorizeUrl,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { loginForCode, pkcePair, ScriptedBrowser } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tenant } from '../../src/tenant/create-tenant.ts';
+import type { Tenant } from '../../src/create-tenant.ts';
 import { ALICE, authorizeUrl, BACKOFFICE, BOB, type JsonReply, SPA, startTenant, tokenRequest } from './helpers.ts';
 
 /**
