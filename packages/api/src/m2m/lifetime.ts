@@ -2,7 +2,7 @@ import type { RefreshAhead } from './options.ts';
 import type { TokenEntry } from './store.ts';
 
 /** A token is not handed out in its last 5 s: it must still be valid when the API checks it. */
-export const HARD_MARGIN_MS = 5_000;
+const HARD_MARGIN_MS = 5_000;
 
 /** After a failed background refresh, wait this share of the remaining time before trying again (bounded below). */
 const RETRY_SHARE = 0.25;

@@ -149,7 +149,7 @@ export function sessionCookies(issuer: string): { httpOnly: true; sameSite: 'non
     : { httpOnly: true, sameSite: 'lax', secure: false };
 }
 
-export function secureCookiesAllowed(issuer: string): boolean {
+function secureCookiesAllowed(issuer: string): boolean {
   const { protocol, hostname } = new URL(issuer);
   return protocol === 'https:' || isLoopbackHost(hostname);
 }

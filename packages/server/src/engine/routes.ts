@@ -12,7 +12,7 @@ export const ROUTES = {
 export const LOGIN_PATH = '/u/login';
 
 /** Discovery, which the engine serves at a fixed path. */
-export const DISCOVERY_PATH = '/.well-known/openid-configuration';
+const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
 /**
  * Every path the engine answers, in its one canonical spelling. The engine's router also matches other

@@ -52,7 +52,7 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = MIGRATIONS.length;
+const SCHEMA_VERSION = MIGRATIONS.length;
 
 /**
  * Connection settings. WAL + synchronous=NORMAL: a commit appends to the WAL without fsync; the WAL is

@@ -16,7 +16,7 @@ import type { ImportPlan, PlannedChange } from './plan-types.ts';
 import { seededKeys } from './seed-state.ts';
 
 /** A grant's key in a plan: its client by name (as in the file) and its audience. */
-export function grantLabel(clientName: string, audience: string): string {
+function grantLabel(clientName: string, audience: string): string {
   return `${clientName} → ${audience}`;
 }
 

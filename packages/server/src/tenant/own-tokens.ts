@@ -94,7 +94,7 @@ export function verifyOwnAccessToken(token: string, keys: Map<string, KeyObject>
  * (logout tokens, client assertions) from passing as access tokens (RFC 8725 §3.11). ID tokens also say
  * `JWT`; what refuses them is their audience (the client id), which no endpoint accepts.
  */
-export function isAccessTokenType(typ: unknown): boolean {
+function isAccessTokenType(typ: unknown): boolean {
   if (typeof typ !== 'string') return false;
   const mediaType = typ.toLowerCase().replace(/^application\//, '');
   return mediaType === 'jwt' || mediaType === 'at+jwt';

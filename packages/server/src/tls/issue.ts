@@ -4,7 +4,7 @@ import { loadX509 } from './x509.ts';
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 86_400_000;
 /** Browsers reject TLS server certificates valid for longer than 825 days. */
-export const LEAF_MAX_DAYS = 825;
+const LEAF_MAX_DAYS = 825;
 const CA_DAYS = 3_650;
 /** Backdated so that a client whose clock lags a little still accepts a certificate made just now. */
 const BACKDATE_MS = 60 * 60_000;
