@@ -38,6 +38,15 @@ module.exports = {
       to: { path: '^packages/(?!api/)' },
     },
     {
+      name: 'testkit-only-in-tests',
+      severity: 'error',
+      comment:
+        'The test fixtures (a tenant with known users and passwords, a scripted browser) must never ship in ' +
+        "a package's or an example's production code.",
+      from: { path: '^(packages/(?!testkit/)[^/]+/src/|examples/)' },
+      to: { path: '^packages/testkit/' },
+    },
+    {
       name: 'no-reaching-into-another-package',
       severity: 'error',
       comment:

@@ -33,6 +33,8 @@ describe('dependency rules', () => {
         'no-server-folder-cycles: packages/server/src/engine → packages/server/src/http',
         'no-server-folder-cycles: packages/server/src/http → packages/server/src/engine',
         'sdk-never-imports-the-server: packages/api/src/imports-server.ts → packages/server/src/index.ts',
+        'no-reaching-into-another-package: packages/server/src/uses-testkit.ts → packages/testkit/src/index.ts',
+        'testkit-only-in-tests: packages/server/src/uses-testkit.ts → packages/testkit/src/index.ts',
       ].sort(),
     );
   });
