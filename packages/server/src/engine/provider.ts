@@ -1,6 +1,6 @@
 // Must run before oidc-provider is evaluated (see the module).
 import './quiet-runtime-notice.ts';
-import Provider, { type Client, type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, errors } from 'oidc-provider';
 import type { TenantSettings } from '../config/types.ts';
 import { isLoopbackHost } from '../config/urls.ts';
 import type { TenantContext } from '../tenant/context.ts';
@@ -8,6 +8,7 @@ import type { SigningJwk } from '../tenant/keys.ts';
 import { createJwtCustomizer } from './access-token.ts';
 import { createFindAccount } from './accounts.ts';
 import { createAdapterFactory } from './adapter.ts';
+import { originAllowedForClient } from './client-cors.ts';
 import { renderErrorPage } from './error-page.ts';
 import { createLoadExistingGrant, restoreOfflineAccess } from './grants.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
@@ -56,7 +57,7 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys): Provider 
     pkce: { required: () => true },
     extraParams: { authmesh_offline_access: restoreOfflineAccess } as unknown as Configuration['extraParams'],
     extraClientMetadata: { properties: ['web_origins', 'allowed_origins'] },
-    clientBasedCORS: (ctx, origin, client) => corsAllowed(tenant, ctx, origin, client),
+    clientBasedCORS: (_ctx, origin, client) => originAllowedForClient(tenant, origin, client.clientId),
     findAccount: createFindAccount(tenant) as unknown as Configuration['findAccount'],
     loadExistingGrant: createLoadExistingGrant(tenant) as unknown as Configuration['loadExistingGrant'],
     issueRefreshToken: createIssueRefreshToken(tenant) as unknown as Configuration['issueRefreshToken'],
@@ -167,12 +168,4 @@ function allowSecureCookiesOnLoopback(provider: Provider): void {
     ctx.cookies.secure = true;
     return ctx;
   };
-}
-
-function corsAllowed(tenant: TenantContext, _ctx: KoaContextWithOIDC, origin: string, client: Client): boolean {
-  if (origin === 'null') return false;
-  const record = tenant.registry.client(client.clientId);
-  if (!record) return false;
-  const callbackOrigins = record.callbacks.map((uri) => URL.parse(uri)?.origin);
-  return [...record.allowed_origins, ...record.web_origins, ...callbackOrigins].includes(origin);
 }

@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import { userClaims } from '../engine/accounts.ts';
+import { originAllowedForClient } from '../engine/client-cors.ts';
 import { claimsOf } from '../engine/scopes.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
@@ -9,7 +10,12 @@ import type { UserRecord } from '../tenant/records.ts';
 /**
  * `/userinfo` with an API access token (a JWT whose `aud` contains `<issuer>userinfo`), which Auth0
  * accepts and the engine does not (it refuses tokens with an audience, and never stores JWTs). Opaque
- * tokens fall through to the engine's own endpoint.
+ * tokens, and preflight requests, fall through to the engine's own endpoint.
+ *
+ * Browser apps (oidc-client-ts with `loadUserInfo`, auth0-spa-js users calling it themselves) read the
+ * answer cross-origin, so it carries the engine's CORS headers by the engine's rules: any origin may
+ * read why a token was refused, and once the token names its client, only that client's registered
+ * origins may read the profile (anyone else gets the engine's `invalid_request`).
  */
 export function createJwtUserinfo(tenant: TenantContext, signingKeys: SigningJwk[]) {
   const keys = publicKeysByKid(signingKeys);
@@ -21,9 +27,15 @@ export function createJwtUserinfo(tenant: TenantContext, signingKeys: SigningJwk
     if (token === undefined) return next();
     const verified = verifyOwnAccessToken(token, keys, tenant.issuer);
     if (!verified.ok && verified.reason === 'malformed') return next();
+    const origin = ctx.get('Origin');
+    allowOrigin(ctx, origin || '*');
     if (!verified.ok)
       return unauthorized(ctx, verified.reason === 'expired' ? 'The token has expired' : 'Invalid token');
     const { claims } = verified;
+    const clientId = typeof claims.azp === 'string' ? claims.azp : claims.client_id;
+    if (origin !== '' && (typeof clientId !== 'string' || !originAllowedForClient(tenant, origin, clientId))) {
+      return originRefused(ctx, origin, clientId);
+    }
     if (!hasAudience(claims, userinfoAudience)) {
       return unauthorized(ctx, 'The token audience does not include userinfo');
     }
@@ -36,6 +48,27 @@ export function createJwtUserinfo(tenant: TenantContext, signingKeys: SigningJwk
     for (const scope of scopes) for (const claim of claimsOf(scope)) if (claim in all) body[claim] = all[claim];
     ctx.set('Cache-Control', 'no-store');
     ctx.body = body;
+  };
+}
+
+/**
+ * What the engine's CORS middleware sets on a non-preflight request to its own `/userinfo` (`*` when
+ * there is no Origin: nothing but a browser enforces CORS, and a browser always sends one cross-origin).
+ */
+function allowOrigin(ctx: Context, origin: string): void {
+  ctx.vary('Origin');
+  ctx.set('Access-Control-Allow-Origin', origin);
+  ctx.set('Access-Control-Expose-Headers', 'WWW-Authenticate');
+}
+
+/** The engine's answer when `clientBasedCORS` refuses the origin: no CORS header, `invalid_request`. */
+function originRefused(ctx: Context, origin: string, clientId: unknown): void {
+  ctx.remove('Access-Control-Allow-Origin');
+  ctx.remove('Access-Control-Expose-Headers');
+  ctx.status = 400;
+  ctx.body = {
+    error: 'invalid_request',
+    error_description: `origin ${origin} not allowed for client: ${typeof clientId === 'string' ? clientId : ''}`,
   };
 }
 

@@ -22,6 +22,8 @@ export interface OwnTokenClaims {
   sub?: unknown;
   aud?: unknown;
   azp?: unknown;
+  /** The client, in the RFC 9068 profile (which has no `azp`). */
+  client_id?: unknown;
   exp?: unknown;
   nbf?: unknown;
   iat?: unknown;
