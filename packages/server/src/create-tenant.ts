@@ -141,8 +141,10 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     await registry.refresh();
     const [signing, cookies] = await Promise.all([loadSigningKeys(storage), loadCookieKeys(storage)]);
     const tenant: TenantContext = { issuer, storage, registry, settings: options.config.tenant };
-    const provider = createEngine(tenant, { signing, cookies });
-    installMiddleware(provider, tenant, signing, cookies[0] ?? '', options, clientIp);
+    // One brute-force count per (user, IP) for the login page and the password grants.
+    const loginThrottle = new FailureThrottle();
+    const provider = createEngine(tenant, { signing, cookies }, { loginThrottle });
+    installMiddleware(provider, tenant, signing, cookies[0] ?? '', options, clientIp, loginThrottle);
     server.off('request', starting);
     server.on('request', provider.callback());
 
@@ -188,6 +190,7 @@ function installMiddleware(
   csrfKey: string,
   options: TenantOptions,
   clientIp: ClientIpResolver,
+  loginThrottle: FailureThrottle,
 ): void {
   const app = provider as unknown as {
     use(fn: unknown): void;
@@ -222,7 +225,7 @@ function installMiddleware(
           tenant,
           provider,
           csrf: new CsrfTokens(csrfKey),
-          throttle: new FailureThrottle(),
+          throttle: loginThrottle,
           tenantName: tenant.settings.friendly_name ?? 'authmesh',
         }),
       ],

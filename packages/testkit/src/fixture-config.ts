@@ -138,6 +138,20 @@ export function fixtureConfig(overrides: Partial<TenantConfig> = {}): TenantConf
         user_metadata: {},
       },
     ],
+    // Auth0's default database connection, enabled for every client (what the loader declares by default).
+    connections: [
+      {
+        name: 'Username-Password-Authentication',
+        strategy: 'auth0',
+        options: {},
+        database: {
+          disable_signup: false,
+          requires_username: false,
+          passwordPolicy: 'good',
+          brute_force_protection: true,
+        },
+      },
+    ],
     warnings: [],
     ...overrides,
   };

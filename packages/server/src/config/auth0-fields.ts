@@ -10,12 +10,19 @@
  */
 
 /** Top-level sections authmesh implements. `users` is an authmesh extension (seed users). */
-export const SUPPORTED_SECTIONS = ['tenant', 'resourceServers', 'clients', 'clientGrants', 'roles', 'users'] as const;
+export const SUPPORTED_SECTIONS = [
+  'tenant',
+  'resourceServers',
+  'clients',
+  'clientGrants',
+  'roles',
+  'users',
+  'databases',
+  'connections',
+] as const;
 
 /** Top-level keys the Deploy CLI knows (src/tools/auth0/handlers/index.ts) that authmesh ignores. */
 export const IGNORED_SECTIONS = [
-  'connections',
-  'databases',
   'rules',
   'rulesConfigs',
   'hooks',
@@ -150,7 +157,6 @@ export const IGNORED_TENANT_FIELDS = [
   'sandbox_version',
   'legacy_sandbox_version',
   'default_redirection_uri',
-  'default_directory',
   'error_page',
   'guardian_mfa_page',
   'change_password',
@@ -201,7 +207,13 @@ export const IGNORED_FIELD_NOTES: Readonly<Record<string, string>> = {
 };
 
 /** Grant types authmesh implements. */
-export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const SUPPORTED_GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'password',
+  'http://auth0.com/oauth/grant-type/password-realm',
+] as const;
 
 /**
  * Other grant-type strings Auth0 accepts on a client. They are dropped with a warning (an Auth0
@@ -209,8 +221,6 @@ export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'cl
  */
 export const AUTH0_ONLY_GRANT_TYPES: readonly string[] = [
   'implicit',
-  'password',
-  'http://auth0.com/oauth/grant-type/password-realm',
   'http://auth0.com/oauth/grant-type/mfa-oob',
   'http://auth0.com/oauth/grant-type/mfa-otp',
   'http://auth0.com/oauth/grant-type/mfa-recovery-code',

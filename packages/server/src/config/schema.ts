@@ -188,6 +188,7 @@ export const tenantSchema = strictWith(
     // Auth0's finer-grained alternatives; converted to hours.
     session_lifetime_in_minutes: minutes.optional(),
     idle_session_lifetime_in_minutes: minutes.optional(),
+    default_directory: z.string().optional(),
   },
   IGNORED_TENANT_FIELDS,
 );
@@ -201,6 +202,9 @@ export const tenantFileSchema = strictWith(
     clientGrants: z.array(clientGrantSchema).optional(),
     roles: z.array(roleSchema).optional(),
     users: z.array(userSchema).optional(),
+    // Checked entry by entry in connections.ts: Auth0's options differ per strategy and are kept as declared.
+    databases: z.array(z.unknown()).optional(),
+    connections: z.array(z.unknown()).optional(),
   },
   IGNORED_SECTIONS,
 );

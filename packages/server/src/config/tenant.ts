@@ -42,6 +42,7 @@ export function normalizeTenant(raw: RawTenant | undefined, catalog: Catalog, is
     allowed_logout_urls: checkUrlList(t.allowed_logout_urls, at('allowed_logout_urls'), { kind: 'redirect' }, issues),
     session_lifetime: sessionLifetime,
     idle_session_lifetime: idleLifetime,
+    ...(t.default_directory ? { default_directory: t.default_directory } : {}),
   };
 }
 

@@ -7,7 +7,12 @@
 export type TokenDialect = 'access_token' | 'access_token_authz' | 'rfc9068_profile' | 'rfc9068_profile_authz';
 export type AppType = 'spa' | 'native' | 'regular_web' | 'non_interactive';
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export type GrantType =
+  | 'authorization_code'
+  | 'refresh_token'
+  | 'client_credentials'
+  | 'password'
+  | 'http://auth0.com/oauth/grant-type/password-realm';
 
 export interface ResourceServerScope {
   value: string;
@@ -118,6 +123,8 @@ export interface TenantSettings {
   session_lifetime: number;
   /** SSO session idle lifetime in hours (Auth0 default 72 = 3 days). */
   idle_session_lifetime: number;
+  /** The connection the `password` grant authenticates against (Auth0 "Default Directory"). */
+  default_directory?: string;
 }
 
 export interface TenantConfig {
@@ -130,6 +137,38 @@ export interface TenantConfig {
   clientGrants: ClientGrant[];
   roles: Role[];
   users: UserSeed[];
+  /** Database connections (`databases`) and social/enterprise ones (`connections`), see config/connections.ts. */
+  connections: Connection[];
   /** Non-fatal notes (e.g. Auth0 fields authmesh accepts but ignores), printed at start-up. */
   warnings: string[];
+}
+
+/** Auth0's password strength levels (database connection `options.passwordPolicy`). */
+export type PasswordPolicy = 'none' | 'low' | 'fair' | 'good' | 'excellent';
+
+/** The database-connection options authmesh honours; the rest of Auth0's `options` ride along untouched. */
+export interface DatabaseOptions {
+  disable_signup: boolean;
+  requires_username: boolean;
+  passwordPolicy: PasswordPolicy;
+  /** `password_complexity_options.min_length`, when set (Auth0: 1..128, overrides the level's length). */
+  min_length?: number;
+  brute_force_protection: boolean;
+}
+
+/**
+ * A connection: `strategy: auth0` for a database (the Deploy CLI's `databases` section), any other strategy
+ * (google-oauth2, github, samlp, oidc, waad…) for a social or enterprise one, emulated by a local identity page.
+ */
+export interface Connection {
+  name: string;
+  strategy: string;
+  display_name?: string;
+  /** Client NAMES or ids as the file wrote them; `undefined` means every client (Auth0's default connection). */
+  enabled_clients?: string[];
+  /** Auth0's `options` object as declared (kept for /api/v2 and exports). */
+  options: Record<string, unknown>;
+  /** Present for database connections only. */
+  database?: DatabaseOptions;
+  metadata?: Record<string, string>;
 }

@@ -1,6 +1,7 @@
 import { type Catalog, createCatalog, registerClientIds, registerSection, type SectionEntry } from './catalog.ts';
 import { normalizeClientGrants } from './client-grants.ts';
 import { normalizeClient } from './clients.ts';
+import { normalizeConnections } from './connections.ts';
 import type { PathSegment } from './format-path.ts';
 import { isRecord } from './format-path.ts';
 import { checkApiClientIdCollisions } from './identifier-collisions.ts';
@@ -84,6 +85,8 @@ export function validateTenantFile(data: unknown, issues: IssueCollector): Valid
     issues,
   );
 
+  const connections = normalizeConnections(raw, catalog, issues);
+
   const users = normalizeUsers(sectionEntries<RawUser>(raw, 'users', bad), catalog, issues);
 
   const tenantValid = isRecord(raw) && !bad.some((p) => related(p, ['tenant']));
@@ -96,6 +99,7 @@ export function validateTenantFile(data: unknown, issues: IssueCollector): Valid
     clientGrants,
     roles: defined(roles),
     users,
+    connections,
   };
 }
 

@@ -69,5 +69,6 @@ export function createJwtCustomizer(tenant: TenantContext) {
 function grantedScopes(ctx: KoaContextWithOIDC): string[] {
   const { AuthorizationCode, RefreshToken } = ctx.oidc.entities;
   const source = (AuthorizationCode ?? RefreshToken) as { scope?: string } | undefined;
-  return typeof source?.scope === 'string' ? splitScope(source.scope) : [];
+  if (typeof source?.scope === 'string') return splitScope(source.scope);
+  return [...(requestState(ctx).grantedScope ?? [])];
 }

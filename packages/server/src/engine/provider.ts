@@ -12,6 +12,7 @@ import { originAllowedForClient } from './client-cors.ts';
 import { renderErrorPage } from './error-page.ts';
 import { createLoadExistingGrant, restoreOfflineAccess } from './grants.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
+import { type LoginThrottle, registerPasswordGrants } from './password-grant.ts';
 import { createIssueRefreshToken, createRefreshTokenTtl, createRotateRefreshToken } from './refresh-tokens.ts';
 import { createDefaultResource, createGetResourceServerInfo } from './resource-servers.ts';
 import { LOGIN_PATH, ROUTES } from './routes.ts';
@@ -25,13 +26,18 @@ export interface EngineKeys {
   cookies: string[];
 }
 
+export interface EngineOptions {
+  /** The login page's brute-force counter, shared with the password grants (one count per user and IP). */
+  loginThrottle: LoginThrottle;
+}
+
 const DAY = 86_400;
 
 /**
  * Builds the oidc-provider instance with every Auth0 bend configured through documented hooks
  * (docs/engine.md walks through them). This is the only module that constructs the engine.
  */
-export function createEngine(tenant: TenantContext, keys: EngineKeys): Provider {
+export function createEngine(tenant: TenantContext, keys: EngineKeys, options: EngineOptions): Provider {
   const { registry, settings } = tenant;
   const configuration: Configuration = {
     adapter: createAdapterFactory(tenant.storage, registry) as unknown as Configuration['adapter'],
@@ -124,6 +130,7 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys): Provider 
   if (secureCookiesAllowed(tenant.issuer)) allowSecureCookiesOnLoopback(provider);
   // The issuer is configured, never derived from Host / X-Forwarded-* headers (RFC 8414 §3.3).
   provider.proxy = false;
+  registerPasswordGrants(provider, tenant, options.loginThrottle);
   return provider;
 }
 

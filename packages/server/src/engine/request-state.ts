@@ -22,6 +22,11 @@ export interface RequestState {
    * (Auth0's rotation overlap period): the engine must hand that token back instead of rotating it again.
    */
   keepRefreshToken?: boolean;
+  /**
+   * The scopes granted by a grant the tenant runs itself (the password grants, engine/password-grant.ts),
+   * which has no authorization code or refresh token for the access-token customizer to read them from.
+   */
+  grantedScope?: readonly string[];
 }
 
 const states = new WeakMap<object, RequestState>();

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { PASSWORD_GRANT, PASSWORD_REALM_GRANT } from '../engine/password-grant.ts';
 import { requestState } from '../engine/request-state.ts';
 
 /** An error answer as Auth0 gives it at /oauth/token and /oauth/revoke. */
@@ -45,6 +46,10 @@ function toAuth0(error: Error, ctx: KoaContextWithOIDC): Auth0TokenError | undef
         error: 'invalid_grant',
         description: pkce ? 'Failed to verify code verifier' : 'Invalid authorization code',
       };
+    }
+    if (grantType === PASSWORD_GRANT || grantType === PASSWORD_REALM_GRANT) {
+      // The password grants' only invalid_grant: the same text for an unknown user and a wrong password.
+      return { status: 403, error: 'invalid_grant', description: 'Wrong email or password.' };
     }
     return { status: 403, error: 'invalid_grant', description: describe(error) || 'Invalid grant' };
   }

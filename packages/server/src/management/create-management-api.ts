@@ -5,6 +5,7 @@ import { requireActiveUser } from './active-user.ts';
 import { createAuthenticator, requireScope } from './auth.ts';
 import { clientGrantRoutes } from './client-grants.ts';
 import { clientRoutes } from './clients.ts';
+import { connectionRoutes } from './connections.ts';
 import { applyManagementCors } from './cors.ts';
 import { EntityWriter } from './entity-writer.ts';
 import { ManagementError } from './errors.ts';
@@ -62,6 +63,7 @@ export function createManagementApi(options: ManagementApiOptions) {
     ...roleMemberRoutes(deps),
     ...userRoutes(deps),
     ...userAccessRoutes(deps),
+    ...connectionRoutes(deps),
   ];
 
   async function handle(ctx: Context): Promise<ManagementResponse> {

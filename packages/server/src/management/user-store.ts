@@ -1,4 +1,5 @@
 import type { EntityOp } from '../storage/contract.ts';
+import { userKey } from '../tenant/connections.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import type { RoleRecord, UserRecord } from '../tenant/records.ts';
 import { ManagementError } from './errors.ts';
@@ -34,7 +35,7 @@ export function findRole(tenant: TenantContext, roleId: string | undefined): Rol
 }
 
 export function putUser(user: UserRecord): EntityOp {
-  return { op: 'put', kind: 'user', id: user.user_id, key: user.email.toLowerCase(), doc: user };
+  return { op: 'put', kind: 'user', id: user.user_id, key: userKey(user), doc: user };
 }
 
 /** Roles are stored under their name, as tenant seeding stores them: the key makes names unique. */

@@ -1,26 +1,19 @@
+import { identitiesOf } from '../tenant/connections.ts';
 import type { UserRecord } from '../tenant/records.ts';
-import { DATABASE_CONNECTION } from './user-input.ts';
+import type { TenantRegistry } from '../tenant/registry.ts';
 
 /**
  * A user as Auth0 returns it. Built field by field, never by spreading the record,
  * so that `password_hash` cannot leak. `blocked` appears only once set, as on Auth0.
  */
-export function userView(user: UserRecord): Record<string, unknown> {
+export function userView(user: UserRecord, registry: TenantRegistry): Record<string, unknown> {
   return {
     created_at: user.created_at,
     email: user.email,
     email_verified: user.email_verified,
     ...(user.family_name === undefined ? {} : { family_name: user.family_name }),
     ...(user.given_name === undefined ? {} : { given_name: user.given_name }),
-    identities: [
-      {
-        connection: DATABASE_CONNECTION,
-        // The connection-local id: what follows `auth0|`.
-        user_id: user.user_id.slice(user.user_id.indexOf('|') + 1),
-        provider: 'auth0',
-        isSocial: false,
-      },
-    ],
+    identities: identitiesOf(user, registry),
     name: user.name,
     nickname: user.nickname,
     picture: user.picture,

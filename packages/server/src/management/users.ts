@@ -38,7 +38,7 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
           status: 200,
           body: withLength(
             paginate(
-              users.map((u) => select(userView(u))),
+              users.map((u) => select(userView(u, tenant.registry))),
               query,
               'users',
             ),
@@ -58,7 +58,7 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
           const idTaken = await tenant.storage.entities.get<UserRecord>('user', user.user_id);
           if (taken || idTaken) throw conflict(DUPLICATE);
           await writer.commit([putUser(user)], DUPLICATE);
-          return { status: 201, body: userView(user) };
+          return { status: 201, body: userView(user, tenant.registry) };
         });
       },
     },
@@ -68,7 +68,10 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
       scopes: ['read:users', 'read:current_user'],
       async handler({ params, query, caller }) {
         if (!hasScope(caller, 'read:users')) requireSelf(caller, params.id, 'read');
-        return { status: 200, body: fieldSelection(query)(userView(await findUser(tenant, params.id))) };
+        return {
+          status: 200,
+          body: fieldSelection(query)(userView(await findUser(tenant, params.id), tenant.registry)),
+        };
       },
     },
     {
@@ -90,7 +93,7 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
           }
           await writer.commit([putUser(user)], DUPLICATE);
           if (endsSignIns(stored, user)) await tenant.storage.revokeAccount(user.user_id);
-          return { status: 200, body: userView(user) };
+          return { status: 200, body: userView(user, tenant.registry) };
         });
       },
     },
@@ -116,7 +119,7 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
         if (email === null || email === '') throw invalidQuery('Missing required property: email', 'email');
         const found = await tenant.storage.entities.getByKey<UserRecord>('user', email.toLowerCase());
         const select = fieldSelection(query);
-        return { status: 200, body: found ? [select(userView(found.doc))] : [] };
+        return { status: 200, body: found ? [select(userView(found.doc, tenant.registry))] : [] };
       },
     },
   ];

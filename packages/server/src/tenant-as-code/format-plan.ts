@@ -7,6 +7,7 @@ const LABELS: Record<EntityKind, string> = {
   client_grant: 'client grant',
   role: 'role',
   user: 'user',
+  connection: 'connection',
 };
 
 const SIGNS = { create: '+', update: '~', delete: '-' } as const;

@@ -19,5 +19,6 @@ export const newClientId = (): string => randomAlphanumeric(32);
 export const newClientSecret = (): string => randomAlphanumeric(64);
 export const newClientGrantId = (): string => `cgr_${randomAlphanumeric(16)}`;
 export const newRoleId = (): string => `rol_${randomAlphanumeric(16)}`;
+export const newConnectionId = (): string => `con_${randomAlphanumeric(16)}`;
 export const newResourceServerId = (): string => randomBytes(12).toString('hex');
 export const newUserId = (): string => `auth0|${randomBytes(12).toString('hex')}`;

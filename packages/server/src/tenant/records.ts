@@ -1,4 +1,4 @@
-import type { Client, Permission, ResourceServer, Role } from '../config/types.ts';
+import type { Client, Connection, Permission, ResourceServer, Role } from '../config/types.ts';
 
 /** A client as stored: the configuration plus the id and secret the tenant assigned or kept. */
 export interface ClientRecord extends Client {
@@ -43,8 +43,26 @@ export interface UserRecord {
   app_metadata: Record<string, unknown>;
   user_metadata: Record<string, unknown>;
   blocked: boolean;
+  /**
+   * The connection the user belongs to: a database connection's name, or a social/enterprise connection's
+   * (then `password_hash` is empty and `user_id` is `<strategy>|<id>`). Absent on users stored before
+   * connections existed: they belong to the default database connection.
+   */
+  connection?: string;
+  /** Set only on connections with `requires_username`. */
+  username?: string;
+  /** The strategy of a social/enterprise user's connection (`google-oauth2`…); absent for database users. */
+  provider?: string;
   created_at: string;
   updated_at: string;
+}
+
+/** A connection as stored: enabled clients resolved to client ids. */
+export interface ConnectionRecord extends Omit<Connection, 'enabled_clients'> {
+  /** `con_` + 16 characters, as Auth0. */
+  id: string;
+  /** Client ids; `null` = every client, also those created later (as Auth0's default connection). */
+  enabled_clients: string[] | null;
 }
 
 export function grantKey(clientId: string, audience: string): string {

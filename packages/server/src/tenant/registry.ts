@@ -3,6 +3,7 @@ import { managementApi } from './management-api.ts';
 import {
   type ClientGrantRecord,
   type ClientRecord,
+  type ConnectionRecord,
   grantKey,
   type ResourceServerRecord,
   type RoleRecord,
@@ -21,6 +22,7 @@ export class TenantRegistry {
   #clients = new Map<string, ClientRecord>();
   #grants = new Map<string, ClientGrantRecord>();
   #roles = new Map<string, RoleRecord>();
+  #connections = new Map<string, ConnectionRecord>();
 
   constructor(storage: Storage, issuer: string) {
     this.#storage = storage;
@@ -29,11 +31,12 @@ export class TenantRegistry {
 
   /** Reloads every entity from storage; call after any write. */
   async refresh(): Promise<void> {
-    const [apis, clients, grants, roles] = await Promise.all([
+    const [apis, clients, grants, roles, connections] = await Promise.all([
       this.#storage.entities.list<ResourceServerRecord>('resource_server'),
       this.#storage.entities.list<ClientRecord>('client'),
       this.#storage.entities.list<ClientGrantRecord>('client_grant'),
       this.#storage.entities.list<RoleRecord>('role'),
+      this.#storage.entities.list<ConnectionRecord>('connection'),
     ]);
     const management = managementApi(this.issuer);
     this.#resourceServers = new Map([
@@ -43,6 +46,22 @@ export class TenantRegistry {
     this.#clients = new Map(clients.items.map((e) => [e.doc.client_id, e.doc]));
     this.#grants = new Map(grants.items.map((e) => [grantKey(e.doc.client_id, e.doc.audience), e.doc]));
     this.#roles = new Map(roles.items.map((e) => [e.doc.id, e.doc]));
+    this.#connections = new Map(connections.items.map((e) => [e.doc.name, e.doc]));
+  }
+
+  /** A connection by its exact name. */
+  connection(name: string): ConnectionRecord | undefined {
+    return this.#connections.get(name);
+  }
+
+  /** Every connection, in creation order. */
+  connections(): ConnectionRecord[] {
+    return [...this.#connections.values()];
+  }
+
+  /** The connections a client may use (Auth0 `enabled_clients`), in creation order. */
+  connectionsFor(clientId: string): ConnectionRecord[] {
+    return this.connections().filter((c) => c.enabled_clients === null || c.enabled_clients.includes(clientId));
   }
 
   resourceServer(identifier: string): ResourceServerRecord | undefined {

@@ -3,10 +3,25 @@ import { checkIssuerIdentifiers } from '../config/identifier-collisions.ts';
 import type { TenantConfig, UserSeed } from '../config/types.ts';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import type { Entity, EntityKind, EntityOp, Storage } from '../storage/contract.ts';
-import { newClientGrantId, newClientId, newClientSecret, newResourceServerId, newRoleId, newUserId } from './ids.ts';
+import {
+  newClientGrantId,
+  newClientId,
+  newClientSecret,
+  newConnectionId,
+  newResourceServerId,
+  newRoleId,
+  newUserId,
+} from './ids.ts';
 import { managementApiIdentifier } from './management-api.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { type ClientRecord, grantKey, type ResourceServerRecord, type RoleRecord, type UserRecord } from './records.ts';
+import {
+  type ClientRecord,
+  type ConnectionRecord,
+  grantKey,
+  type ResourceServerRecord,
+  type RoleRecord,
+  type UserRecord,
+} from './records.ts';
 import { defaultName, defaultNickname, defaultPicture } from './user-defaults.ts';
 
 /** Keys of the entities the file declared last time, so that entities removed from the file are removed. */
@@ -125,6 +140,18 @@ async function applyConfig(storage: Storage, config: TenantConfig): Promise<Seed
     return { id, key: role.name, doc: { ...role, id } satisfies RoleRecord };
   });
 
+  // Client names become ids; a reference to a client the file does not declare is kept as written (an id).
+  const connectionKeys = await upsertAll(storage, ops, 'connection', config.connections, (connection, existing) => {
+    const id = existing?.id ?? newConnectionId();
+    const { enabled_clients: enabled, ...rest } = connection;
+    const doc: ConnectionRecord = {
+      ...rest,
+      id,
+      enabled_clients: enabled === undefined ? null : enabled.map((ref) => clientIdsByName.get(ref) ?? ref),
+    };
+    return { id, key: connection.name, doc };
+  });
+
   const users: { seed: UserSeed; existing: Entity<UserRecord> | undefined }[] = [];
   for (const seed of config.users) {
     users.push({ seed, existing: await storage.entities.getByKey<UserRecord>('user', seed.email) });
@@ -153,6 +180,7 @@ async function applyConfig(storage: Storage, config: TenantConfig): Promise<Seed
     ['client', clientKeys],
     ['client_grant', grantKeys],
     ['role', roleKeys],
+    ['connection', connectionKeys],
     ['user', userKeys],
   ] as const;
   for (const [kind, keys] of declared) await removeUndeclared(storage, ops, kind, keys);

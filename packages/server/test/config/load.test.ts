@@ -176,7 +176,19 @@ const expected: TenantConfig = {
   warnings: [
     '`resourceServers[].token_lifetime_for_web` is not supported by authmesh and is ignored (authmesh has no implicit flow; token_lifetime applies)',
     '`clients[].oidc_conformant` is not supported by authmesh and is ignored',
-    '`connections` is not supported by authmesh and is ignored',
+  ],
+  connections: [
+    {
+      name: 'Username-Password-Authentication',
+      strategy: 'auth0',
+      options: {},
+      database: {
+        disable_signup: false,
+        requires_username: false,
+        passwordPolicy: 'good',
+        brute_force_protection: true,
+      },
+    },
   ],
 };
 
@@ -216,6 +228,19 @@ describe('parseTenantConfig', () => {
       clients: [],
       clientGrants: [],
       roles: [],
+      connections: [
+        {
+          name: 'Username-Password-Authentication',
+          strategy: 'auth0',
+          options: {},
+          database: {
+            disable_signup: false,
+            requires_username: false,
+            passwordPolicy: 'good',
+            brute_force_protection: true,
+          },
+        },
+      ],
       users: [],
       warnings: [],
     });
@@ -291,7 +316,12 @@ describe('parseTenantConfig', () => {
       '<inline>',
     );
     expect(config.tenant).toEqual({ allowed_logout_urls: [], session_lifetime: 720, idle_session_lifetime: 72 });
-    expect(config.clients[0]?.grant_types).toEqual(['authorization_code', 'refresh_token', 'client_credentials']);
+    expect(config.clients[0]?.grant_types).toEqual([
+      'authorization_code',
+      'refresh_token',
+      'client_credentials',
+      'password',
+    ]);
     expect(config.clients[0]?.id_token_lifetime).toBe(600);
     expect(config.clientGrants).toEqual([{ client_id: 'Legacy Web', audience: 'https://api.test/', scope: [] }]);
     expect(config.warnings).toEqual([
@@ -313,7 +343,6 @@ describe('parseTenantConfig', () => {
       '`roles[].id` is not supported by authmesh and is ignored',
       '`emailTemplates` is not supported by authmesh and is ignored',
       'client `Legacy Web`: grant type `implicit` is not supported by authmesh and was dropped',
-      'client `Legacy Web`: grant type `password` is not supported by authmesh and was dropped',
     ]);
   });
 
