@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 export interface DevArgs {
   command: 'dev';
   config: string;
+  /** A Deploy CLI config file (config.json) whose AUTH0_KEYWORD_REPLACE_MAPPINGS fill the keywords. */
+  keywords?: string;
   port: number;
   data: string;
   issuer?: string;
@@ -27,6 +29,8 @@ export interface ExportArgs {
 export interface ImportArgs {
   command: 'import';
   file: string;
+  /** As for dev. */
+  keywords?: string;
   data: string;
   issuer?: string;
   dryRun: boolean;
@@ -44,7 +48,9 @@ Commands:
   import   Apply a tenant.yaml to the tenant in --data, idempotently (--dry-run shows the plan)
 
 Options for dev:
-  --config <file>   tenant.yaml in the Auth0 Deploy CLI format (required)
+  --config <path>   tenant.yaml, or a directory, in the Auth0 Deploy CLI format (required)
+  --keywords <file> a Deploy CLI config.json: its AUTH0_KEYWORD_REPLACE_MAPPINGS fill
+                    ##KEY## / @@KEY@@ (environment variables override them)
   --port <n>        port to listen on (default 4000)
   --data <dir>      where keys, sessions and generated credentials persist (default ./.authmesh)
   --issuer <url>    issuer URL (default http://localhost:<port>/, https:// with --https)
@@ -65,7 +71,7 @@ Options for export:
   --no-users          leave users out (otherwise written with @@AUTHMESH_PASSWORD_…@@ placeholders)
   --issuer <url>      the tenant's issuer (default: the one it last ran with)
 
-Options for import: authmesh import <tenant.yaml> [--dry-run] [--data <dir>] [--issuer <url>]
+Options for import: authmesh import <tenant.yaml|dir> [--dry-run] [--data <dir>] [--issuer <url>] [--keywords <file>]
   Stop \`authmesh dev\` first (or restart it afterwards); for live changes use /api/v2.
 
   -h, --help        show this help
@@ -79,6 +85,7 @@ export function parseCommandLine(argv: string[]): Args {
     strict: true,
     options: {
       config: { type: 'string', short: 'c' },
+      keywords: { type: 'string' },
       port: { type: 'string', short: 'p' },
       data: { type: 'string' },
       issuer: { type: 'string' },
@@ -114,7 +121,14 @@ export function parseCommandLine(argv: string[]): Args {
     const [file, ...more] = extra;
     if (!file) throw new UsageError('import needs a file, e.g. authmesh import tenant.yaml --dry-run');
     if (more.length > 0) throw new UsageError(`unexpected argument "${more[0]}"`);
-    return { command: 'import', file, data, ...issuer, dryRun: values['dry-run'] ?? false };
+    return {
+      command: 'import',
+      file,
+      data,
+      ...issuer,
+      ...(values.keywords === undefined ? {} : { keywords: values.keywords }),
+      dryRun: values['dry-run'] ?? false,
+    };
   }
   if (command !== 'dev') throw new UsageError(`unknown command "${command}"; the commands are dev, export and import`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
@@ -135,5 +149,6 @@ export function parseCommandLine(argv: string[]): Args {
     trustProxy: (values['trust-proxy'] ?? []).flatMap((list) => list.split(',')).map((entry) => entry.trim()),
   };
   if (values.issuer !== undefined) args.issuer = values.issuer;
+  if (values.keywords !== undefined) args.keywords = values.keywords;
   return args;
 }

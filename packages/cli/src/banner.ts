@@ -28,7 +28,7 @@ export function formatBanner(tenant: Tenant, readyMs: number, options: BannerOpt
     '  applications',
   ];
   for (const client of tenant.clients) {
-    lines.push(`    ${client.name} (${client.app_type})`);
+    lines.push(`    ${client.name} (${client.app_type ?? 'generic'})`);
     lines.push(`      client_id      ${client.client_id}`);
     if (client.client_secret) {
       const shown = showSecrets || client.client_secret_generated === true;

@@ -6,6 +6,7 @@ import {
   type DataDirLock,
   ensureLocalCertificates,
   type LocalCertificates,
+  loadKeywordMappings,
   loadTenantConfigFile,
   lockDataDir,
   securePrivateDirectory,
@@ -56,7 +57,8 @@ async function dev(args: DevArgs): Promise<number> {
   let tls: LocalCertificates | undefined;
   let lock: DataDirLock | undefined;
   try {
-    const config = await loadTenantConfigFile(resolve(args.config));
+    const mappings = args.keywords === undefined ? {} : await loadKeywordMappings(resolve(args.keywords));
+    const config = await loadTenantConfigFile(resolve(args.config), process.env, { mappings });
     lock = claimDataDir(resolve(args.data));
     if (args.https) tls = await ensureTls(resolve(args.data));
     tenant = await createTenant({

@@ -6,6 +6,7 @@ import {
   exportTenant,
   formatPlan,
   lastIssuer,
+  loadKeywordMappings,
   loadTenantConfigFile,
   openSqliteStorage,
   planImport,
@@ -33,7 +34,8 @@ export async function exportCommand(args: ExportArgs): Promise<number> {
 
 /** `authmesh import`: applies a tenant.yaml (or, with --dry-run, prints what it would change). */
 export async function importCommand(args: ImportArgs): Promise<number> {
-  const config = await loadTenantConfigFile(resolve(args.file));
+  const mappings = args.keywords === undefined ? {} : await loadKeywordMappings(resolve(args.keywords));
+  const config = await loadTenantConfigFile(resolve(args.file), process.env, { mappings });
   return withStorage(args.data, async (storage) => {
     const issuer = await issuerOf(storage, args.issuer);
     const plan = args.dryRun ? await planImport(storage, config, issuer) : await applyImport(storage, config, issuer);

@@ -9,7 +9,8 @@
  * await tenant.close();
  * ```
  */
-export { loadTenantConfigFile, parseTenantConfig } from './config/load.ts';
+export { loadKeywordMappings } from './config/keyword-mappings.ts';
+export { type KeywordOptions, loadTenantConfigFile, parseTenantConfig } from './config/load.ts';
 export type * from './config/types.ts';
 export {
   createTenant,

@@ -1,3 +1,5 @@
+import type { AppType } from './types.ts';
+
 /**
  * Which Auth0 Deploy CLI fields authmesh reads, which it accepts but ignores, and which it refuses.
  *
@@ -21,7 +23,10 @@ export const SUPPORTED_SECTIONS = [
   'connections',
 ] as const;
 
-/** Top-level keys the Deploy CLI knows (src/tools/auth0/handlers/index.ts) that authmesh ignores. */
+/**
+ * Top-level keys the Deploy CLI knows (its `src/tools/auth0/handlers/index.ts`, v8.43) that authmesh does
+ * not emulate. Each is accepted with one warning line naming how many entries it holds.
+ */
 export const IGNORED_SECTIONS = [
   'rules',
   'rulesConfigs',
@@ -55,6 +60,12 @@ export const IGNORED_SECTIONS = [
   'tokenExchangeProfiles',
   'phoneProviders',
   'phoneTemplates',
+  'actionModules',
+  'riskAssessment',
+  'supplementalSignals',
+  'eventStreams',
+  'rateLimitPolicies',
+  'clientAuthCredentials',
 ] as const;
 
 /**
@@ -109,6 +120,14 @@ export const IGNORED_CLIENT_FIELDS = [
   'third_party_security_mode',
   'external_metadata_type',
   'external_metadata_created_by',
+  'external_client_id',
+  'jwks_uri',
+  'fedcm_login',
+  'signed_request_object',
+  'token_vault_privileged_access',
+  'my_organization_configuration',
+  'redirection_policy',
+  'client_authentication_methods',
 ] as const;
 
 /** `jwt_configuration` sub-fields authmesh ignores (it reads `lifetime_in_seconds` and checks `alg`). */
@@ -130,6 +149,8 @@ export const IGNORED_RESOURCE_SERVER_FIELDS = [
   'token_encryption',
   'proof_of_possession',
   'signing_secret',
+  'allow_online_access_with_ephemeral_sessions',
+  'authorization_policy',
 ] as const;
 
 /** Client-grant fields without an authmesh equivalent (organizations, RAR, read-only ids). */
@@ -178,6 +199,14 @@ export const IGNORED_TENANT_FIELDS = [
   'resource_parameter_profile',
   'phone_consolidated_experience',
   'enable_ai_guide',
+  'ephemeral_session_lifetime_in_minutes',
+  'idle_ephemeral_session_lifetime_in_minutes',
+  'sandbox_versions_available',
+  'security_headers',
+  'client_id_metadata_document_supported',
+  'include_session_metadata_in_tenant_logs',
+  'dynamic_client_registration_security_mode',
+  'country_codes',
 ] as const;
 
 /** A field that is refused with a specific explanation rather than ignored. */
@@ -186,29 +215,55 @@ export interface UnsupportedField {
   fix: string;
 }
 
-export const UNSUPPORTED_CLIENT_FIELDS: Readonly<Record<string, UnsupportedField>> = {
-  client_authentication_methods: {
-    message: 'private_key_jwt and mTLS client authentication are not supported yet',
-    fix: 'remove client_authentication_methods and use token_endpoint_auth_method client_secret_post or client_secret_basic',
-  },
-};
+/** Client fields refused with a specific explanation: none, Auth0 accepts every field of its client schema. */
+export const UNSUPPORTED_CLIENT_FIELDS: Readonly<Record<string, UnsupportedField>> = {};
 
-export const UNSUPPORTED_CLIENT_GRANT_FIELDS: Readonly<Record<string, UnsupportedField>> = {
-  default_for: {
-    message: 'default grants for third-party clients (`default_for`) are not supported yet',
-    fix: 'remove default_for and set client_id to the name of a declared client',
-  },
-};
+/** Client-grant fields refused with a specific explanation: none (a `default_for` grant is skipped with a warning). */
+export const UNSUPPORTED_CLIENT_GRANT_FIELDS: Readonly<Record<string, UnsupportedField>> = {};
 
 /** Extra context for some ignored fields, shown in the warning. */
 export const IGNORED_FIELD_NOTES: Readonly<Record<string, string>> = {
   signing_secret: 'it is only used with HS256 and authmesh signs with RS256',
   token_lifetime_for_web: 'authmesh has no implicit flow; token_lifetime applies',
+  client_authentication_methods:
+    'private_key_jwt and mTLS client authentication are not emulated; the client authenticates with a secret',
 };
+
+/** Auth0's `app_type` values (the Management API's client schema), in its order. */
+export const AUTH0_APP_TYPES = [
+  'native',
+  'spa',
+  'regular_web',
+  'non_interactive',
+  'resource_server',
+  'express_configuration',
+  'rms',
+  'box',
+  'cloudbees',
+  'concur',
+  'dropbox',
+  'mscrm',
+  'echosign',
+  'egnyte',
+  'newrelic',
+  'office365',
+  'salesforce',
+  'sentry',
+  'sharepoint',
+  'slack',
+  'springcm',
+  'zendesk',
+  'zoom',
+  'sso_integration',
+  'oag',
+] as const satisfies readonly AppType[];
 
 /** Grant types authmesh implements. */
 export const SUPPORTED_GRANT_TYPES = [
   'authorization_code',
+  // ID tokens from /authorize (`response_type=id_token`, Auth0's "Implicit Flow with Form Post" that
+  // express-openid-connect uses by default); the engine issues no access token from /authorize.
+  'implicit',
   'refresh_token',
   'client_credentials',
   'password',
@@ -217,10 +272,9 @@ export const SUPPORTED_GRANT_TYPES = [
 
 /**
  * Other grant-type strings Auth0 accepts on a client. They are dropped with a warning (an Auth0
- * export of a client that once enabled `implicit` must still load); anything else is a typo.
+ * export of a client that once enabled one of them must still load); anything else is a typo.
  */
 export const AUTH0_ONLY_GRANT_TYPES: readonly string[] = [
-  'implicit',
   'http://auth0.com/oauth/grant-type/mfa-oob',
   'http://auth0.com/oauth/grant-type/mfa-otp',
   'http://auth0.com/oauth/grant-type/mfa-recovery-code',

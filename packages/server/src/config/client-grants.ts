@@ -6,6 +6,7 @@ import { type IssueCollector, quote } from './issues.ts';
 import { checkScopesOnApi, findApi, findClient } from './references.ts';
 import type { RawClientGrant } from './schema.ts';
 import type { ClientGrant } from './types.ts';
+import { isLoopbackHost } from './urls.ts';
 
 /**
  * Checks the client grants (machine-to-machine access: client → API audience → scopes) against the
@@ -24,7 +25,9 @@ export function normalizeClientGrants(
     if (entry.value === undefined) continue;
     const grant = normalizeClientGrant(entry.value, entry.path, catalog, issues);
     if (grant === undefined) continue;
-    const pair = JSON.stringify([grant.client_id, grant.audience]);
+    // Every Management API audience is this tenant's one, so two of them for one client are duplicates.
+    const audienceKey = isManagementApiIdentifier(grant.audience) ? '/api/v2/' : grant.audience;
+    const pair = JSON.stringify([grant.client_id, audienceKey]);
     const first = pairs.get(pair);
     if (first !== undefined) {
       issues.error(
@@ -49,13 +52,18 @@ function normalizeClientGrant(
   const at = (...rest: PathSegment[]) => [...path, ...rest];
   let ok = true;
 
+  // Auth0 accepts both; neither is emulated, so the grant is skipped rather than the file refused.
   if (raw.subject_type === 'user') {
-    issues.error(
-      at('subject_type'),
-      'user-access client grants (subject_type: user) are not supported yet',
-      'remove this grant or set subject_type: client',
+    issues.warn(
+      `${issues.where(at('subject_type'))}: user-access client grants (subject_type: user) are not emulated; this grant is skipped`,
     );
-    ok = false;
+    return undefined;
+  }
+  if (raw.default_for !== undefined) {
+    issues.warn(
+      `${issues.where(at('default_for'))}: default grants for third-party clients (default_for) are not emulated; this grant is skipped`,
+    );
+    return undefined;
   }
   if (raw.allow_all_scopes === true && raw.scope !== undefined) {
     issues.error(
@@ -73,10 +81,8 @@ function normalizeClientGrant(
     ok = false;
   }
 
-  // A `default_for` grant has no client; it has been reported as unsupported already.
   if (raw.client_id === undefined) {
-    if (!('default_for' in raw))
-      issues.error(at('client_id'), '`client_id` is required', 'add `client_id: <client name>`');
+    issues.error(at('client_id'), '`client_id` is required', 'add `client_id: <client name>`');
     return undefined;
   }
   const client = findClient(catalog, raw.client_id, at('client_id'), issues);
@@ -90,19 +96,23 @@ function normalizeClientGrant(
       );
       ok = false;
     } else if (!item.grant_types.includes('client_credentials')) {
-      issues.error(
-        at('client_id'),
-        `client ${quote(client.key)} cannot use this grant: client_credentials is not in its grant_types`,
-        `add client_credentials to grant_types of ${formatPath(client.path)}`,
+      // Auth0 stores such a grant; the client just cannot use it until it gets the grant type.
+      issues.warn(
+        `${issues.where(at('client_id'))}: client ${quote(client.key)} cannot use this grant until client_credentials is in grant_types of ${formatPath(client.path)}`,
       );
-      ok = false;
     }
   }
 
   let scope = raw.scope ?? [];
   if (isManagementApiIdentifier(raw.audience)) {
-    // The tenant owns the Management API and checks the audience against its issuer and the scopes
-    // against its own list at start-up; nothing to resolve here.
+    // An export from a real tenant names that tenant's Management API; here it means this tenant's,
+    // which the tenant maps at start-up (it alone knows its issuer) and whose scopes it checks.
+    const host = URL.parse(raw.audience)?.hostname;
+    if (host !== undefined && !isLoopbackHost(host)) {
+      issues.warn(
+        `${issues.where(at('audience'))}: ${quote(raw.audience)} is taken as this tenant's Management API (<issuer>/api/v2/)`,
+      );
+    }
     if (raw.allow_all_scopes === true) {
       issues.error(
         at('allow_all_scopes'),

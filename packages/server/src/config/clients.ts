@@ -33,13 +33,6 @@ export function normalizeClient(
   const appType = raw.app_type;
   const at = (...rest: PathSegment[]) => [...path, ...rest];
 
-  if (raw.is_first_party === false) {
-    issues.error(
-      at('is_first_party'),
-      'third-party clients are not supported yet',
-      'remove is_first_party or set it to true',
-    );
-  }
   if (raw.client_id !== undefined && !CLIENT_ID.test(raw.client_id)) {
     issues.error(
       at('client_id'),
@@ -74,21 +67,15 @@ export function normalizeClient(
     { kind: 'redirect', allowPrivateUseScheme: native },
     issues,
   );
-  if (grantTypes.includes('authorization_code') && (raw.callbacks ?? []).length === 0) {
-    issues.error(
-      at('callbacks'),
-      'a client with the authorization_code grant needs at least one callback URL',
-      'add `callbacks: [https://app.example.com/callback]`, or remove authorization_code from grant_types',
-    );
-  }
+  // No callbacks is fine, as in Auth0: a login attempt then ends on the "Callback URL mismatch" page.
 
   const client: Client = {
     name: raw.name,
     ...(raw.description === undefined ? {} : { description: raw.description }),
     ...(raw.client_id === undefined ? {} : { client_id: raw.client_id }),
     ...(raw.client_secret === undefined ? {} : { client_secret: raw.client_secret }),
-    app_type: appType,
-    is_first_party: true,
+    ...(appType === undefined ? {} : { app_type: appType }),
+    is_first_party: raw.is_first_party ?? true,
     callbacks,
     allowed_logout_urls: checkUrlList(
       raw.allowed_logout_urls,
@@ -108,7 +95,7 @@ export function normalizeClient(
 
 function checkSecret(
   raw: RawClient,
-  appType: AppType,
+  appType: AppType | undefined,
   authMethod: TokenEndpointAuthMethod,
   path: readonly PathSegment[],
   issues: IssueCollector,
@@ -176,11 +163,12 @@ function checkRefreshToken(
   const settings = completeRefreshToken(raw.app_type, { ...raw.refresh_token, policies: [] });
   // Auth0 only issues refresh tokens to browser apps when rotation is on (reuse detection is the
   // only protection a token stored in a browser has).
+  // Auth0 accepts the setting (and then refuses the tokens at run time), so it is a caution here.
   if (raw.app_type === 'spa' && settings.rotation_type === 'non-rotating' && grantTypes.includes('refresh_token')) {
-    issues.error(
+    issues.caution(
       at('rotation_type'),
-      'SPAs only get refresh tokens with rotation: rotation_type non-rotating is not allowed with the refresh_token grant',
-      'set refresh_token.rotation_type: rotating, or remove refresh_token from grant_types',
+      'an SPA with non-rotating refresh tokens keeps a long-lived token in the browser without reuse detection',
+      'set refresh_token.rotation_type: rotating',
     );
   }
   const finite = settings.expiration_type === 'expiring' && !settings.infinite_token_lifetime;
@@ -244,10 +232,11 @@ function checkPolicies(
 function checkJwtConfiguration(raw: RawClient, path: readonly PathSegment[], issues: IssueCollector): number {
   const jwt = raw.jwt_configuration;
   if (jwt?.alg !== undefined && jwt.alg !== 'RS256') {
-    issues.error(
+    // Old Auth0 tenants created clients with HS256 ID tokens; the file still loads, the tokens differ.
+    issues.caution(
       [...path, 'jwt_configuration', 'alg'],
-      `jwt_configuration.alg ${quote(jwt.alg)} is not supported: authmesh signs ID tokens with RS256 only`,
-      'set jwt_configuration.alg: RS256 or remove it',
+      `jwt_configuration.alg ${quote(jwt.alg)} is not emulated: ID tokens are signed with RS256`,
+      'set jwt_configuration.alg: RS256 so that the app verifies the same tokens in Auth0 and here',
     );
   }
   return jwt?.lifetime_in_seconds ?? ID_TOKEN_LIFETIME_DEFAULT;

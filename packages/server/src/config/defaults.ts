@@ -44,21 +44,27 @@ export const TENANT_DEFAULTS = {
 } as const;
 
 /** True for app types that run on the user's device and cannot keep a secret. */
-export function isPublicAppType(appType: AppType): boolean {
+export function isPublicAppType(appType: AppType | undefined): boolean {
   return appType === 'spa' || appType === 'native';
 }
 
 /**
  * Grant types when `grant_types` is omitted. Auth0's own defaults include `implicit` (and, via the
  * API, `client_credentials` for everyone); authmesh keeps only what it implements and what is safe
- * for the app type.
+ * for the app type. A regular web app keeps `implicit`, as Auth0 creates it: that is what lets
+ * express-openid-connect's default (`response_type=id_token`, `response_mode=form_post`) sign in.
+ * A client without a browser-facing `app_type` (none, or one of Auth0's integration types) is Auth0's
+ * generic application and gets the API default without `implicit`.
  */
-export function defaultGrantTypes(appType: AppType): GrantType[] {
-  return appType === 'non_interactive' ? ['client_credentials'] : ['authorization_code', 'refresh_token'];
+export function defaultGrantTypes(appType: AppType | undefined): GrantType[] {
+  if (appType === 'non_interactive') return ['client_credentials'];
+  if (appType === 'regular_web') return ['authorization_code', 'implicit', 'refresh_token'];
+  if (appType === 'spa' || appType === 'native') return ['authorization_code', 'refresh_token'];
+  return ['authorization_code', 'refresh_token', 'client_credentials'];
 }
 
 /** `none` for public apps (PKCE), `client_secret_post` for confidential ones, as the Auth0 dashboard creates them. */
-export function defaultTokenEndpointAuthMethod(appType: AppType): TokenEndpointAuthMethod {
+export function defaultTokenEndpointAuthMethod(appType: AppType | undefined): TokenEndpointAuthMethod {
   return isPublicAppType(appType) ? 'none' : 'client_secret_post';
 }
 
@@ -71,7 +77,10 @@ export type RefreshTokenInput = Partial<RefreshTokenSettings>;
  * other apps get Auth0's API default of non-rotating, non-expiring tokens. The `infinite_*` flags
  * then follow the effective `expiration_type`, so a partial block stays coherent.
  */
-export function completeRefreshToken(appType: AppType, input: RefreshTokenInput = {}): RefreshTokenSettings {
+export function completeRefreshToken(
+  appType: AppType | undefined,
+  input: RefreshTokenInput = {},
+): RefreshTokenSettings {
   const spa = appType === 'spa';
   const expirationType = input.expiration_type ?? (spa ? 'expiring' : 'non-expiring');
   const infinite = expirationType === 'non-expiring';

@@ -30,11 +30,12 @@ export function normalizeResourceServer(
       'remove this API, or give your API another name',
     );
   }
+  // Auth0 also signs with HS256 or PS256; the file loads, and the API must accept RS256 tokens here.
   if (raw.signing_alg !== undefined && raw.signing_alg !== 'RS256') {
-    issues.error(
+    issues.caution(
       [...path, 'signing_alg'],
-      `signing_alg ${quote(raw.signing_alg)} is not supported: authmesh signs with RS256 only`,
-      'set signing_alg: RS256 or remove it',
+      `signing_alg ${quote(raw.signing_alg)} is not emulated: access tokens for this API are signed with RS256`,
+      'set signing_alg: RS256 so that the API verifies the same tokens in Auth0 and here',
     );
   }
   if (raw.is_system === true) {

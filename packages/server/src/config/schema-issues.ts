@@ -35,14 +35,30 @@ export function reportSchemaIssues(
 }
 
 /**
- * Walks the data alongside the schema and reports fields authmesh accepts but ignores (warnings)
- * or refuses with a specific explanation (errors).
+ * Walks the data alongside the schema and reports what authmesh accepts without emulating it: each
+ * top-level Deploy CLI section on a line of its own (`emailTemplates: 4 entries, not emulated`), and all
+ * ignored fields together in one line, since an export from a real tenant holds dozens of them. Fields
+ * refused with a specific explanation are errors.
  */
 export function reportFieldPolicies(
   schema: z.ZodType,
   value: unknown,
   path: readonly PathSegment[],
   issues: IssueCollector,
+): void {
+  const ignored = new Set<string>();
+  walkFieldPolicies(schema, value, path, issues, ignored);
+  if (ignored.size > 0) {
+    issues.warn(`Auth0 fields accepted but not emulated (they change nothing here): ${[...ignored].join(', ')}`);
+  }
+}
+
+function walkFieldPolicies(
+  schema: z.ZodType,
+  value: unknown,
+  path: readonly PathSegment[],
+  issues: IssueCollector,
+  ignored: Set<string>,
 ): void {
   const s = unwrap(schema);
   if (s instanceof z.ZodObject && isRecord(value)) {
@@ -51,20 +67,29 @@ export function reportFieldPolicies(
       if (childSchema === undefined) continue;
       const childPath = [...path, key];
       const policy = fieldPolicy(childSchema);
-      if (policy?.kind === 'ignored') {
+      if (policy?.kind === 'ignored' && path.length === 0) {
+        issues.warn(`${key}: ${describeSection(child)}, not emulated`);
+      } else if (policy?.kind === 'ignored') {
         const note = policy.note === undefined ? '' : ` (${policy.note})`;
-        issues.warn(`\`${formatPathPattern(childPath)}\` is not supported by authmesh and is ignored${note}`);
+        ignored.add(`${formatPathPattern(childPath)}${note}`);
       } else if (policy?.kind === 'unsupported') {
         issues.error(childPath, policy.message, policy.fix);
       } else {
-        reportFieldPolicies(childSchema, child, childPath, issues);
+        walkFieldPolicies(childSchema, child, childPath, issues, ignored);
       }
     }
   } else if (s instanceof z.ZodArray && Array.isArray(value)) {
     value.forEach((item, i) => {
-      reportFieldPolicies(s.element as z.ZodType, item, [...path, i], issues);
+      walkFieldPolicies(s.element as z.ZodType, item, [...path, i], issues, ignored);
     });
   }
+}
+
+/** `4 entries` for a list section, `3 settings` for a mapping (e.g. `branding`). */
+function describeSection(value: unknown): string {
+  const count = Array.isArray(value) ? value.length : isRecord(value) ? Object.keys(value).length : 1;
+  if (Array.isArray(value)) return `${count} ${count === 1 ? 'entry' : 'entries'}`;
+  return `${count} ${count === 1 ? 'setting' : 'settings'}`;
 }
 
 function reportUnknownKey(root: z.ZodType, objectPath: PathSegment[], key: string, issues: IssueCollector): void {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import {
+  AUTH0_APP_TYPES,
   IGNORED_CLIENT_FIELDS,
   IGNORED_CLIENT_GRANT_FIELDS,
   IGNORED_FIELD_NOTES,
@@ -105,7 +106,8 @@ const refreshTokenSchema = z.strictObject({
 export const clientSchema = strictWith(
   {
     name: nonEmpty,
-    app_type: z.enum(['spa', 'native', 'regular_web', 'non_interactive']),
+    // Optional as in Auth0: a client without one is Auth0's generic application.
+    app_type: z.enum(AUTH0_APP_TYPES).optional(),
     description: z.string().max(140).optional(),
     client_id: z.string().optional(),
     client_secret: z.string().optional(),
@@ -132,12 +134,14 @@ export const clientSchema = strictWith(
 
 export const clientGrantSchema = strictWith(
   {
-    // Optional here only so that a `default_for` grant gets one clear error instead of two.
+    // Optional: a `default_for` grant has none.
     client_id: nonEmpty.optional(),
     audience: nonEmpty,
     scope: z.array(nonEmpty).optional(),
     allow_all_scopes: z.boolean().optional(),
     subject_type: z.enum(['client', 'user']).optional(),
+    // Auth0's default grant for every third-party client; not emulated, skipped with a warning.
+    default_for: z.string().optional(),
   },
   IGNORED_CLIENT_GRANT_FIELDS,
   UNSUPPORTED_CLIENT_GRANT_FIELDS,

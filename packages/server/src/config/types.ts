@@ -5,10 +5,41 @@
  */
 
 export type TokenDialect = 'access_token' | 'access_token_authz' | 'rfc9068_profile' | 'rfc9068_profile_authz';
-export type AppType = 'spa' | 'native' | 'regular_web' | 'non_interactive';
+/**
+ * Every `app_type` Auth0's client schema knows. `spa`, `native`, `regular_web` and `non_interactive` change
+ * defaults here; the others (Auth0's SSO integrations, `resource_server`, …) behave as a client without
+ * `app_type`: Auth0's generic, confidential application.
+ */
+export type AppType =
+  | 'spa'
+  | 'native'
+  | 'regular_web'
+  | 'non_interactive'
+  | 'resource_server'
+  | 'express_configuration'
+  | 'rms'
+  | 'box'
+  | 'cloudbees'
+  | 'concur'
+  | 'dropbox'
+  | 'mscrm'
+  | 'echosign'
+  | 'egnyte'
+  | 'newrelic'
+  | 'office365'
+  | 'salesforce'
+  | 'sentry'
+  | 'sharepoint'
+  | 'slack'
+  | 'springcm'
+  | 'zendesk'
+  | 'zoom'
+  | 'sso_integration'
+  | 'oag';
 export type TokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
 export type GrantType =
   | 'authorization_code'
+  | 'implicit'
   | 'refresh_token'
   | 'client_credentials'
   | 'password'
@@ -61,7 +92,9 @@ export interface Client {
   client_id?: string;
   /** Pinned in the file, or undefined: then generated (confidential clients only) and persisted. */
   client_secret?: string;
-  app_type: AppType;
+  /** Absent when the file has none: Auth0's generic application (confidential, every default grant). */
+  app_type?: AppType;
+  /** False for third-party clients, which see a consent page that first-party clients skip. */
   is_first_party: boolean;
   callbacks: string[];
   allowed_logout_urls: string[];

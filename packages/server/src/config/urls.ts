@@ -1,5 +1,6 @@
 import type { PathSegment } from './format-path.ts';
 import { type IssueCollector, quote } from './issues.ts';
+import { wildcardUrlProblem } from './wildcard-urls.ts';
 
 /**
  * `redirect`: callback and logout URLs, compared by exact string later, so kept as written.
@@ -69,9 +70,23 @@ function checkUrl(
     );
     return undefined;
   }
-  if (raw.includes('*')) {
-    issues.error(path, `wildcards in URLs are not supported yet: ${quote(raw)}`, 'list each URL explicitly');
+  if (raw.includes('{') && /\{[a-z_.]+\}/i.test(raw)) {
+    // `{organization_name}` and `{custom_domain.metadata.KEY}`: Auth0 features authmesh does not emulate.
+    issues.warn(
+      `${issues.where(path)}: ${quote(raw)} uses an Auth0 URL placeholder that is not emulated; it is skipped`,
+    );
     return undefined;
+  }
+  if (raw.includes('*')) {
+    const problem = wildcardUrlProblem(raw);
+    if (problem !== undefined) {
+      issues.error(
+        path,
+        `${quote(raw)} is not a wildcard URL Auth0 accepts: ${problem}`,
+        'put one `*` in the leftmost subdomain only, e.g. https://*.example.com/callback',
+      );
+      return undefined;
+    }
   }
   const url = URL.parse(raw);
   if (url === null) {
@@ -114,13 +129,13 @@ function checkUrl(
     );
   }
   if (options.kind === 'origin') {
+    // Auth0 accepts a path or query here and leaves it out when comparing; so does authmesh, saying so.
     if (url.pathname !== '/' || url.search !== '') {
-      issues.error(
+      issues.caution(
         path,
-        `${quote(raw)} must be a bare origin without a path or query`,
+        `${quote(raw)} has a path or query, which origins do not have; only ${url.origin} is compared`,
         `use only scheme, host and port, e.g. ${url.origin}`,
       );
-      return undefined;
     }
     return url.origin;
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { checkIssuerIdentifiers } from '../config/identifier-collisions.ts';
+import { withManagementApiAudience } from '../config/management-audience.ts';
 import type { TenantConfig, UserSeed } from '../config/types.ts';
-import { ConfigError, type ConfigIssue } from '../errors.ts';
 import type { Entity, EntityKind, EntityOp, Storage } from '../storage/contract.ts';
 import {
   newClientGrantId,
@@ -52,7 +52,7 @@ export async function seedTenant(
   issuer: string,
   options: { force?: boolean } = {},
 ): Promise<SeedResult> {
-  checkManagementGrants(config, issuer);
+  config = withManagementApiAudience(config, managementApiIdentifier(issuer));
   checkIssuerIdentifiers(config, issuer);
   const digest = configDigest(config, issuer);
   if (!options.force && (await storage.getState<string>(SEEDED_DIGEST)) === digest) {
@@ -233,23 +233,6 @@ function resolveClientId(config: TenantConfig, byName: Map<string, string>, name
   const pinned = config.clients.find((c) => c.client_id === nameOrId);
   if (pinned?.client_id) return pinned.client_id;
   throw new Error(`client "${nameOrId}" was not resolved; config validation should have caught it`);
-}
-
-/** Config validation accepts any `…/api/v2/` audience; only the tenant knows its issuer and can check it. */
-function checkManagementGrants(config: TenantConfig, issuer: string): void {
-  const expected = managementApiIdentifier(issuer);
-  const issues: ConfigIssue[] = [];
-  config.clientGrants.forEach((grant, i) => {
-    if (grant.audience.endsWith('/api/v2/') && grant.audience !== expected) {
-      issues.push({
-        file: config.source,
-        path: `clientGrants[${i}].audience`,
-        message: `"${grant.audience}" is not this tenant's Management API (its identifier is "${expected}")`,
-        fix: `use "${expected}", or the ##VAR## replacement of your issuer`,
-      });
-    }
-  });
-  if (issues.length > 0) throw new ConfigError(issues);
 }
 
 async function toUserRecord(

@@ -174,8 +174,7 @@ const expected: TenantConfig = {
     },
   ],
   warnings: [
-    '`resourceServers[].token_lifetime_for_web` is not supported by authmesh and is ignored (authmesh has no implicit flow; token_lifetime applies)',
-    '`clients[].oidc_conformant` is not supported by authmesh and is ignored',
+    'Auth0 fields accepted but not emulated (they change nothing here): resourceServers[].token_lifetime_for_web (authmesh has no implicit flow; token_lifetime applies), clients[].oidc_conformant',
   ],
   connections: [
     {
@@ -228,6 +227,7 @@ describe('parseTenantConfig', () => {
       clients: [],
       clientGrants: [],
       roles: [],
+      users: [],
       connections: [
         {
           name: 'Username-Password-Authentication',
@@ -241,7 +241,6 @@ describe('parseTenantConfig', () => {
           },
         },
       ],
-      users: [],
       warnings: [],
     });
   });
@@ -261,7 +260,7 @@ describe('parseTenantConfig', () => {
     );
     const [web, mobile] = config.clients;
     expect(web).toMatchObject({
-      grant_types: ['authorization_code', 'refresh_token'],
+      grant_types: ['authorization_code', 'implicit', 'refresh_token'],
       token_endpoint_auth_method: 'client_secret_post',
       refresh_token: { rotation_type: 'non-rotating', expiration_type: 'non-expiring', infinite_token_lifetime: true },
       id_token_lifetime: 36_000,
@@ -317,6 +316,7 @@ describe('parseTenantConfig', () => {
     );
     expect(config.tenant).toEqual({ allowed_logout_urls: [], session_lifetime: 720, idle_session_lifetime: 72 });
     expect(config.clients[0]?.grant_types).toEqual([
+      'implicit',
       'authorization_code',
       'refresh_token',
       'client_credentials',
@@ -324,25 +324,10 @@ describe('parseTenantConfig', () => {
     ]);
     expect(config.clients[0]?.id_token_lifetime).toBe(600);
     expect(config.clientGrants).toEqual([{ client_id: 'Legacy Web', audience: 'https://api.test/', scope: [] }]);
+    // One line per section that is not emulated, one line for every ignored field together.
     expect(config.warnings).toEqual([
-      '`tenant.enabled_locales` is not supported by authmesh and is ignored',
-      '`tenant.flags` is not supported by authmesh and is ignored',
-      '`resourceServers[].id` is not supported by authmesh and is ignored',
-      '`resourceServers[].signing_secret` is not supported by authmesh and is ignored (it is only used with HS256 and authmesh signs with RS256)',
-      '`resourceServers[].token_lifetime_for_web` is not supported by authmesh and is ignored (authmesh has no implicit flow; token_lifetime applies)',
-      '`clients[].global` is not supported by authmesh and is ignored',
-      '`clients[].tenant` is not supported by authmesh and is ignored',
-      '`clients[].callback_url_template` is not supported by authmesh and is ignored',
-      '`clients[].cross_origin_auth` is not supported by authmesh and is ignored',
-      '`clients[].signing_keys` is not supported by authmesh and is ignored',
-      '`clients[].custom_login_page_on` is not supported by authmesh and is ignored',
-      '`clients[].is_token_endpoint_ip_header_trusted` is not supported by authmesh and is ignored',
-      '`clients[].jwt_configuration.secret_encoded` is not supported by authmesh and is ignored',
-      '`clientGrants[].id` is not supported by authmesh and is ignored',
-      '`clientGrants[].allow_any_organization` is not supported by authmesh and is ignored',
-      '`roles[].id` is not supported by authmesh and is ignored',
-      '`emailTemplates` is not supported by authmesh and is ignored',
-      'client `Legacy Web`: grant type `implicit` is not supported by authmesh and was dropped',
+      'emailTemplates: 0 entries, not emulated',
+      'Auth0 fields accepted but not emulated (they change nothing here): tenant.enabled_locales, tenant.flags, resourceServers[].id, resourceServers[].signing_secret (it is only used with HS256 and authmesh signs with RS256), resourceServers[].token_lifetime_for_web (authmesh has no implicit flow; token_lifetime applies), clients[].global, clients[].tenant, clients[].callback_url_template, clients[].cross_origin_auth, clients[].signing_keys, clients[].custom_login_page_on, clients[].is_token_endpoint_ip_header_trusted, clients[].jwt_configuration.secret_encoded, clientGrants[].id, clientGrants[].allow_any_organization, roles[].id',
     ]);
   });
 

@@ -1,0 +1,3 @@
+module.exports = (user, context, cb) => {
+  cb();
+};
