@@ -22,6 +22,7 @@ import { createWebMessageGuard } from './http/web-message.ts';
 import { CsrfTokens } from './login/csrf.ts';
 import { createLoginRoutes } from './login/login-routes.ts';
 import { createManagementApi } from './management/create-management-api.ts';
+import { restoreTenantSettings } from './management/tenant-settings.ts';
 import type { AuditEvent } from './management/types.ts';
 import type { Storage } from './storage/contract.ts';
 import { openSqliteStorage } from './storage/sqlite.ts';
@@ -140,7 +141,9 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     const registry = new TenantRegistry(storage, issuer);
     await registry.refresh();
     const [signing, cookies] = await Promise.all([loadSigningKeys(storage), loadCookieKeys(storage)]);
-    const tenant: TenantContext = { issuer, storage, registry, settings: options.config.tenant };
+    // A copy: PATCH /api/v2/tenants/settings changes the running tenant's settings, never the caller's config.
+    const tenant: TenantContext = { issuer, storage, registry, settings: { ...options.config.tenant } };
+    await restoreTenantSettings(tenant);
     // One brute-force count per (user, IP) for the login page and the password grants.
     const loginThrottle = new FailureThrottle();
     const provider = createEngine(tenant, { signing, cookies }, { loginThrottle });

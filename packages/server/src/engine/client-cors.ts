@@ -1,3 +1,4 @@
+import { matchesRegisteredUrl } from '../config/wildcard-urls.ts';
 import type { TenantContext } from '../tenant/context.ts';
 
 /**
@@ -10,6 +11,9 @@ export function originAllowedForClient(tenant: TenantContext, origin: string, cl
   if (origin === 'null') return false;
   const record = tenant.registry.client(clientId);
   if (!record) return false;
-  const callbackOrigins = record.callbacks.map((uri) => URL.parse(uri)?.origin);
-  return [...record.allowed_origins, ...record.web_origins, ...callbackOrigins].includes(origin);
+  const callbackOrigins = record.callbacks.flatMap((uri) => URL.parse(uri)?.origin ?? []);
+  // Wildcard subdomains (`https://*.example.com`) match as Auth0 matches them: one label for the `*`.
+  return [...record.allowed_origins, ...record.web_origins, ...callbackOrigins].some((allowed) =>
+    matchesRegisteredUrl(allowed, origin),
+  );
 }

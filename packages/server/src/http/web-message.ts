@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { matchesRegisteredUrl } from '../config/wildcard-urls.ts';
 import { html, page } from '../encoding/html.ts';
 import type { TenantContext } from '../tenant/context.ts';
 
@@ -16,8 +17,15 @@ export function createWebMessageGuard(tenant: TenantContext) {
     const redirectUri = typeof ctx.query.redirect_uri === 'string' ? ctx.query.redirect_uri : undefined;
     const client = clientId === undefined ? undefined : tenant.registry.client(clientId);
     const origin = redirectUri === undefined ? undefined : URL.parse(redirectUri)?.origin;
-    const registered = client !== undefined && redirectUri !== undefined && client.callbacks.includes(redirectUri);
-    if (registered && (origin === undefined || !client.web_origins.includes(origin))) {
+    // Wildcard subdomains match as Auth0 matches them (config/wildcard-urls.ts).
+    const registered =
+      client !== undefined &&
+      redirectUri !== undefined &&
+      client.callbacks.some((callback) => matchesRegisteredUrl(callback, redirectUri));
+    if (
+      registered &&
+      (origin === undefined || !client.web_origins.some((allowed) => matchesRegisteredUrl(allowed, origin)))
+    ) {
       ctx.status = 400;
       ctx.type = 'html';
       ctx.body = page(

@@ -8,6 +8,7 @@ import { clientToCreate, clientToUpdate, isConfidential, parseClientUpdate } fro
 import { type ClientVisibility, clientView } from './client-view.ts';
 import { conflict, ManagementError } from './errors.ts';
 import { fieldSelection } from './fields.ts';
+import { globalClientView } from './global-client.ts';
 import { booleanParam, paginate } from './pagination.ts';
 import type { Caller, ManagementDeps, ManagementRoute } from './types.ts';
 
@@ -39,14 +40,17 @@ export function clientRoutes({ tenant, writer }: ManagementDeps): ManagementRout
         const visibility = readVisibility(caller);
         const types = query.get('app_type')?.split(',');
         const firstParty = query.has('is_first_party') ? booleanParam(query, 'is_first_party') : undefined;
-        // authmesh has no global client (Auth0's legacy "All Applications").
-        const globalOnly = query.has('is_global') && booleanParam(query, 'is_global');
+        const select = fieldSelection(query);
+        // `is_global=true` answers only Auth0's global client ("All Applications", see global-client.ts);
+        // other listings leave it out, so every client they return is one that can log in.
+        if (query.has('is_global') && booleanParam(query, 'is_global')) {
+          const global = types === undefined && firstParty !== false ? [globalClientView(tenant)] : [];
+          return { status: 200, body: paginate(global.map(select), query, 'clients') };
+        }
         const clients = tenant.registry
           .clients()
           .filter((c) => types === undefined || types.includes(c.app_type))
-          .filter((c) => firstParty === undefined || c.is_first_party === firstParty)
-          .filter(() => !globalOnly);
-        const select = fieldSelection(query);
+          .filter((c) => firstParty === undefined || c.is_first_party === firstParty);
         return {
           status: 200,
           body: paginate(

@@ -7,6 +7,7 @@ import { clientGrantRoutes } from './client-grants.ts';
 import { clientRoutes } from './clients.ts';
 import { connectionRoutes } from './connections.ts';
 import { applyManagementCors } from './cors.ts';
+import { emptyResourceRoutes } from './empty-resources.ts';
 import { EntityWriter } from './entity-writer.ts';
 import { ManagementError } from './errors.ts';
 import { readJsonBody } from './json-body.ts';
@@ -15,6 +16,7 @@ import { resourceServerRoutes } from './resource-servers.ts';
 import { roleMemberRoutes } from './role-members.ts';
 import { roleRoutes } from './roles.ts';
 import { matchRoute } from './router.ts';
+import { tenantSettingsRoutes } from './tenant-settings.ts';
 import type { AuditEvent, Caller, ManagementDeps, ManagementResponse, ManagementRoute } from './types.ts';
 import { userAccessRoutes } from './user-access.ts';
 import { userRoutes } from './users.ts';
@@ -63,6 +65,9 @@ export function createManagementApi(options: ManagementApiOptions) {
     ...roleMemberRoutes(deps),
     ...userRoutes(deps),
     ...userAccessRoutes(deps),
+    ...tenantSettingsRoutes(deps),
+    // What authmesh does not emulate answers as an empty Auth0 tenant does (see empty-resources.ts).
+    ...emptyResourceRoutes(),
     ...connectionRoutes(deps),
   ];
 

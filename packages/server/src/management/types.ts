@@ -28,7 +28,7 @@ export interface ManagementResponse {
   body?: unknown;
 }
 
-export type ManagementMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type ManagementMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One endpoint: `path` is relative to `/api/v2`, with `:name` parameters (`/clients/:id`). */
 export interface ManagementRoute {

@@ -10,19 +10,62 @@ export function managementApiIdentifier(issuer: string): string {
 
 const RESOURCES = ['clients', 'client_grants', 'resource_servers', 'roles', 'users'] as const;
 const VERBS = ['read', 'create', 'update', 'delete'] as const;
+const NOT_EMULATED_RESOURCES = [
+  'actions',
+  'connection_profiles',
+  'custom_domains',
+  'directory_provisionings',
+  'event_streams',
+  'flows',
+  'flows_vault_connections',
+  'forms',
+  'hooks',
+  'log_streams',
+  'network_acls',
+  'organizations',
+  'phone_providers',
+  'phone_templates',
+  'prompts',
+  'rate_limit_policies',
+  'rules',
+  'rules_configs',
+  'self_service_profiles',
+  'token_exchange_profiles',
+  'user_attribute_profiles',
+] as const;
 
 /** The Management API scopes authmesh knows; a subset of Auth0's 242, covering the resources it serves. */
 export const MANAGEMENT_API_SCOPES: readonly string[] = [
-  ...RESOURCES.flatMap((resource) => VERBS.map((verb) => `${verb}:${resource}`)),
-  'read:client_keys',
-  'update:client_keys',
-  'read:client_summary',
-  'read:role_members',
-  'create:role_members',
-  'delete:role_members',
-  'update:users_app_metadata',
-  'read:current_user',
-  'update:current_user_metadata',
+  // A Set: scopes listed twice would be a duplicate scope of the Management API resource server.
+  ...new Set([
+    ...RESOURCES.flatMap((resource) => VERBS.map((verb) => `${verb}:${resource}`)),
+    'read:client_keys',
+    'update:client_keys',
+    'read:client_summary',
+    'read:role_members',
+    'create:role_members',
+    'delete:role_members',
+    'update:users_app_metadata',
+    'read:current_user',
+    'update:current_user_metadata',
+    'read:tenant_settings',
+    'update:tenant_settings',
+    // The resources the Management API serves as an empty Auth0 tenant does (management/empty-resources.ts),
+    // so the Deploy CLI's default configuration can read them.
+    ...NOT_EMULATED_RESOURCES.flatMap((resource) => VERBS.map((verb) => `${verb}:${resource}`)),
+    ...[
+      'attack_protection',
+      'branding',
+      'email_provider',
+      'email_templates',
+      'guardian_factors',
+      'mfa_policies',
+    ].flatMap((resource) => [`read:${resource}`, `update:${resource}`]),
+    // Database connections (the Deploy CLI's `databases` and `connections` sections).
+    ...VERBS.map((verb) => `${verb}:connections`),
+    'read:connections_options',
+    'update:connections_options',
+  ]),
 ];
 
 /** The implicit Management API resource server every tenant has. */

@@ -257,7 +257,7 @@ describe('RFC 6750 §3.1: scopes', () => {
 describe('routing', () => {
   it('unknown routes → 404, other methods → 405 with Allow, in Auth0 shape', async () => {
     const token = await managementToken(issuer, ADMIN);
-    const unknown = await api(issuer, 'GET', '/connections', { token });
+    const unknown = await api(issuer, 'GET', '/stats/daily', { token });
     expect(unknown.status).toBe(404);
     expect(unknown.json).toEqual(errorBody(404, 'Not Found'));
     expectAuth0Json(unknown);
