@@ -1,4 +1,5 @@
 import type { ClientRecord } from '../tenant/records.ts';
+import { responseTypesOf } from './response-types.ts';
 
 /**
  * Maps an Auth0 client to oidc-provider client metadata. Auth0 names (callbacks, allowed_logout_urls...)
@@ -18,13 +19,14 @@ export function toClientMetadata(client: ClientRecord): Record<string, unknown> 
 const cache = new WeakMap<ClientRecord, Record<string, unknown>>();
 
 function build(client: ClientRecord): Record<string, unknown> {
-  const interactive = client.grant_types.includes('authorization_code');
+  const responseTypes = responseTypesOf(client);
+  const interactive = responseTypes.length > 0;
   const metadata: Record<string, unknown> = {
     client_id: client.client_id,
     client_name: client.name,
     application_type: client.app_type === 'native' ? 'native' : 'web',
     grant_types: client.grant_types,
-    response_types: interactive ? ['code'] : [],
+    response_types: responseTypes,
     redirect_uris: interactive ? client.callbacks : [],
     post_logout_redirect_uris: client.allowed_logout_urls,
     token_endpoint_auth_method: client.token_endpoint_auth_method,

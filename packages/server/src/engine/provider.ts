@@ -12,9 +12,11 @@ import { originAllowedForClient } from './client-cors.ts';
 import { renderErrorPage } from './error-page.ts';
 import { createLoadExistingGrant, restoreOfflineAccess } from './grants.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
+import { matchLogoutUrlsAsAuth0 } from './logout-urls.ts';
 import { type LoginThrottle, registerPasswordGrants } from './password-grant.ts';
 import { createIssueRefreshToken, createRefreshTokenTtl, createRotateRefreshToken } from './refresh-tokens.ts';
 import { createDefaultResource, createGetResourceServerInfo } from './resource-servers.ts';
+import { allowImplicitCallbacksOnLocalHttp, RESPONSE_TYPES } from './response-types.ts';
 import { LOGIN_PATH, ROUTES } from './routes.ts';
 import { SCOPE_CLAIMS } from './scopes.ts';
 
@@ -59,7 +61,7 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys, options: E
     // Auth0 puts the profile claims into the ID token even when an access token is issued; auth0-spa-js
     // reads the user from the ID token only.
     conformIdTokenClaims: false,
-    responseTypes: ['code'],
+    responseTypes: RESPONSE_TYPES,
     pkce: { required: () => true },
     extraParams: { authmesh_offline_access: restoreOfflineAccess } as unknown as Configuration['extraParams'],
     extraClientMetadata: { properties: ['web_origins', 'allowed_origins'] },
@@ -127,6 +129,8 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys, options: E
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
   };
   const provider = new Provider(tenant.issuer, configuration);
+  allowImplicitCallbacksOnLocalHttp(provider);
+  matchLogoutUrlsAsAuth0(provider);
   if (secureCookiesAllowed(tenant.issuer)) allowSecureCookiesOnLoopback(provider);
   // The issuer is configured, never derived from Host / X-Forwarded-* headers (RFC 8414 §3.3).
   provider.proxy = false;

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { html, page } from '../encoding/html.ts';
+import { logoutUrlAllowed } from '../engine/logout-urls.ts';
 import type { TenantContext } from '../tenant/context.ts';
 
 export const AUTH0_LOGOUT_PATH = '/v2/logout';
@@ -8,8 +9,9 @@ export const AUTH0_LOGOUT_PATH = '/v2/logout';
 /**
  * `GET /v2/logout?client_id&returnTo[&federated]`: Auth0's logout. Ends the tenant session at once (no
  * confirmation page, as Auth0) and redirects only to an allow-listed URL: the client's
- * `allowed_logout_urls` with `client_id`, the tenant's list without it. Anything else gets a page and no
- * redirect, so the endpoint is never an open redirector.
+ * `allowed_logout_urls` with `client_id`, the tenant's list without it, matched as Auth0 matches them
+ * (engine/logout-urls.ts). Anything else gets a page and no redirect, so the endpoint is never an open
+ * redirector.
  */
 export function createAuth0Logout(tenant: TenantContext, provider: Provider) {
   return async function auth0Logout(ctx: Context): Promise<void> {
@@ -36,7 +38,7 @@ export function createAuth0Logout(tenant: TenantContext, provider: Provider) {
       ctx.body = page('Logged out', html`<h1>You are logged out</h1><p class="lead">You can close this window.</p>`);
       return;
     }
-    if (!allowed.includes(target)) {
+    if (!logoutUrlAllowed(allowed, target)) {
       return refuse(
         ctx,
         'The "returnTo" URL is not in the list of Allowed Logout URLs of this application. Add it to allowed_logout_urls in tenant.yaml.',

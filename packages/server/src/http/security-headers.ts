@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
+import { ENGINE_AUTO_SUBMIT_SCRIPT } from '../engine/auto-submit.ts';
 
 /**
  * Headers every response of the tenant carries, and stricter ones for HTML pages: no framing
@@ -18,17 +19,10 @@ export function applySecurityHeaders(ctx: Context): void {
 }
 
 /**
- * The one script the engine (oidc-provider 9.13.3, `lib/response_modes/form_post.js`) inlines in the
- * pages it renders itself: `response_mode=form_post` answers and `/oidc/logout` without a session. It
- * submits the page's only form. The engine adds its hash to `script-src` only when a policy with
- * `script-src` exists before it renders, and this policy is set after; so the hash is allowed here, by
- * exact text: any other inline script, injected or not, stays blocked. The browser suite
- * (tests/e2e/form-post-and-logout.test.ts) fails if an engine upgrade changes the text.
+ * The engine adds the auto-submit script's hash to `script-src` only when a policy with `script-src`
+ * exists before it renders, and this policy is set after; so the hash is allowed here, by exact text:
+ * any other inline script, injected or not, stays blocked.
  */
-export const ENGINE_AUTO_SUBMIT_SCRIPT = `
-    document.addEventListener('DOMContentLoaded', function () { document.forms[0].submit() });
-  `;
-
 const AUTO_SUBMIT_ELEMENT = `<script>${ENGINE_AUTO_SUBMIT_SCRIPT}</script>`;
 const AUTO_SUBMIT_SOURCE = `'sha256-${createHash('sha256').update(ENGINE_AUTO_SUBMIT_SCRIPT).digest('base64')}'`;
 

@@ -125,7 +125,7 @@ describe('POST /clients', () => {
     expect(JSON.stringify(short.json)).not.toContain('"short"');
   });
 
-  it('accepts what an Auth0 export contains: read-only fields are ignored, `implicit` is dropped', async () => {
+  it('accepts what an Auth0 export contains: read-only fields are ignored, `implicit` is kept', async () => {
     const exported = {
       name: 'Exported App',
       app_type: 'regular_web',
@@ -145,7 +145,8 @@ describe('POST /clients', () => {
     const created = await create(exported);
     expect(created.client_id).not.toBe('ignored-client-id-0001');
     expect(created).toMatchObject({
-      grant_types: ['authorization_code', 'refresh_token'],
+      // The engine serves `response_type=id_token` to clients with `implicit`, as Auth0 does.
+      grant_types: ['authorization_code', 'implicit', 'refresh_token'],
       jwt_configuration: { lifetime_in_seconds: 3600 },
     });
     expect(created).not.toHaveProperty('tenant');
