@@ -6,8 +6,9 @@ import type { TenantSettings } from '../config/types.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import type { ResourceServerRecord } from '../tenant/records.ts';
 import { SEEDED_DIGEST } from '../tenant/seed.ts';
+import { invalidBody } from './errors.ts';
 import type { ManagementDeps, ManagementRoute } from './types.ts';
-import { throwFirstIssue, validateBody } from './validation.ts';
+import { validateBody } from './validation.ts';
 
 /*
  * `/api/v2/tenants/settings`. The settings authmesh honours (friendly_name, default_audience,
@@ -117,7 +118,9 @@ function applyPatch(current: TenantSettings, input: RawTenant, apis: readonly Re
   });
   const issues = new IssueCollector('<request>', undefined, { strict: true });
   const settings = normalizeTenant(raw, catalog, issues);
-  throwFirstIssue(issues);
+  const [first] = issues.hasErrors ? issues.toError().issues : [];
+  // The rules name `tenant.<field>` (tenant.yaml's path); the API's property is the field itself.
+  if (first !== undefined) throw invalidBody(first.message, first.path.replace(/^tenant\.?/, '') || undefined);
   return settings;
 }
 

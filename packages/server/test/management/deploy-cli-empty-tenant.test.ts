@@ -210,7 +210,21 @@ describe('/tenants/settings', () => {
   it('refuses what tenant.yaml refuses, in Auth0 words, and changes nothing then', async () => {
     const unknownApi = await call('PATCH', '/tenants/settings', { body: { default_audience: 'https://nope.test' } });
     expect(unknownApi.status).toBe(400);
-    expect(unknownApi.json).toMatchObject({ errorCode: 'invalid_body' });
+    expect(unknownApi.json).toEqual(
+      errorBody(
+        400,
+        /^Payload validation error: '.*https:\/\/nope\.test.*' on property default_audience\.$/,
+        'invalid_body',
+      ),
+    );
+    const idleTooLong = await call('PATCH', '/tenants/settings', { body: { idle_session_lifetime: 5_000 } });
+    expect(idleTooLong.json).toEqual(
+      errorBody(
+        400,
+        "Payload validation error: 'idle_session_lifetime (5000 h) must not exceed session_lifetime (100 h)' on property idle_session_lifetime.",
+        'invalid_body',
+      ),
+    );
     const unknownKey = await call('PATCH', '/tenants/settings', { body: { frendly_name: 'x' } });
     expect(unknownKey.json).toEqual(
       errorBody(400, "Payload validation error: 'Additional properties not allowed: frendly_name'.", 'invalid_body'),
