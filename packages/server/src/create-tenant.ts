@@ -20,7 +20,10 @@ import { createRouter } from './http/router.ts';
 import { createJwtUserinfo } from './http/userinfo.ts';
 import { createWebMessageGuard } from './http/web-message.ts';
 import { CsrfTokens } from './login/csrf.ts';
+import { CHANGE_PASSWORD_PATH, createDbConnections, OUTBOX_PATH, SIGNUP_PATH } from './login/dbconnections.ts';
 import { createLoginRoutes } from './login/login-routes.ts';
+import { Outbox } from './login/outbox.ts';
+import { createOutboxPage, createResetPasswordPage, RESET_PATH } from './login/reset-password.ts';
 import { createManagementApi } from './management/create-management-api.ts';
 import { restoreTenantSettings } from './management/tenant-settings.ts';
 import type { AuditEvent } from './management/types.ts';
@@ -205,6 +208,16 @@ function installMiddleware(
     new FailureThrottle({ maxAttempts: 20, blockMs: 5 * 60_000, ipBurst: 1_000, ipRefillPerMs: 1_000 / 3_600_000 }),
   );
 
+  // The e-mails the tenant would send (password resets), shown on the outbox page instead.
+  const outbox = new Outbox();
+  const tenantName = tenant.settings.friendly_name ?? 'authmesh';
+  const mailPages = { tenant, outbox, tenantName };
+  const dbConnections = createDbConnections({
+    tenant,
+    outbox,
+    ...(options.onAudit ? { onAudit: options.onAudit } : {}),
+  });
+
   // 1. Every request: client IP, pinned Host; Auth0's token errors and security headers on the way out.
   app.use(createEdge({ issuer: tenant.issuer, clientIp }));
   // 2. The Management API (/api/v2/...), entirely the tenant's own.
@@ -233,6 +246,10 @@ function installMiddleware(
         }),
       ],
       [AUTH0_LOGOUT_PATH]: [createAuth0Logout(tenant, provider)],
+      [SIGNUP_PATH]: [dbConnections],
+      [CHANGE_PASSWORD_PATH]: [dbConnections],
+      [OUTBOX_PATH]: [createOutboxPage(mailPages)],
+      [RESET_PATH]: [createResetPasswordPage(mailPages)],
     }),
   );
   // 4. The engine reports its failures as typed errors; the edge turns them into Auth0's answers.

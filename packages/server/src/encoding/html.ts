@@ -65,4 +65,6 @@ button.secondary{color:var(--fg);background:transparent;border:1px solid var(--l
 .meta{color:var(--muted);font-size:.85rem;margin-top:20px;word-break:break-word}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em}
 .footer{color:var(--muted);font-size:.8rem;margin-top:16px}
+.connections a,a.button{display:block;margin-top:10px;padding:10px;text-align:center;color:var(--fg);border:1px solid var(--line);border-radius:8px;text-decoration:none}
+.outbox li{margin:12px 0;border-top:1px solid var(--line);padding-top:12px}
 `;

@@ -9,6 +9,7 @@ import { createJwtCustomizer } from './access-token.ts';
 import { createFindAccount } from './accounts.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { originAllowedForClient } from './client-cors.ts';
+import { createConnectionParam, screenHintParam } from './connection-param.ts';
 import { renderErrorPage } from './error-page.ts';
 import { createLoadExistingGrant, restoreOfflineAccess } from './grants.ts';
 import { logoutSource, postLogoutSuccessSource } from './logout-pages.ts';
@@ -63,7 +64,11 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys, options: E
     conformIdTokenClaims: false,
     responseTypes: RESPONSE_TYPES,
     pkce: { required: () => true },
-    extraParams: { authmesh_offline_access: restoreOfflineAccess } as unknown as Configuration['extraParams'],
+    extraParams: {
+      authmesh_offline_access: restoreOfflineAccess,
+      connection: createConnectionParam(tenant),
+      screen_hint: screenHintParam,
+    } as unknown as Configuration['extraParams'],
     extraClientMetadata: { properties: ['web_origins', 'allowed_origins'] },
     clientBasedCORS: (_ctx, origin, client) => originAllowedForClient(tenant, origin, client.clientId),
     findAccount: createFindAccount(tenant) as unknown as Configuration['findAccount'],

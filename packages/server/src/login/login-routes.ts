@@ -1,13 +1,18 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { FailureThrottle } from '../http/failure-throttle.ts';
+import { databaseFor, isDatabase } from '../tenant/connections.ts';
 import type { TenantContext } from '../tenant/context.ts';
-import { upgradePasswordHash } from '../tenant/password-upgrade.ts';
-import { checkPassword, MAX_PASSWORD_LENGTH } from '../tenant/passwords.ts';
-import type { UserRecord } from '../tenant/records.ts';
+import { authenticateDatabaseUser, signUp } from '../tenant/database-users.ts';
+import { knownExternalUsers, signInExternalUser } from '../tenant/external-users.ts';
+import type { ConnectionRecord } from '../tenant/records.ts';
+import { handleConsent } from './consent.ts';
 import type { CsrfTokens } from './csrf.ts';
+import { renderIdentityPage } from './identity-page.ts';
 import { readLoginForm } from './login-form.ts';
-import { renderLoginExpiredPage, renderLoginPage } from './login-page.ts';
+import { type ConnectionButton, renderLoginExpiredPage, renderLoginPage } from './login-page.ts';
+import { renderSignupPage } from './signup-page.ts';
+import { signupRefusalText } from './signup-refusals.ts';
 
 export interface LoginDeps {
   tenant: TenantContext;
@@ -20,13 +25,32 @@ export interface LoginDeps {
 /** Auth0's text for a failed login; identical for an unknown user and a wrong password (no enumeration). */
 const WRONG_CREDENTIALS = 'Wrong email or password.';
 const BLOCKED = 'Your account has been blocked after multiple consecutive login attempts.';
+const NO_DATABASE = 'No database connection is enabled for this application.';
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** One login transaction as the views need it. */
+interface Transaction {
+  ctx: Context;
+  details: Details;
+  id: string;
+  clientId: string;
+  applicationName: string;
+  /** The database connection the application uses, when one is enabled for it. */
+  database?: ConnectionRecord;
+  /** Social and enterprise connections enabled for the application. */
+  external: ConnectionRecord[];
+}
 
 /**
  * `GET|POST /u/login?state=<transaction>`: the tenant's own login page, driven by the engine's
- * interaction API. Invariants:
+ * interaction API. Views: log in (default), sign up (`screen_hint=signup` at /authorize, or `screen=signup`),
+ * and the local identity page of a social/enterprise connection (`connection=` at /authorize, or a
+ * button). Invariants:
  * - the transaction must match the interaction cookie (so a link alone cannot complete someone's login);
  * - POSTs need the CSRF token of that transaction and, when the browser sends one, a same-origin `Origin`;
  * - unknown user and wrong password cost the same hashing work and get the same answer;
+ * - only connections enabled for the application can be used (Auth0 `enabled_clients`);
  * - success answers 303 (never 307) so the password is not re-posted to the next hop.
  */
 export function createLoginRoutes(deps: LoginDeps) {
@@ -38,39 +62,31 @@ export function createLoginRoutes(deps: LoginDeps) {
     }
     ctx.set('Cache-Control', 'no-store');
     const details = await interactionOf(deps, ctx);
-    const transaction = typeof ctx.query.state === 'string' ? ctx.query.state : '';
-    if (!details || details.uid !== transaction) {
+    const id = typeof ctx.query.state === 'string' ? ctx.query.state : '';
+    // Third-party applications ask for consent (first-party ones never do: see engine/grants.ts).
+    if (details?.uid === id && details.prompt.name === 'consent') return handleConsent(deps, ctx, details);
+    if (!details || details.uid !== id || details.prompt.name !== 'login') {
+      // Any other prompt would loop if finished blindly, so it is shown as an ended transaction too.
       ctx.status = 400;
       ctx.type = 'html';
       ctx.body = renderLoginExpiredPage();
       return;
     }
-    const applicationName = deps.tenant.registry.client(String(details.params.client_id))?.name ?? 'the application';
-    const render = (status: number, extra: { username?: string; error?: string } = {}) => {
-      ctx.status = status;
-      ctx.type = 'html';
-      ctx.body = renderLoginPage({
-        transaction,
-        csrf: deps.csrf.issue(transaction),
-        applicationName,
-        tenantName: deps.tenantName,
-        ...extra,
-      });
+    const clientId = String(details.params.client_id);
+    const enabled = deps.tenant.registry.connectionsFor(clientId);
+    const requested = typeof details.params.connection === 'string' ? details.params.connection : undefined;
+    const database = databaseFor(deps.tenant.registry, clientId, requestedDatabase(deps, requested));
+    const tx: Transaction = {
+      ctx,
+      details,
+      id,
+      clientId,
+      applicationName: deps.tenant.registry.client(clientId)?.name ?? 'the application',
+      ...(database.enabled && database.connection ? { database: database.connection } : {}),
+      external: enabled.filter((c) => !isDatabase(c)),
     };
 
-    if (details.prompt.name !== 'login') {
-      // First-party consent is granted by loadExistingGrant before the engine asks; reaching here means a
-      // prompt authmesh does not implement. Finishing it blindly would loop, so say so instead.
-      ctx.status = 400;
-      ctx.type = 'html';
-      ctx.body = renderLoginExpiredPage();
-      return;
-    }
-    if (ctx.method === 'GET') {
-      const hint = details.params.login_hint;
-      render(200, typeof hint === 'string' ? { username: hint.slice(0, 320) } : {});
-      return;
-    }
+    if (ctx.method === 'GET') return showView(deps, tx);
 
     if (!sameOrigin(ctx, deps.tenant.issuer)) {
       ctx.status = 403;
@@ -84,47 +100,176 @@ export function createLoginRoutes(deps: LoginDeps) {
       return;
     }
     const { form } = submitted;
-    if (!deps.csrf.verify(transaction, form.get('csrf'))) {
+    if (!deps.csrf.verify(id, form.get('csrf'))) {
       ctx.status = 403;
       ctx.body = 'Forbidden: the login form has expired or was not issued by this tenant. Reload the page.';
       return;
     }
-    const username = (form.get('username') ?? '').trim().toLowerCase().slice(0, 320);
-    const password = form.get('password') ?? '';
-    const ip = ctx.request.ip || 'unknown';
-    const verdict = deps.throttle.check(username, ip);
-    if (!verdict.allowed) {
-      ctx.set('Retry-After', String(verdict.retryAfterS));
-      return render(429, {
-        username,
-        error: verdict.reason === 'blocked' ? BLOCKED : 'Too many attempts. Try again later.',
-      });
-    }
-    const user = username ? await deps.tenant.storage.entities.getByKey<UserRecord>('user', username) : undefined;
-    const check =
-      password.length > 0 && password.length <= MAX_PASSWORD_LENGTH
-        ? await checkPassword(password, user?.doc.password_hash)
-        : undefined;
-    const ok = check?.matches === true && user !== undefined && !user.doc.blocked;
-    if (!ok || !user) {
-      deps.throttle.recordFailure(username, ip);
-      return render(400, { username, error: WRONG_CREDENTIALS });
-    }
-    deps.throttle.recordSuccess(username, ip);
-    // Only now is the password known: an old-format hash (scrypt) is replaced by argon2id.
-    if (check?.needsUpgrade)
-      await upgradePasswordHash(deps.tenant.storage.entities, user.id, user.doc.password_hash, password);
-    await deps.provider.interactionFinished(
-      ctx.req,
-      ctx.res,
-      { login: { accountId: user.doc.user_id, remember: true } },
-      { mergeWithLastSubmission: false },
-    );
-    ctx.respond = false;
+    const action = form.get('action');
+    if (action === 'signup') return submitSignup(deps, tx, form);
+    if (action === 'identity') return submitIdentity(deps, tx, form);
+    return submitLogin(deps, tx, form);
   };
 }
 
-type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+/** A `connection` naming a database selects it; any other leaves the application's first database. */
+function requestedDatabase(deps: LoginDeps, name: string | undefined): string | undefined {
+  const connection = name === undefined ? undefined : deps.tenant.registry.connection(name);
+  return connection && isDatabase(connection) ? connection.name : undefined;
+}
+
+async function showView(deps: LoginDeps, tx: Transaction): Promise<void> {
+  const { ctx, details } = tx;
+  const screen = typeof ctx.query.screen === 'string' ? ctx.query.screen : undefined;
+  const chosen =
+    typeof ctx.query.connection === 'string'
+      ? ctx.query.connection
+      : screen === undefined && typeof details.params.connection === 'string'
+        ? details.params.connection
+        : undefined;
+  const external = tx.external.find((c) => c.name === chosen);
+  if (external) return renderIdentity(deps, tx, external, 200);
+  const signup = screen === 'signup' || (screen === undefined && details.params.screen_hint === 'signup');
+  if (signup && tx.database?.database?.disable_signup === false) return renderSignup(deps, tx, 200);
+  const hint = details.params.login_hint;
+  return renderLogin(deps, tx, 200, typeof hint === 'string' ? { username: hint.slice(0, 320) } : {});
+}
+
+function buttons(tx: Transaction): ConnectionButton[] {
+  return tx.external.map((c) => ({ name: c.name, label: `Continue with ${c.display_name ?? c.name}` }));
+}
+
+function renderLogin(deps: LoginDeps, tx: Transaction, status: number, extra: { username?: string; error?: string }) {
+  tx.ctx.status = status;
+  tx.ctx.type = 'html';
+  tx.ctx.body = renderLoginPage({
+    transaction: tx.id,
+    csrf: deps.csrf.issue(tx.id),
+    applicationName: tx.applicationName,
+    tenantName: deps.tenantName,
+    buttons: buttons(tx),
+    signupAllowed: tx.database?.database?.disable_signup === false,
+    usernameAllowed: tx.database?.database?.requires_username === true,
+    ...extra,
+  });
+}
+
+function renderSignup(
+  deps: LoginDeps,
+  tx: Transaction,
+  status: number,
+  extra: {
+    email?: string;
+    username?: string;
+    error?: string;
+    rules?: Parameters<typeof renderSignupPage>[0]['rules'];
+  } = {},
+) {
+  tx.ctx.status = status;
+  tx.ctx.type = 'html';
+  tx.ctx.body = renderSignupPage({
+    transaction: tx.id,
+    csrf: deps.csrf.issue(tx.id),
+    applicationName: tx.applicationName,
+    tenantName: deps.tenantName,
+    requiresUsername: tx.database?.database?.requires_username === true,
+    buttons: buttons(tx),
+    ...extra,
+  });
+}
+
+async function renderIdentity(
+  deps: LoginDeps,
+  tx: Transaction,
+  connection: ConnectionRecord,
+  status: number,
+  error?: string,
+) {
+  const known = await knownExternalUsers(deps.tenant, connection);
+  tx.ctx.status = status;
+  tx.ctx.type = 'html';
+  tx.ctx.body = renderIdentityPage({
+    transaction: tx.id,
+    csrf: deps.csrf.issue(tx.id),
+    applicationName: tx.applicationName,
+    tenantName: deps.tenantName,
+    connection: connection.name,
+    strategy: connection.strategy,
+    known: known.slice(-10).map((u) => ({ email: u.email, name: u.name })),
+    ...(error === undefined ? {} : { error }),
+  });
+}
+
+async function submitLogin(deps: LoginDeps, tx: Transaction, form: URLSearchParams): Promise<void> {
+  const { ctx } = tx;
+  const username = (form.get('username') ?? '').trim().toLowerCase().slice(0, 320);
+  const password = form.get('password') ?? '';
+  const database = tx.database;
+  if (!database) return renderLogin(deps, tx, 400, { username, error: NO_DATABASE });
+  const ip = ctx.request.ip || 'unknown';
+  const guarded = database.database?.brute_force_protection !== false;
+  const verdict = guarded ? deps.throttle.check(username, ip) : { allowed: true as const };
+  if (!verdict.allowed) {
+    ctx.set('Retry-After', String(verdict.retryAfterS));
+    return renderLogin(deps, tx, 429, {
+      username,
+      error: verdict.reason === 'blocked' ? BLOCKED : 'Too many attempts. Try again later.',
+    });
+  }
+  const user = await authenticateDatabaseUser(deps.tenant, database, username, password);
+  if (!user) {
+    if (guarded) deps.throttle.recordFailure(username, ip);
+    return renderLogin(deps, tx, 400, { username, error: WRONG_CREDENTIALS });
+  }
+  if (guarded) deps.throttle.recordSuccess(username, ip);
+  await finish(deps, ctx, user.user_id);
+}
+
+async function submitSignup(deps: LoginDeps, tx: Transaction, form: URLSearchParams): Promise<void> {
+  const email = (form.get('email') ?? '').trim().slice(0, 320);
+  const username = form.get('username') ?? undefined;
+  const database = tx.database;
+  if (!database) return renderLogin(deps, tx, 400, { error: NO_DATABASE });
+  const result = await signUp(deps.tenant, database, {
+    email,
+    password: form.get('password') ?? '',
+    ...(username === undefined || username === '' ? {} : { username }),
+  });
+  if ('refused' in result) {
+    const rules = result.refused.code === 'invalid_password' ? result.refused.verdict.rules : undefined;
+    return renderSignup(deps, tx, 400, {
+      email,
+      ...(username === undefined ? {} : { username }),
+      error: signupRefusalText(result.refused.code),
+      ...(rules === undefined ? {} : { rules }),
+    });
+  }
+  // As on Auth0, a sign-up on the login page also logs the new user in.
+  await finish(deps, tx.ctx, result.user.user_id);
+}
+
+async function submitIdentity(deps: LoginDeps, tx: Transaction, form: URLSearchParams): Promise<void> {
+  const connection = tx.external.find((c) => c.name === form.get('connection'));
+  if (!connection) return renderLogin(deps, tx, 400, { error: 'This connection is not enabled for the application.' });
+  const email = (form.get('email') ?? '').trim().slice(0, 320);
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+    return renderIdentity(deps, tx, connection, 400, 'Type the e-mail address the test identity should have.');
+  }
+  const name = (form.get('name') ?? '').trim().slice(0, 200);
+  const user = await signInExternalUser(deps.tenant, connection, { email, ...(name ? { name } : {}) });
+  if (user.blocked) return renderIdentity(deps, tx, connection, 400, 'user is blocked');
+  await finish(deps, tx.ctx, user.user_id);
+}
+
+async function finish(deps: LoginDeps, ctx: Context, accountId: string): Promise<void> {
+  await deps.provider.interactionFinished(
+    ctx.req,
+    ctx.res,
+    { login: { accountId, remember: true } },
+    { mergeWithLastSubmission: false },
+  );
+  ctx.respond = false;
+}
 
 async function interactionOf(deps: LoginDeps, ctx: Context): Promise<Details | undefined> {
   try {
