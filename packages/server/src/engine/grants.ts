@@ -4,6 +4,11 @@ import { accountUser } from './accounts.ts';
 import { resourceToAudience } from './audience.ts';
 import { OIDC_SCOPES, splitScope } from './scopes.ts';
 
+/** Where a user's consent to a third-party application is remembered (written by login/consent.ts). */
+export function consentKey(accountId: string, clientId: string): string {
+  return `consent:${accountId}:${clientId}`;
+}
+
 /**
  * `loadExistingGrant`: Auth0 never asks first-party applications for consent, so the grant is extended
  * to whatever the request asks for (within the API's scopes, and the user's permissions under RBAC) and
@@ -18,6 +23,11 @@ export function createLoadExistingGrant(tenant: TenantContext) {
     // One grant per authorization (not per session): a grant is a refresh-token family, and revoking
     // one login's refresh token must not revoke another login's (Auth0 revokes only that family).
     const grantId = ctx.oidc.result?.consent?.grantId;
+    // Third-party applications get nothing until the user consented (login/consent.ts), as on Auth0;
+    // without a grant the engine asks for consent.
+    if (tenant.registry.client(client.clientId)?.is_first_party === false && grantId === undefined) {
+      if ((await tenant.storage.getState(consentKey(accountId, client.clientId))) !== true) return undefined;
+    }
     const existing = grantId ? await provider.Grant.find(grantId) : undefined;
     const grant =
       existing && existing.accountId === accountId && existing.clientId === client.clientId
