@@ -1,5 +1,7 @@
+import { withManagementApiAudience } from '../config/management-audience.ts';
 import type { TenantConfig } from '../config/types.ts';
 import type { Entity, EntityKind, Storage } from '../storage/contract.ts';
+import { managementApiIdentifier } from '../tenant/management-api.ts';
 import {
   type ClientGrantRecord,
   type ClientRecord,
@@ -26,10 +28,11 @@ function grantLabel(clientName: string, audience: string): string {
  * declared and this one does not. Entities created by other means (/api/v2) and absent from the file are
  * kept by an import, so they are not listed. Tenant settings are not stored, so they are not compared.
  *
- * @param issuer - unused today beyond symmetry with `applyImport`; kept so that the Management API
- *   grant check can move here without changing callers.
+ * @param issuer - the tenant's issuer: grants on any `…/api/v2/` audience are planned on its Management API,
+ *   as seeding applies them.
  */
-export async function planImport(storage: Storage, config: TenantConfig, _issuer: string): Promise<ImportPlan> {
+export async function planImport(storage: Storage, declared: TenantConfig, issuer: string): Promise<ImportPlan> {
+  const config = withManagementApiAudience(declared, managementApiIdentifier(issuer));
   const [apis, clients, grants, roles, users] = await Promise.all([
     byKey<ResourceServerRecord>(storage, 'resource_server'),
     byKey<ClientRecord>(storage, 'client'),
