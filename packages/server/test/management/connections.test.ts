@@ -102,6 +102,39 @@ describe('/api/v2/connections', () => {
     expect((await signup()).status).toBe(200);
   });
 
+  it('the enabled-clients endpoint the Deploy CLI uses: GET pages with a checkpoint, PATCH switches clients', async () => {
+    const [db] = (await call('GET', `/connections?name=${DB}`)).json as { id: string }[];
+    const all = tenant.clients.map((c) => c.client_id);
+    const first = await call('GET', `/connections/${db?.id}/clients?take=2`);
+    expect(first.status).toBe(200);
+    const page = first.json as { clients: { client_id: string }[]; next?: string };
+    expect(page.clients).toEqual(all.slice(0, 2).map((client_id) => ({ client_id })));
+    expect(typeof page.next).toBe('string');
+
+    const off = await call('PATCH', `/connections/${db?.id}/clients`, {
+      body: [{ client_id: 'spa-client-0001', status: false }],
+    });
+    expect(off.status).toBe(204);
+    const after = (await call('GET', `/connections/${db?.id}`)).json as { enabled_clients: string[] };
+    expect(after.enabled_clients).not.toContain('spa-client-0001');
+    expect(after.enabled_clients).toHaveLength(all.length - 1);
+    // The application can no longer sign users up through that connection.
+    const signup = await fetch(new URL('dbconnections/signup', tenant.issuer), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: 'spa-client-0001',
+        connection: DB,
+        email: 'judy@example.test',
+        password: 'Strong-Enough-1',
+      }),
+    });
+    expect(signup.status).toBe(401);
+    await call('PATCH', `/connections/${db?.id}/clients`, { body: [{ client_id: 'spa-client-0001', status: true }] });
+    const back = (await call('GET', `/connections/${db?.id}`)).json as { enabled_clients: string[] };
+    expect(back.enabled_clients).toContain('spa-client-0001');
+  });
+
   it('refuses an invalid body and a caller without the scope', async () => {
     const bad = await call('POST', '/connections', {
       body: { name: 'x-db', strategy: 'auth0', options: { passwordPolicy: 'strong' } },
