@@ -43,11 +43,7 @@ export function startLoad(options: LoadOptions): Load {
     ? { ...options.headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length }
     : { ...options.headers };
 
-  let recording = false;
-  let stopped = false;
-  let windowStart = 0;
-  let windowEnd = 0;
-  let latencies: number[] = [];
+  const recorder = latencyWindow();
   let ok = 0;
   let checked = 0;
   const failures: Record<string, number> = {};
@@ -69,8 +65,8 @@ export function startLoad(options: LoadOptions): Load {
         res.on('end', () => {
           checked++;
           if (res.statusCode !== 200) fail(`status ${res.statusCode}`, Buffer.concat(chunks).toString('utf8'));
-          if (recording && !stopped) {
-            latencies.push(performance.now() - t0);
+          if (recorder.counting) {
+            recorder.add(performance.now() - t0);
             if (res.statusCode === 200) ok++;
           }
           resolve();
@@ -84,7 +80,7 @@ export function startLoad(options: LoadOptions): Load {
       req.on('error', (error: NodeJS.ErrnoException) => {
         checked++;
         fail(`error ${error.code ?? error.name}`, error.message);
-        if (recording && !stopped) latencies.push(performance.now() - t0);
+        if (recorder.counting) recorder.add(performance.now() - t0);
         resolve();
       });
       req.setTimeout(30_000, () => req.destroy(Object.assign(new Error('no response in 30 s'), { code: 'TIMEOUT' })));
@@ -92,37 +88,87 @@ export function startLoad(options: LoadOptions): Load {
     });
 
   const loop = async () => {
-    while (!stopped) await send();
+    while (!recorder.stopped) await send();
   };
   const loops = Array.from({ length: options.connections }, loop);
 
   return {
     record() {
-      latencies = [];
       ok = 0;
-      recording = true;
-      windowStart = performance.now();
+      recorder.record();
     },
     async stop() {
-      stopped = true;
-      windowEnd = performance.now();
+      recorder.stop();
       await Promise.all(loops);
       agent.destroy();
-      const sorted = Float64Array.from(latencies).sort();
+      const { elapsedS, latencies } = recorder.result();
       return {
-        elapsedS: (windowEnd - windowStart) / 1000,
-        requests: sorted.length,
+        elapsedS,
+        requests: latencies.length,
         ok,
         checked,
         failures,
         failureSamples,
-        latencyMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? Number.NaN },
+        latencyMs: {
+          p50: percentile(latencies, 0.5),
+          p99: percentile(latencies, 0.99),
+          max: latencies.at(-1) ?? Number.NaN,
+        },
       };
     },
   };
 }
 
-function percentile(sorted: Float64Array, q: number): number {
+/**
+ * The measured window of a closed-loop load (this one, and the logins of bench/login): the loops run from the
+ * start, but only latencies of what completes between record() and stop() count, so the warm-up is left out.
+ */
+export interface LatencyWindow {
+  /** True once stop() was called: the loops end after what they have in flight. */
+  readonly stopped: boolean;
+  /** True between record() and stop(): what completes now counts. */
+  readonly counting: boolean;
+  /** Adds the latency of something that completed while `counting`. */
+  add(latencyMs: number): void;
+  record(): void;
+  stop(): void;
+  /** The window's length and the latencies added, sorted ascending. */
+  result(): { elapsedS: number; latencies: Float64Array };
+}
+
+export function latencyWindow(): LatencyWindow {
+  let recording = false;
+  let stopped = false;
+  let windowStart = 0;
+  let windowEnd = 0;
+  let latencies: number[] = [];
+  return {
+    get stopped() {
+      return stopped;
+    },
+    get counting() {
+      return recording && !stopped;
+    },
+    add(latencyMs) {
+      latencies.push(latencyMs);
+    },
+    record() {
+      latencies = [];
+      recording = true;
+      windowStart = performance.now();
+    },
+    stop() {
+      stopped = true;
+      windowEnd = performance.now();
+    },
+    result() {
+      return { elapsedS: (windowEnd - windowStart) / 1000, latencies: Float64Array.from(latencies).sort() };
+    },
+  };
+}
+
+/** The nearest-rank percentile of ascending values; NaN when there are none. */
+export function percentile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
 }

@@ -4,6 +4,7 @@
  * every login shows the form and checks the password), starting the next as soon as one ends.
  */
 import { loginForCode } from '@authmesh/testkit';
+import { latencyWindow, percentile } from '../lib/load.ts';
 
 export interface LoginLoadOptions {
   issuer: string;
@@ -35,18 +36,14 @@ export interface LoginLoad {
 }
 
 export function startLoginLoad(options: LoginLoadOptions): LoginLoad {
-  let recording = false;
-  let stopped = false;
-  let windowStart = 0;
-  let windowEnd = 0;
-  let latencies: number[] = [];
+  const recorder = latencyWindow();
   let checked = 0;
   let failed = 0;
   const failureSamples: string[] = [];
 
   const loop = async (index: number) => {
     const username = options.usernames[index % options.usernames.length] ?? '';
-    while (!stopped) {
+    while (!recorder.stopped) {
       const t0 = performance.now();
       try {
         await loginForCode({
@@ -56,7 +53,7 @@ export function startLoginLoad(options: LoginLoadOptions): LoginLoad {
           username,
           password: options.password,
         });
-        if (recording && !stopped) latencies.push(performance.now() - t0);
+        if (recorder.counting) recorder.add(performance.now() - t0);
       } catch (error) {
         failed++;
         if (failureSamples.length < 5) failureSamples.push(String((error as Error).message).slice(0, 300));
@@ -68,23 +65,19 @@ export function startLoginLoad(options: LoginLoadOptions): LoginLoad {
 
   return {
     record() {
-      latencies = [];
-      recording = true;
-      windowStart = performance.now();
+      recorder.record();
     },
     async stop() {
-      stopped = true;
-      windowEnd = performance.now();
+      recorder.stop();
       await Promise.all(loops);
-      const sorted = [...latencies].sort((a, b) => a - b);
-      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+      const { elapsedS, latencies } = recorder.result();
       return {
-        elapsedS: (windowEnd - windowStart) / 1000,
-        logins: sorted.length,
+        elapsedS,
+        logins: latencies.length,
         checked,
         failed,
         failureSamples,
-        latencyMs: { p50: at(0.5) ?? Number.NaN, p99: at(0.99) ?? Number.NaN },
+        latencyMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) },
       };
     },
   };

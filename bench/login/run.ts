@@ -4,15 +4,12 @@
  * route. Usage: npm run bench:login   (env: RUNS=3 DURATION_S=10 WARMUP_S=2 CONNECTIONS=4 USERS=4)
  * See bench/README.md for how to read the numbers.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { env, fmt, idleCheck, list, machineBusyS, median, processCpuS, sum } from '../lib/measure.ts';
+import { env, fmt, list, measureWindow, median, sum } from '../lib/measure.ts';
+import { printTable, startBench, writeResults } from '../lib/report.ts';
+import { type BenchServer, startBenchServer, stopBenchServer } from '../lib/servers.ts';
 import { type LoginLoadResult, startLoginLoad } from './login-load.ts';
 
 const RUNS = env('RUNS', 3);
@@ -47,47 +44,18 @@ interface Run extends LoginLoadResult {
   otherCores: number;
 }
 
-interface Server {
+interface Server extends BenchServer {
   target: Target;
-  child: ChildProcess;
-  pid: number;
   issuer: string;
 }
 
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
 async function startServer(target: Target, password: string): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    ['--disable-warning=ExperimentalWarning', join(import.meta.dirname, 'servers/tenant.ts')],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: {
-        ...process.env,
-        ...target.env,
-        NODE_ENV: 'production',
-        BENCH_USERS: String(USERS),
-        BENCH_PASSWORD: password,
-      },
-    },
-  );
-  children.add(child);
-  const lines = createInterface({ input: child.stdout! });
-  const issuer = await new Promise<string>((resolve, reject) => {
-    lines.once('line', (line) => resolve(line.trim()));
-    child.once('exit', (code) => reject(new Error(`${target.name} server exited (${code}) before printing its URL`)));
+  const server = await startBenchServer(target.name, join(import.meta.dirname, 'servers/tenant.ts'), {
+    ...target.env,
+    BENCH_USERS: String(USERS),
+    BENCH_PASSWORD: password,
   });
-  return { target, child, pid: child.pid!, issuer };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  const exit = once(server.child, 'exit');
-  server.child.kill('SIGTERM');
-  await exit;
-  children.delete(server.child);
+  return { ...server, target, issuer: server.firstLine };
 }
 
 function usernames(): string[] {
@@ -102,24 +70,19 @@ async function measure(server: Server, password: string): Promise<Run> {
     password,
     connections: CONNECTIONS,
   });
-  await sleep(WARMUP_S * 1000);
-  const server0 = processCpuS(server.pid);
-  const self0 = process.cpuUsage();
-  const machine0 = machineBusyS();
-  load.record();
-  await sleep(DURATION_S * 1000);
-  const serverS = processCpuS(server.pid) - server0;
-  const self = process.cpuUsage(self0);
-  const machineS = machineBusyS() - machine0;
-  const result = await load.stop();
-  const loadGenS = (self.user + self.system) / 1e6;
+  const measured = await measureWindow(load, {
+    pid: server.pid,
+    warmupS: WARMUP_S,
+    durationS: DURATION_S,
+    done: (result) => result.logins,
+  });
   return {
-    ...result,
-    loginsPerS: result.logins / result.elapsedS,
-    serverCores: serverS / result.elapsedS,
-    loginsPerCpuS: result.logins / serverS,
-    loadGenCores: loadGenS / result.elapsedS,
-    otherCores: (machineS - serverS - loadGenS) / result.elapsedS,
+    ...measured.result,
+    loginsPerS: measured.perS,
+    serverCores: measured.serverCores,
+    loginsPerCpuS: measured.perCpuS,
+    loadGenCores: measured.loadGenCores,
+    otherCores: measured.otherCores,
   };
 }
 
@@ -149,8 +112,8 @@ function summarise(runs: Run[]): Summary {
   };
 }
 
-function printTable(summaries: [string, Summary][]): void {
-  const rows = [
+function printSummaries(summaries: [string, Summary][]): void {
+  printTable([
     ['target', 'logins/s', 'p50 ms', 'p99 ms', 'server cores', 'logins/CPU-s', 'loadgen', 'other', 'failed'],
     ...summaries.map(([name, s]) => [
       name,
@@ -163,23 +126,11 @@ function printTable(summaries: [string, Summary][]): void {
       fmt(s.otherCores, 2),
       `${s.failed}/${s.checked}`,
     ]),
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const [n, row] of rows.entries()) {
-    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
-    if (n === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  }
+  ]);
 }
 
 async function main(): Promise<void> {
-  const startedAt = new Date();
-  const loadavgStart = loadavg();
-  const busyCoresBeforeStart = await idleCheck();
-  console.log(
-    `login bench: node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? '?'}), ` +
-      `load average ${list(loadavgStart)}, busy before start ${busyCoresBeforeStart.toFixed(2)} cores`,
-  );
-  if (busyCoresBeforeStart > 0.3) console.log('WARNING: the machine is busy; figures will be low and noisy');
+  const start = await startBench('login');
   console.log(`${RUNS} runs × (${WARMUP_S} s warm-up + ${DURATION_S} s) at ${CONNECTIONS} concurrent logins\n`);
 
   // A fresh password per invocation: nothing about it is secret, but nothing should depend on a fixed one.
@@ -214,7 +165,7 @@ async function main(): Promise<void> {
     const loadavgEnd = loadavg();
 
     console.log(`\nmedian of ${RUNS} runs\n`);
-    printTable([...summaries]);
+    printSummaries([...summaries]);
     console.log(
       `\nargon2id ÷ scrypt N=2^15 (before): ${ratios.afterOverBeforePerCpuS.toFixed(2)} logins per server-CPU-second ` +
         `(per run ${list(ratios.afterOverBeforePerCpuSPerRun)})`,
@@ -228,30 +179,16 @@ async function main(): Promise<void> {
       for (const sample of new Set(r.flatMap((run) => run.failureSamples))) console.log(`${name} FAILED: ${sample}`);
     }
 
-    const resultsDir = join(import.meta.dirname, '..', 'results');
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `login-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-    const report = {
-      startedAt,
-      machine: {
-        node: process.version,
-        cpus: availableParallelism(),
-        cpuModel: cpus()[0]?.model,
-        loadavgStart,
-        loadavgEnd,
-        busyCoresBeforeStart,
-      },
+    writeResults(start, loadavgEnd, {
       config: { RUNS, DURATION_S, WARMUP_S, CONNECTIONS, USERS },
       median: Object.fromEntries(summaries),
       ratios,
       runs: Object.fromEntries(runs),
-    };
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`results: ${file}`);
+    });
     const failed = sum([...summaries.values()].map((s) => s.failed));
     if (failed > 0) process.exitCode = 1;
   } finally {
-    await Promise.all(servers.map(stopServer));
+    await Promise.all(servers.map(stopBenchServer));
   }
 }
 

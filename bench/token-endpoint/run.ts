@@ -4,15 +4,13 @@
  * Usage: npm run bench:token-endpoint   (env: RUNS=3 DURATION_S=10 WARMUP_S=2 CONNECTIONS=50 SIGN_S=3 SIGN_WORKERS=2)
  * See bench/README.md for how to read the numbers.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type LoadResult, startLoad } from '../lib/load.ts';
-import { env, fmt, idleCheck, list, machineBusyS, median, processCpuS, sum } from '../lib/measure.ts';
+import { env, fmt, list, measureWindow, median, sum } from '../lib/measure.ts';
+import { printTable, startBench, writeResults } from '../lib/report.ts';
+import { type BenchServer, startBenchServer, stopBenchServer } from '../lib/servers.ts';
 import { tokenRequestBody } from './fixture.ts';
 import { measureSignRate, type SignRate, signingInput } from './sign-rate.ts';
 import { generateSigningKey } from './signing-key.ts';
@@ -54,41 +52,16 @@ interface HttpRun extends LoadResult {
   otherCores: number;
 }
 
-interface Server {
+interface Server extends BenchServer {
   target: Target;
-  child: ChildProcess;
-  pid: number;
   url: string;
 }
 
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
 async function startServer(target: Target, keyFile: string): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    ['--disable-warning=ExperimentalWarning', join(import.meta.dirname, target.script)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, NODE_ENV: 'production', BENCH_KEY_FILE: keyFile },
-    },
-  );
-  children.add(child);
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.once('line', (line) => resolve(line.trim()));
-    child.once('exit', (code) => reject(new Error(`${target.name} server exited (${code}) before printing its URL`)));
+  const server = await startBenchServer(target.name, join(import.meta.dirname, target.script), {
+    BENCH_KEY_FILE: keyFile,
   });
-  return { target, child, pid: child.pid!, url };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  const exit = once(server.child, 'exit');
-  server.child.kill('SIGTERM');
-  await exit;
-  children.delete(server.child);
+  return { ...server, target, url: server.firstLine };
 }
 
 /** One request outside the measurement: must be a 200 with an RS256 JWT signed with our key. */
@@ -118,24 +91,19 @@ async function measureHttp(server: Server): Promise<HttpRun> {
     body: server.target.body,
     connections: CONNECTIONS,
   });
-  await sleep(WARMUP_S * 1000);
-  const server0 = processCpuS(server.pid);
-  const self0 = process.cpuUsage();
-  const machine0 = machineBusyS();
-  load.record();
-  await sleep(DURATION_S * 1000);
-  const serverS = processCpuS(server.pid) - server0;
-  const self = process.cpuUsage(self0);
-  const machineS = machineBusyS() - machine0;
-  const result = await load.stop();
-  const loadGenS = (self.user + self.system) / 1e6;
+  const measured = await measureWindow(load, {
+    pid: server.pid,
+    warmupS: WARMUP_S,
+    durationS: DURATION_S,
+    done: (result) => result.ok,
+  });
   return {
-    ...result,
-    tokensPerS: result.ok / result.elapsedS,
-    serverCores: serverS / result.elapsedS,
-    tokensPerCpuS: result.ok / serverS,
-    loadGenCores: loadGenS / result.elapsedS,
-    otherCores: (machineS - serverS - loadGenS) / result.elapsedS,
+    ...measured.result,
+    tokensPerS: measured.perS,
+    serverCores: measured.serverCores,
+    tokensPerCpuS: measured.perCpuS,
+    loadGenCores: measured.loadGenCores,
+    otherCores: measured.otherCores,
   };
 }
 
@@ -183,8 +151,8 @@ function summariseSign(runs: SignRate[]): Summary {
   };
 }
 
-function printTable(summaries: [string, Summary][]): void {
-  const rows = [
+function printSummaries(summaries: [string, Summary][]): void {
+  printTable([
     ['target', 'tokens/s', 'best', 'p50 ms', 'p99 ms', 'server cores', 'tokens/CPU-s', 'loadgen', 'other', 'non-200'],
     ...summaries.map(([name, s]) => [
       name,
@@ -198,23 +166,11 @@ function printTable(summaries: [string, Summary][]): void {
       fmt(s.otherCores, 2),
       Number.isFinite(s.checked) ? `${s.non200}/${s.checked}` : '',
     ]),
-  ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const [n, row] of rows.entries()) {
-    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
-    if (n === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  }
+  ]);
 }
 
 async function main(): Promise<void> {
-  const startedAt = new Date();
-  const loadavgStart = loadavg();
-  const busyCoresBeforeStart = await idleCheck();
-  console.log(
-    `token-endpoint bench: node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? '?'}), ` +
-      `load average ${list(loadavgStart)}, busy before start ${busyCoresBeforeStart.toFixed(2)} cores`,
-  );
-  if (busyCoresBeforeStart > 0.3) console.log('WARNING: the machine is busy; figures will be low and noisy');
+  const start = await startBench('token-endpoint');
   console.log(`${RUNS} runs × (${WARMUP_S} s warm-up + ${DURATION_S} s) at ${CONNECTIONS} connections\n`);
 
   const jwk = generateSigningKey();
@@ -273,7 +229,7 @@ async function main(): Promise<void> {
     const loadavgEnd = loadavg();
 
     console.log(`\nmedian of ${RUNS} runs; signing input ${signingInput(jwk.kid).length} bytes\n`);
-    printTable([
+    printSummaries([
       ['RS256 sign, node:crypto, 1 thread sync', sign.oneThread],
       [`RS256 sign, node:crypto, ${SIGN_WORKERS} worker_threads`, sign.workers],
       [`bare oidc-provider ${OIDC_PROVIDER_VERSION}`, bare],
@@ -298,30 +254,16 @@ async function main(): Promise<void> {
       for (const sample of new Set(runs.flatMap((r) => r.failureSamples))) console.log(`${name} NOT 200: ${sample}`);
     }
 
-    const resultsDir = join(import.meta.dirname, '..', 'results');
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `token-endpoint-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-    const report = {
-      startedAt,
-      machine: {
-        node: process.version,
-        cpus: availableParallelism(),
-        cpuModel: cpus()[0]?.model,
-        loadavgStart,
-        loadavgEnd,
-        busyCoresBeforeStart,
-      },
+    writeResults(start, loadavgEnd, {
       oidcProvider: OIDC_PROVIDER_VERSION,
       config: { RUNS, DURATION_S, WARMUP_S, CONNECTIONS, SIGN_S, SIGN_WORKERS },
       samples,
       median: { signOneThread: sign.oneThread, signWorkers: sign.workers, bare, authmesh: mesh },
       ratios,
       runs: { signOneThread: sign1, signWorkers: signN, ...Object.fromEntries(http) },
-    };
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`results: ${file}`);
+    });
   } finally {
-    await Promise.all(servers.map(stopServer));
+    await Promise.all(servers.map(stopBenchServer));
     rmSync(keyDir, { recursive: true, force: true });
   }
 }

@@ -4,15 +4,13 @@
  * Usage: npm run bench:verify   (env: RUNS=3 DURATION_S=10 WARMUP_S=2 CONNECTIONS=50 CORE_S=2 CORE_WARMUP_MS=500)
  * See bench/README.md for how to read the numbers.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type LoadResult, startLoad } from '../lib/load.ts';
-import { env, fmt, idleCheck, list, machineBusyS, median, processCpuS, sum } from '../lib/measure.ts';
+import { env, fmt, list, measureWindow, median, sum } from '../lib/measure.ts';
+import { printTable, startBench, writeResults } from '../lib/report.ts';
+import { type BenchServer, startBenchServer, stopBenchServer } from '../lib/servers.ts';
 import { BATCH, type CoreRun, coreCases, measureCore } from './core.ts';
 import { AUDIENCE, type Fixture, keyFetches, REQUIRED_SCOPE, startFixture } from './fixture.ts';
 
@@ -54,10 +52,8 @@ const ROUTES: Route[] = [
   { key: 'bare', name: 'Express, no auth (ceiling)', script: 'servers/bare.ts', protected: false },
 ];
 
-interface Server {
+interface Server extends BenchServer {
   route: Route;
-  child: ChildProcess;
-  pid: number;
   url: string;
   note: string;
 }
@@ -72,41 +68,15 @@ interface HttpRun extends LoadResult {
   keyFetches: number;
 }
 
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
 async function startServer(route: Route, fixture: Fixture): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    ['--disable-warning=ExperimentalWarning', join(import.meta.dirname, route.script)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        BENCH_ISSUER_BASE_URL: fixture.issuer,
-        BENCH_AUDIENCE: AUDIENCE,
-        BENCH_REQUIRED_SCOPE: REQUIRED_SCOPE,
-      },
-    },
-  );
-  children.add(child);
-  const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`${route.name} server exited (${code}) before printing its URL`)));
+  const server = await startBenchServer(route.name, join(import.meta.dirname, route.script), {
+    BENCH_ISSUER_BASE_URL: fixture.issuer,
+    BENCH_AUDIENCE: AUDIENCE,
+    BENCH_REQUIRED_SCOPE: REQUIRED_SCOPE,
   });
-  const { url, note } = JSON.parse(first) as { url: string; note: string };
-  return { route, child, pid: child.pid!, url, note };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  const exit = once(server.child, 'exit');
-  server.child.kill('SIGTERM');
-  await exit;
-  children.delete(server.child);
+  // These servers print their URL and which middleware they run as one JSON line (servers/common.ts).
+  const { url, note } = JSON.parse(server.firstLine) as { url: string; note: string };
+  return { ...server, route, url, note };
 }
 
 /** Outside the measurement: the token gets a 200, and a protected route refuses no token and a missing scope. */
@@ -137,36 +107,22 @@ async function measureHttp(server: Server, fixture: Fixture): Promise<HttpRun> {
     headers: { authorization: `Bearer ${fixture.token}` },
     connections: CONNECTIONS,
   });
-  await sleep(WARMUP_S * 1000);
-  const fetches0 = keyFetches(fixture);
-  const server0 = processCpuS(server.pid);
-  const self0 = process.cpuUsage();
-  const machine0 = machineBusyS();
-  load.record();
-  await sleep(DURATION_S * 1000);
-  const serverS = processCpuS(server.pid) - server0;
-  const self = process.cpuUsage(self0);
-  const machineS = machineBusyS() - machine0;
-  const fetched = keyFetches(fixture) - fetches0;
-  const result = await load.stop();
-  const loadGenS = (self.user + self.system) / 1e6;
+  const measured = await measureWindow(load, {
+    pid: server.pid,
+    warmupS: WARMUP_S,
+    durationS: DURATION_S,
+    done: (result) => result.ok,
+    counter: () => keyFetches(fixture),
+  });
   return {
-    ...result,
-    reqPerS: result.ok / result.elapsedS,
-    serverCores: serverS / result.elapsedS,
-    reqPerCpuS: result.ok / serverS,
-    loadGenCores: loadGenS / result.elapsedS,
-    otherCores: (machineS - serverS - loadGenS) / result.elapsedS,
-    keyFetches: fetched,
+    ...measured.result,
+    reqPerS: measured.perS,
+    serverCores: measured.serverCores,
+    reqPerCpuS: measured.perCpuS,
+    loadGenCores: measured.loadGenCores,
+    otherCores: measured.otherCores,
+    keyFetches: measured.counted,
   };
-}
-
-function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const [n, row] of rows.entries()) {
-    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
-    if (n === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  }
 }
 
 interface CoreSummary {
@@ -223,14 +179,7 @@ interface Ratio {
 }
 
 async function main(): Promise<void> {
-  const startedAt = new Date();
-  const loadavgStart = loadavg();
-  const busyCoresBeforeStart = await idleCheck();
-  console.log(
-    `verify bench: node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? '?'}), ` +
-      `load average ${list(loadavgStart)}, busy before start ${busyCoresBeforeStart.toFixed(2)} cores`,
-  );
-  if (busyCoresBeforeStart > 0.3) console.log('WARNING: the machine is busy; figures will be low and noisy');
+  const start = await startBench('verify');
   console.log(
     `${RUNS} runs × (core: ${CORE_WARMUP_MS} ms warm-up + ${CORE_S} s per case; ` +
       `HTTP: ${WARMUP_S} s warm-up + ${DURATION_S} s per route at ${CONNECTIONS} connections)`,
@@ -381,19 +330,7 @@ async function main(): Promise<void> {
     const allMet = ratios.every((r) => r.met !== false);
     const clean = Object.values(httpMedian).every((s) => s.non200 === 0 && s.keyFetches === 0);
 
-    const resultsDir = join(import.meta.dirname, '..', 'results');
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `verify-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-    const report = {
-      startedAt,
-      machine: {
-        node: process.version,
-        cpus: availableParallelism(),
-        cpuModel: cpus()[0]?.model,
-        loadavgStart,
-        loadavgEnd,
-        busyCoresBeforeStart,
-      },
+    writeResults(start, loadavgEnd, {
       versions: VERSIONS,
       config: { RUNS, DURATION_S, WARMUP_S, CONNECTIONS, CORE_S, CORE_WARMUP_MS, BATCH },
       token: { chars: fixture.token.length, claims },
@@ -406,12 +343,10 @@ async function main(): Promise<void> {
       allTargetsMet: allMet,
       allResponses200: clean,
       runs: { core: Object.fromEntries(core), express: Object.fromEntries(http) },
-    };
-    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`results: ${file}`);
+    });
     if (!clean) process.exitCode = 1;
   } finally {
-    await Promise.all(servers.map(stopServer));
+    await Promise.all(servers.map(stopBenchServer));
     await fixture.close();
   }
 }
