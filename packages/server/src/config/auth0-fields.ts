@@ -224,7 +224,7 @@ export const UNSUPPORTED_CLIENT_GRANT_FIELDS: Readonly<Record<string, Unsupporte
 /** Extra context for some ignored fields, shown in the warning. */
 export const IGNORED_FIELD_NOTES: Readonly<Record<string, string>> = {
   signing_secret: 'it is only used with HS256 and authmesh signs with RS256',
-  token_lifetime_for_web: 'authmesh has no implicit flow; token_lifetime applies',
+  token_lifetime_for_web: 'authmesh issues no access token from /authorize; token_lifetime applies',
   client_authentication_methods:
     'private_key_jwt and mTLS client authentication are not emulated; the client authenticates with a secret',
 };

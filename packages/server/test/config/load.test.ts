@@ -174,7 +174,7 @@ const expected: TenantConfig = {
     },
   ],
   warnings: [
-    'Auth0 fields accepted but not emulated (they change nothing here): resourceServers[].token_lifetime_for_web (authmesh has no implicit flow; token_lifetime applies), clients[].oidc_conformant',
+    'Auth0 fields accepted but not emulated (they change nothing here): resourceServers[].token_lifetime_for_web (authmesh issues no access token from /authorize; token_lifetime applies), clients[].oidc_conformant',
   ],
   connections: [
     {
@@ -327,7 +327,7 @@ describe('parseTenantConfig', () => {
     // One line per section that is not emulated, one line for every ignored field together.
     expect(config.warnings).toEqual([
       'emailTemplates: 0 entries, not emulated',
-      'Auth0 fields accepted but not emulated (they change nothing here): tenant.enabled_locales, tenant.flags, resourceServers[].id, resourceServers[].signing_secret (it is only used with HS256 and authmesh signs with RS256), resourceServers[].token_lifetime_for_web (authmesh has no implicit flow; token_lifetime applies), clients[].global, clients[].tenant, clients[].callback_url_template, clients[].cross_origin_auth, clients[].signing_keys, clients[].custom_login_page_on, clients[].is_token_endpoint_ip_header_trusted, clients[].jwt_configuration.secret_encoded, clientGrants[].id, clientGrants[].allow_any_organization, roles[].id',
+      'Auth0 fields accepted but not emulated (they change nothing here): tenant.enabled_locales, tenant.flags, resourceServers[].id, resourceServers[].signing_secret (it is only used with HS256 and authmesh signs with RS256), resourceServers[].token_lifetime_for_web (authmesh issues no access token from /authorize; token_lifetime applies), clients[].global, clients[].tenant, clients[].callback_url_template, clients[].cross_origin_auth, clients[].signing_keys, clients[].custom_login_page_on, clients[].is_token_endpoint_ip_header_trusted, clients[].jwt_configuration.secret_encoded, clientGrants[].id, clientGrants[].allow_any_organization, roles[].id',
     ]);
   });
 
