@@ -17,9 +17,6 @@ import { throwFirstIssue, validateBody } from './validation.ts';
  * user body in Auth0: they have their own endpoints. The password is hashed here and goes nowhere else.
  */
 
-/** The one connection authmesh has. */
-export const DATABASE_CONNECTION = 'Username-Password-Authentication';
-
 const createSchema = userSchema
   .omit({ roles: true, permissions: true })
   .extend({ connection: z.string(), blocked: z.boolean().optional() });
@@ -30,10 +27,13 @@ const updateSchema = userSchema.omit({ roles: true, permissions: true }).partial
 
 export type UserUpdate = z.infer<typeof updateSchema>;
 
-/** The user a POST body describes, password hashed; throws 400 naming the offending field. */
-export async function userToCreate(body: unknown): Promise<UserRecord> {
+/**
+ * The user a POST body describes, password hashed; throws 400 naming the offending field. `databases` are
+ * the tenant's database connections: `connection` must name one (users of social connections sign in).
+ */
+export async function userToCreate(body: unknown, databases: readonly string[]): Promise<UserRecord> {
   const input = validateBody(createSchema, body);
-  checkConnection(input.connection);
+  checkConnection(input.connection, databases);
   const { connection: _connection, blocked, ...raw } = input;
   const [seed] = checkUserRules(raw);
   if (seed === undefined) throw new ManagementError(400, 'Invalid user', 'invalid_body');
@@ -52,6 +52,7 @@ export async function userToCreate(body: unknown): Promise<UserRecord> {
     app_metadata: seed.app_metadata,
     user_metadata: seed.user_metadata,
     blocked: blocked ?? false,
+    connection: input.connection,
     created_at: now,
     updated_at: now,
   };
@@ -61,9 +62,9 @@ export async function userToCreate(body: unknown): Promise<UserRecord> {
 }
 
 /** Validates a PATCH body on its own, before the handler checks which scopes its fields need. */
-export function parseUserUpdate(body: unknown): UserUpdate {
+export function parseUserUpdate(body: unknown, databases: readonly string[]): UserUpdate {
   const update = validateBody(updateSchema, body);
-  if (update.connection !== undefined) checkConnection(update.connection);
+  if (update.connection !== undefined) checkConnection(update.connection, databases);
   return update;
 }
 
@@ -116,8 +117,8 @@ function checkUserRules(raw: z.infer<typeof userSchema>) {
   return seeds;
 }
 
-function checkConnection(connection: string): void {
-  if (connection === DATABASE_CONNECTION) return;
+function checkConnection(connection: string, databases: readonly string[]): void {
+  if (databases.includes(connection)) return;
   throw new ManagementError(400, 'The connection does not exist.', 'inexistent_connection');
 }
 

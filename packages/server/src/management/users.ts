@@ -1,3 +1,5 @@
+import { isDatabase } from '../tenant/connections.ts';
+import type { TenantContext } from '../tenant/context.ts';
 import type { UserRecord } from '../tenant/records.ts';
 import { hasScope, requireScope } from './auth.ts';
 import { conflict, invalidQuery, ManagementError } from './errors.ts';
@@ -52,7 +54,7 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
       scopes: ['create:users'],
       body: true,
       async handler({ body }) {
-        const user = await userToCreate(body);
+        const user = await userToCreate(body, databaseNames(tenant));
         return writer.exclusive(async () => {
           const taken = await tenant.storage.entities.getByKey<UserRecord>('user', user.email);
           const idTaken = await tenant.storage.entities.get<UserRecord>('user', user.user_id);
@@ -80,7 +82,7 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
       scopes: ['update:users', 'update:users_app_metadata', 'update:current_user_metadata'],
       body: true,
       async handler({ params, body, caller }) {
-        const update = parseUserUpdate(body);
+        const update = parseUserUpdate(body, databaseNames(tenant));
         authorizeUpdate(caller, params.id, update);
         return writer.exclusive(async () => {
           const stored = await findUser(tenant, params.id);
@@ -170,4 +172,12 @@ function withLength(page: unknown): unknown {
   if (Array.isArray(page)) return page;
   const { start, limit, total, users } = page as { start: number; limit: number; total: number; users: unknown[] };
   return { start, limit, length: users.length, total, users };
+}
+
+/** The names of the tenant's database connections: the only ones `/api/v2/users` creates users in. */
+function databaseNames(tenant: TenantContext): string[] {
+  return tenant.registry
+    .connections()
+    .filter(isDatabase)
+    .map((c) => c.name);
 }

@@ -135,6 +135,26 @@ describe('/api/v2/connections', () => {
     expect(back.enabled_clients).toContain('spa-client-0001');
   });
 
+  it('POST /users creates users in any database connection, and only in one', async () => {
+    const created = await call('POST', '/connections', {
+      body: { name: 'Partners', strategy: 'auth0', enabled_clients: ['spa-client-0001'] },
+    });
+    expect(created.status).toBe(201);
+    const user = await call('POST', '/users', {
+      body: { connection: 'Partners', email: 'kim@example.test', password: 'Strong-Enough-1' },
+    });
+    expect(user.status).toBe(201);
+    expect((user.json as { identities: unknown[] }).identities).toEqual([
+      { connection: 'Partners', user_id: expect.stringMatching(/^[0-9a-f]{24}$/), provider: 'auth0', isSocial: false },
+    ]);
+    await call('POST', '/connections', { body: { name: 'github', strategy: 'github' } });
+    const social = await call('POST', '/users', {
+      body: { connection: 'github', email: 'lee@example.test', password: 'Strong-Enough-1' },
+    });
+    expect(social.status).toBe(400);
+    expect((social.json as { errorCode: string }).errorCode).toBe('inexistent_connection');
+  });
+
   it('refuses an invalid body and a caller without the scope', async () => {
     const bad = await call('POST', '/connections', {
       body: { name: 'x-db', strategy: 'auth0', options: { passwordPolicy: 'strong' } },
