@@ -170,20 +170,26 @@ export function rawRequest(
 
 /**
  * A minimal browser over `node:http` bound to one local address: cookie jar and manual redirects, enough
- * to drive the login form as a client with a different IP than the other tests.
+ * to drive the login form as a client with a different IP than the other tests. `headers` go with every
+ * request (such as `X-Forwarded-For`, for a proxy speaking for a client).
  */
 export class LocalAddressBrowser {
   readonly #jar = new Map<string, string>();
   readonly #localAddress: string;
+  readonly #headers: Record<string, string>;
 
-  constructor(localAddress: string) {
+  constructor(localAddress: string, headers: Record<string, string> = {}) {
     this.#localAddress = localAddress;
+    this.#headers = headers;
   }
 
-  async request(url: string | URL, init: { method?: string; form?: Record<string, string> } = {}): Promise<RawReply> {
-    const headers: Record<string, string> = {};
+  async request(
+    url: string | URL,
+    init: { method?: string; form?: Record<string, string>; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<RawReply> {
+    const headers: Record<string, string> = { ...this.#headers, ...init.headers };
     if (this.#jar.size > 0) headers.cookie = [...this.#jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    let body: string | undefined;
+    let body = init.body;
     if (init.form) {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
