@@ -5,6 +5,7 @@ import { requireActiveUser } from './active-user.ts';
 import { createAuthenticator, requireScope } from './auth.ts';
 import { clientGrantRoutes } from './client-grants.ts';
 import { clientRoutes } from './clients.ts';
+import { connectionClientRoutes } from './connection-clients.ts';
 import { connectionRoutes } from './connections.ts';
 import { applyManagementCors } from './cors.ts';
 import { emptyResourceRoutes } from './empty-resources.ts';
@@ -69,6 +70,7 @@ export function createManagementApi(options: ManagementApiOptions) {
     // What authmesh does not emulate answers as an empty Auth0 tenant does (see empty-resources.ts).
     ...emptyResourceRoutes(),
     ...connectionRoutes(deps),
+    ...connectionClientRoutes(deps),
   ];
 
   async function handle(ctx: Context): Promise<ManagementResponse> {
