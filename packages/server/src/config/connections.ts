@@ -11,6 +11,31 @@ export const DEFAULT_DATABASE = 'Username-Password-Authentication';
 /** Auth0's strategy name for its own user store (a "database connection"). */
 export const DATABASE_STRATEGY = 'auth0';
 
+/**
+ * The fields of Auth0's connection schema (Management API and the Deploy CLI's `databases`/`connections`).
+ * authmesh reads name, strategy, display_name, options, enabled_clients and metadata; the others are
+ * accepted and kept out of the way. A key outside this list is a typo.
+ */
+export const CONNECTION_FIELDS = [
+  'id',
+  'name',
+  'display_name',
+  'strategy',
+  'options',
+  'enabled_clients',
+  'realms',
+  'is_domain_connection',
+  'show_as_button',
+  'metadata',
+  'provisioning_ticket_url',
+  'scim_configuration',
+  'authentication',
+  'connected_accounts',
+  'cross_app_access_requesting_app',
+  'cross_app_access_resource_app',
+  'directory_provisioning_configuration',
+] as const;
+
 const PASSWORD_POLICIES: readonly PasswordPolicy[] = ['none', 'low', 'fair', 'good', 'excellent'];
 
 /** Auth0's name rule for connections: letters, digits and dashes, not starting or ending with a dash. */
@@ -98,6 +123,14 @@ export function parseConnection(
   if (!isRecord(entry)) {
     issues.error(path, 'a connection must be a mapping', 'write `name:`, `strategy:` and `options:` under the item');
     return undefined;
+  }
+  for (const key of Object.keys(entry)) {
+    if ((CONNECTION_FIELDS as readonly string[]).includes(key)) continue;
+    issues.error(
+      [...path, key],
+      `unknown connection field ${quote(key)}${didYouMean(key, CONNECTION_FIELDS)}`,
+      "remove it, or use a field of Auth0's connection schema",
+    );
   }
   const name = entry.name;
   if (typeof name !== 'string' || !CONNECTION_NAME.test(name)) {

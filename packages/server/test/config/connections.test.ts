@@ -103,6 +103,28 @@ describe('databases and connections', () => {
   });
 });
 
+describe('connection fields', () => {
+  it("accepts every field of Auth0's connection schema, and names a typo with the field it resembles", () => {
+    const accepted = parseTenantConfig(
+      yaml(
+        'connections:',
+        '  - name: okta',
+        '    strategy: okta',
+        '    realms: [example.com]',
+        '    is_domain_connection: false',
+        '    show_as_button: true',
+        '    authentication: { active: true }',
+        '    connected_accounts: { active: false }',
+      ),
+      '<inline>',
+    );
+    expect(accepted.connections.map((c) => c.name)).toEqual(['Username-Password-Authentication', 'okta']);
+    const error = expectConfigError(yaml('databases:', '  - name: Customers', '    enabled_client: [Web App]'));
+    expect(error.issues.map((i) => i.path)).toEqual(['databases[0].enabled_client (line 3)']);
+    expect(error.issues[0]?.message).toContain('Did you mean `enabled_clients`?');
+  });
+});
+
 describe('password strength levels (Auth0 "Password Strength")', () => {
   const verdict = (
     password: string,
