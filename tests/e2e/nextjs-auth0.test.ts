@@ -22,13 +22,14 @@ const WAIT = 10_000;
 const READY_TIMEOUT_MS = 30_000;
 
 /**
- * @auth0/nextjs-auth0 v4, unchanged, in its own process (NODE_EXTRA_CA_CERTS = the tenant's local CA),
- * against a tenant on HTTPS (`authmesh dev --https`), driven by Debian Chromium: login through the
+ * @auth0/nextjs-auth0 v4, unchanged, in its own process, driven by Debian Chromium: login through the
  * SDK's /auth/login, `getAccessToken` for an API (and a forced refresh), and the SDK's /auth/logout,
  * which goes through `/oidc/logout` with an `id_token_hint` and is back at the app without a
- * confirmation page. Chromium trusts exactly the tenant's certificate key (its SPKI pin).
+ * confirmation page. Against a tenant on HTTPS (`authmesh dev --https`; the app started with
+ * NODE_EXTRA_CA_CERTS = the tenant's local CA, Chromium trusting exactly the tenant's certificate key),
+ * and on plain HTTP, which the SDK's `allowInsecureRequests` development option also allows.
  */
-describe('@auth0/nextjs-auth0 v4 in Chromium, tenant over HTTPS', () => {
+describe.each(['https', 'http'] as const)('@auth0/nextjs-auth0 v4 in Chromium, tenant over %s', (scheme) => {
   let dataDir: string;
   let tenant: Tenant;
   let app: ChildProcess;
@@ -40,7 +41,7 @@ describe('@auth0/nextjs-auth0 v4 in Chromium, tenant over HTTPS', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'authmesh-nextjs-'));
-    const tls = await ensureLocalCertificates(join(dataDir, 'tls'));
+    const tls = scheme === 'https' ? await ensureLocalCertificates(join(dataDir, 'tls')) : undefined;
     const appPort = await freePort();
     appUrl = `http://localhost:${appPort}`;
     const base = fixtureConfig();
@@ -59,15 +60,15 @@ describe('@auth0/nextjs-auth0 v4 in Chromium, tenant over HTTPS', () => {
     tenant = await createTenant({
       port: 0,
       dataDir,
-      https: { cert: tls.cert, key: tls.key },
+      ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       config: { ...base, clients: [...base.clients, nextApp] },
     });
 
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_EXTRA_CA_CERTS: tls.caCertPath };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...(tls ? { NODE_EXTRA_CA_CERTS: tls.caCertPath } : {}) };
     delete env.NODE_OPTIONS; // nothing of the test runner leaks into the "user's app"
     const options = {
       port: appPort,
-      domain: `https://localhost:${tenant.port}`,
+      domain: `${scheme}://localhost:${tenant.port}`,
       clientId: CLIENT_ID,
       clientSecret: CLIENT_SECRET,
       audience: CATALOG,
@@ -79,10 +80,13 @@ describe('@auth0/nextjs-auth0 v4 in Chromium, tenant over HTTPS', () => {
     app.stderr?.setEncoding('utf8').on('data', (chunk: string) => (appOutput += chunk));
     await waitForReady(app, () => appOutput);
 
-    const spki = new X509Certificate(tls.cert).publicKey.export({ type: 'spki', format: 'der' });
-    browser = await launchChromium([
-      `--ignore-certificate-errors-spki-list=${createHash('sha256').update(spki).digest('base64')}`,
-    ]);
+    if (tls) {
+      const spki = new X509Certificate(tls.cert).publicKey.export({ type: 'spki', format: 'der' });
+      const pin = createHash('sha256').update(spki).digest('base64');
+      browser = await launchChromium([`--ignore-certificate-errors-spki-list=${pin}`]);
+    } else {
+      browser = await launchChromium();
+    }
   });
 
   afterAll(async () => {
@@ -116,8 +120,8 @@ describe('@auth0/nextjs-auth0 v4 in Chromium, tenant over HTTPS', () => {
     }
   }
 
-  it('serves the issuer over HTTPS', () => {
-    expect(tenant.issuer).toBe(`https://localhost:${tenant.port}/`);
+  it(`serves the issuer over ${scheme}`, () => {
+    expect(tenant.issuer).toBe(`${scheme}://localhost:${tenant.port}/`);
   });
 
   it('logs in, gets an API access token (and a refreshed one), logs out without a confirmation page', async () => {
