@@ -127,7 +127,6 @@ export const IGNORED_CLIENT_FIELDS = [
   'token_vault_privileged_access',
   'my_organization_configuration',
   'redirection_policy',
-  'client_authentication_methods',
 ] as const;
 
 /** `jwt_configuration` sub-fields authmesh ignores (it reads `lifetime_in_seconds` and checks `alg`). */
@@ -215,11 +214,23 @@ export interface UnsupportedField {
   fix: string;
 }
 
-/** Client fields refused with a specific explanation: none, Auth0 accepts every field of its client schema. */
-export const UNSUPPORTED_CLIENT_FIELDS: Readonly<Record<string, UnsupportedField>> = {};
+/**
+ * Fields whose omission changes what a client or grant may do. Over /api/v2 they are refused (nothing
+ * would be stored as asked); a tenant file keeps loading, with a warning naming the field and line.
+ */
+export const UNSUPPORTED_CLIENT_FIELDS: Readonly<Record<string, UnsupportedField>> = {
+  client_authentication_methods: {
+    message: 'private_key_jwt and mTLS client authentication are not supported yet',
+    fix: 'use token_endpoint_auth_method client_secret_post or client_secret_basic (a tenant file loads without it)',
+  },
+};
 
-/** Client-grant fields refused with a specific explanation: none (a `default_for` grant is skipped with a warning). */
-export const UNSUPPORTED_CLIENT_GRANT_FIELDS: Readonly<Record<string, UnsupportedField>> = {};
+export const UNSUPPORTED_CLIENT_GRANT_FIELDS: Readonly<Record<string, UnsupportedField>> = {
+  default_for: {
+    message: 'default grants for third-party clients (`default_for`) are not supported yet',
+    fix: 'grant each client by client_id instead (a tenant file skips this grant)',
+  },
+};
 
 /** Extra context for some ignored fields, shown in the warning. */
 export const IGNORED_FIELD_NOTES: Readonly<Record<string, string>> = {

@@ -52,19 +52,18 @@ function normalizeClientGrant(
   const at = (...rest: PathSegment[]) => [...path, ...rest];
   let ok = true;
 
-  // Auth0 accepts both; neither is emulated, so the grant is skipped rather than the file refused.
+  // Auth0 accepts both; neither is emulated, so a file's grant is skipped with a warning rather than the
+  // file refused (over /api/v2, where nothing would be stored, the request is refused).
   if (raw.subject_type === 'user') {
-    issues.warn(
-      `${issues.where(at('subject_type'))}: user-access client grants (subject_type: user) are not emulated; this grant is skipped`,
+    issues.caution(
+      at('subject_type'),
+      'user-access client grants (subject_type: user) are not emulated',
+      'this grant is skipped; remove it or use subject_type: client',
     );
     return undefined;
   }
-  if (raw.default_for !== undefined) {
-    issues.warn(
-      `${issues.where(at('default_for'))}: default grants for third-party clients (default_for) are not emulated; this grant is skipped`,
-    );
-    return undefined;
-  }
+  // Reported with its field (schema.ts); there is no client to grant.
+  if ('default_for' in raw) return undefined;
   if (raw.allow_all_scopes === true && raw.scope !== undefined) {
     issues.error(
       at('scope'),

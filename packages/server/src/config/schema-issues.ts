@@ -38,7 +38,7 @@ export function reportSchemaIssues(
  * Walks the data alongside the schema and reports what authmesh accepts without emulating it: each
  * top-level Deploy CLI section on a line of its own (`emailTemplates: 4 entries, not emulated`), and all
  * ignored fields together in one line, since an export from a real tenant holds dozens of them. Fields
- * refused with a specific explanation are errors.
+ * with a specific explanation are cautions: errors over /api/v2, warnings in a tenant file.
  */
 export function reportFieldPolicies(
   schema: z.ZodType,
@@ -73,7 +73,8 @@ function walkFieldPolicies(
         const note = policy.note === undefined ? '' : ` (${policy.note})`;
         ignored.add(`${formatPathPattern(childPath)}${note}`);
       } else if (policy?.kind === 'unsupported') {
-        issues.error(childPath, policy.message, policy.fix);
+        // An error over /api/v2 (strict); a warning with its line in a tenant file, which Auth0 would accept.
+        issues.caution(childPath, policy.message, policy.fix);
       } else {
         walkFieldPolicies(childSchema, child, childPath, issues, ignored);
       }

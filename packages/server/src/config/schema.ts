@@ -134,14 +134,12 @@ export const clientSchema = strictWith(
 
 export const clientGrantSchema = strictWith(
   {
-    // Optional: a `default_for` grant has none.
+    // Optional: a `default_for` grant (refused over /api/v2, skipped in a file) has none.
     client_id: nonEmpty.optional(),
     audience: nonEmpty,
     scope: z.array(nonEmpty).optional(),
     allow_all_scopes: z.boolean().optional(),
     subject_type: z.enum(['client', 'user']).optional(),
-    // Auth0's default grant for every third-party client; not emulated, skipped with a warning.
-    default_for: z.string().optional(),
   },
   IGNORED_CLIENT_GRANT_FIELDS,
   UNSUPPORTED_CLIENT_GRANT_FIELDS,

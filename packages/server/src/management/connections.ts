@@ -1,4 +1,4 @@
-import { DATABASE_STRATEGY, parseConnection } from '../config/connections.ts';
+import { CONNECTION_FIELDS, DATABASE_STRATEGY, parseConnection } from '../config/connections.ts';
 import { isRecord } from '../config/format-path.ts';
 import { IssueCollector } from '../config/issues.ts';
 import type { EntityOp } from '../storage/contract.ts';
@@ -21,17 +21,8 @@ import { throwFirstIssue } from './validation.ts';
  */
 
 const DUPLICATE = 'A connection with the same name already exists';
-const WRITABLE = [
-  'name',
-  'strategy',
-  'options',
-  'enabled_clients',
-  'display_name',
-  'metadata',
-  'realms',
-  'is_domain_connection',
-  'show_as_button',
-];
+/** Auth0's read-only fields are not part of a write. */
+const WRITABLE: readonly string[] = CONNECTION_FIELDS.filter((k) => k !== 'id' && k !== 'provisioning_ticket_url');
 const PATCHABLE = new Set(WRITABLE.filter((k) => k !== 'name' && k !== 'strategy'));
 
 /** The connection routes. */
@@ -108,53 +99,6 @@ export function connectionRoutes({ tenant, writer }: ManagementDeps): Management
       },
     },
     {
-      // Auth0's enabled-clients endpoint, which the Deploy CLI uses instead of `enabled_clients` (checkpoint
-      // paging: `take`, `from`, answer `{clients: [{client_id}], next}`).
-      method: 'GET',
-      path: '/connections/:id/clients',
-      scopes: ['read:connections'],
-      async handler({ params, query }) {
-        const connection = findConnection(tenant, params.id);
-        const ids = enabledClientIds(tenant, connection);
-        const paging = new URLSearchParams(query);
-        if (!paging.has('take')) paging.set('take', '50');
-        return {
-          status: 200,
-          body: paginate(
-            ids.map((client_id) => ({ client_id })),
-            paging,
-            'clients',
-          ),
-        };
-      },
-    },
-    {
-      // `[{client_id, status}]`: enables (`true`) or disables (`false`) the connection for each client.
-      method: 'PATCH',
-      path: '/connections/:id/clients',
-      scopes: ['update:connections'],
-      body: true,
-      async handler({ params, body }) {
-        const changes = parseClientStatuses(body);
-        return writer.exclusive(async () => {
-          const stored = findConnection(tenant, params.id);
-          let enabled = stored.enabled_clients;
-          const disables = changes.some((c) => !c.status);
-          if (enabled === null && disables) enabled = enabledClientIds(tenant, stored);
-          if (enabled !== null) {
-            const next = new Set(enabled);
-            for (const change of changes) {
-              if (change.status) next.add(change.client_id);
-              else next.delete(change.client_id);
-            }
-            enabled = [...next];
-          }
-          await writer.commit([putConnection({ ...stored, enabled_clients: enabled })], DUPLICATE);
-          return { status: 204 };
-        });
-      },
-    },
-    {
       method: 'DELETE',
       path: '/connections/:id',
       scopes: ['delete:connections'],
@@ -182,16 +126,6 @@ function enabledClientIds(tenant: TenantContext, connection: ConnectionRecord): 
   return connection.enabled_clients ?? tenant.registry.clients().map((c) => c.client_id);
 }
 
-function parseClientStatuses(body: unknown): { client_id: string; status: boolean }[] {
-  if (!Array.isArray(body)) throw invalidBody(`Expected type array but found type ${typeof body}`);
-  return body.map((item, i) => {
-    if (!isRecord(item) || typeof item.client_id !== 'string' || typeof item.status !== 'boolean') {
-      throw invalidBody('Expected client_id (string) and status (boolean)', `[${i}]`);
-    }
-    return { client_id: item.client_id, status: item.status };
-  });
-}
-
 /** A connection as Auth0 returns it. */
 export function connectionView(tenant: TenantContext, connection: ConnectionRecord): Record<string, unknown> {
   return {
@@ -200,7 +134,7 @@ export function connectionView(tenant: TenantContext, connection: ConnectionReco
     ...(connection.display_name === undefined ? {} : { display_name: connection.display_name }),
     strategy: connection.strategy,
     options: connection.options,
-    enabled_clients: connection.enabled_clients ?? tenant.registry.clients().map((c) => c.client_id),
+    enabled_clients: enabledClientIds(tenant, connection),
     is_domain_connection: false,
     realms: [connection.name],
     ...(connection.metadata === undefined ? {} : { metadata: connection.metadata }),

@@ -48,7 +48,8 @@ export function resourceServerToUpdate(stored: ResourceServerRecord, body: unkno
 }
 
 function normalize(raw: RawResourceServer): ResourceServer {
-  const issues = new IssueCollector('<request>');
+  // Strict: what a tenant file keeps with a warning (an HS256 signing_alg) is refused over the API.
+  const issues = new IssueCollector('<request>', undefined, { strict: true });
   const api = normalizeResourceServer(raw, [], issues);
   throwFirstIssue(issues);
   return api;

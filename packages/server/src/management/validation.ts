@@ -24,8 +24,8 @@ export function validateBody<T>(schema: z.ZodType<T>, body: unknown): T {
     const [first] = parsed.error.issues;
     throw first === undefined ? invalidBody('Invalid payload') : describeIssue(first, body ?? null);
   }
-  const issues = new IssueCollector('<request>');
-  // Fields tenant.yaml refuses with a specific reason (e.g. client_authentication_methods) are refused here too.
+  // Strict: fields a tenant file keeps with a warning (e.g. client_authentication_methods) are refused here.
+  const issues = new IssueCollector('<request>', undefined, { strict: true });
   reportFieldPolicies(schema, parsed.data, [], issues);
   throwFirstIssue(issues);
   return parsed.data;
