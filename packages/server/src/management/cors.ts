@@ -16,7 +16,7 @@ export function applyManagementCors(ctx: Context, registry: TenantRegistry): boo
   ctx.vary('Origin');
   ctx.set('Access-Control-Expose-Headers', 'X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After');
   if (ctx.method !== 'OPTIONS' || !ctx.get('Access-Control-Request-Method')) return false;
-  ctx.set('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE');
+  ctx.set('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
   ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Auth0-Client');
   ctx.set('Access-Control-Max-Age', '600');
   ctx.status = 204;
