@@ -27,7 +27,8 @@ export function normalizeTenant(raw: RawTenant | undefined, catalog: Catalog, is
     issues,
   );
   const sessionLifetime = session ?? TENANT_DEFAULTS.session_lifetime;
-  const idleLifetime = idle ?? TENANT_DEFAULTS.idle_session_lifetime;
+  // A file that shortens only the session (e.g. 24 h) keeps the idle timeout within it rather than failing.
+  const idleLifetime = idle ?? Math.min(TENANT_DEFAULTS.idle_session_lifetime, sessionLifetime);
   if (idleLifetime > sessionLifetime) {
     issues.error(
       at(idle === undefined ? 'session_lifetime' : 'idle_session_lifetime'),
@@ -46,18 +47,17 @@ export function normalizeTenant(raw: RawTenant | undefined, catalog: Catalog, is
   };
 }
 
-/** Auth0 takes either hours or `*_in_minutes`; both at once is ambiguous. */
+/** Auth0 takes hours or `*_in_minutes`; the Deploy CLI converts the hours, so they win when both are set. */
 function lifetimeHours(
   hours: number | undefined,
   minutes: number | undefined,
   key: string,
   issues: IssueCollector,
 ): number | undefined {
+  // The Deploy CLI turns the hours into minutes and sends those, so with both set the hours win.
   if (hours !== undefined && minutes !== undefined) {
-    issues.error(
-      [...PATH, `${key}_in_minutes`],
-      `set either ${key} or ${key}_in_minutes, not both`,
-      `remove ${key}_in_minutes`,
+    issues.warn(
+      `${issues.where([...PATH, `${key}_in_minutes`])}: both ${key} and ${key}_in_minutes are set; ${key} applies, as the Deploy CLI sends it`,
     );
   }
   return hours ?? (minutes === undefined ? undefined : minutes / 60);

@@ -148,6 +148,17 @@ describe('Auth0 accepts it, authmesh loads it', () => {
     ]);
   });
 
+  it('takes the hours when a session lifetime is given in hours and minutes, as the Deploy CLI sends them', () => {
+    const config = parseTenantConfig(
+      yaml('tenant:', '  session_lifetime: 48', '  session_lifetime_in_minutes: 60'),
+      '<inline>',
+    );
+    expect(config.tenant.session_lifetime).toBe(48);
+    expect(config.warnings).toEqual([
+      'tenant.session_lifetime_in_minutes (line 3): both session_lifetime and session_lifetime_in_minutes are set; session_lifetime applies, as the Deploy CLI sends it',
+    ]);
+  });
+
   it('still refuses a key that exists in no Auth0 schema, with a did-you-mean', () => {
     const error = expectConfigError(yaml('clients:', '  - { name: A, app_type: spa, callbackz: [] }'));
     expect(error.issues.map((i) => [i.path, i.message])).toEqual([
