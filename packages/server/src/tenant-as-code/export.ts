@@ -5,12 +5,14 @@ import { managementApiIdentifier } from '../tenant/management-api.ts';
 import type {
   ClientGrantRecord,
   ClientRecord,
+  ConnectionRecord,
   ResourceServerRecord,
   RoleRecord,
   UserRecord,
 } from '../tenant/records.ts';
 import { compare } from './canonical.ts';
 import { clientEntry, clientGrantEntry } from './export-clients.ts';
+import { connectionSections } from './export-connections.ts';
 import { resourceServerEntry, roleEntry, tenantEntry } from './export-resources.ts';
 import { userEntry } from './export-users.ts';
 import { unquotePasswordKeywords } from './placeholders.ts';
@@ -46,12 +48,13 @@ const HEADER = [
  * to it are. Never written: password hashes, user passwords, and client secrets unless `includeSecrets`.
  */
 export async function exportTenant(storage: Storage, options: ExportOptions): Promise<string> {
-  const [apis, clients, grants, roles, users] = await Promise.all([
+  const [apis, clients, grants, roles, users, connections] = await Promise.all([
     storage.entities.list<ResourceServerRecord>('resource_server'),
     storage.entities.list<ClientRecord>('client'),
     storage.entities.list<ClientGrantRecord>('client_grant'),
     storage.entities.list<RoleRecord>('role'),
     storage.entities.list<UserRecord>('user'),
+    storage.entities.list<ConnectionRecord>('connection'),
   ]);
   const clientNames = new Map(clients.items.map((e) => [e.doc.client_id, e.doc.name]));
   const roleNames = new Map(roles.items.map((e) => [e.doc.id, e.doc.name]));
@@ -81,6 +84,13 @@ export async function exportTenant(storage: Storage, options: ExportOptions): Pr
     .map((e) => e.doc)
     .sort((a, b) => compare(a.name, b.name))
     .map(roleEntry);
+  Object.assign(
+    data,
+    connectionSections(
+      connections.items.map((e) => e.doc),
+      clientNames,
+    ),
+  );
   if ((options.users ?? 'placeholders') === 'placeholders') {
     data.users = users.items
       .map((e) => e.doc)

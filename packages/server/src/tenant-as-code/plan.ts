@@ -5,6 +5,7 @@ import { managementApiIdentifier } from '../tenant/management-api.ts';
 import {
   type ClientGrantRecord,
   type ClientRecord,
+  type ConnectionRecord,
   grantKey,
   type ResourceServerRecord,
   type RoleRecord,
@@ -14,6 +15,7 @@ import { compare } from './canonical.ts';
 import { compareClient, compareClientGrant, compareResourceServer, compareRole } from './compare-entities.ts';
 import { compareUser } from './compare-users.ts';
 import { diffEntity } from './diff.ts';
+import { compareConnection } from './export-connections.ts';
 import type { ImportPlan, PlannedChange } from './plan-types.ts';
 import { seededKeys } from './seed-state.ts';
 
@@ -33,12 +35,13 @@ function grantLabel(clientName: string, audience: string): string {
  */
 export async function planImport(storage: Storage, declared: TenantConfig, issuer: string): Promise<ImportPlan> {
   const config = withManagementApiAudience(declared, managementApiIdentifier(issuer));
-  const [apis, clients, grants, roles, users] = await Promise.all([
+  const [apis, clients, grants, roles, users, connections] = await Promise.all([
     byKey<ResourceServerRecord>(storage, 'resource_server'),
     byKey<ClientRecord>(storage, 'client'),
     byKey<ClientGrantRecord>(storage, 'client_grant'),
     byKey<RoleRecord>(storage, 'role'),
     byKey<UserRecord>(storage, 'user'),
+    byKey<ConnectionRecord>(storage, 'connection'),
   ]);
   const clientNames = new Map([...clients.values()].map((e) => [e.doc.client_id, e.doc.name]));
   const roleNames = new Map([...roles.values()].map((e) => [e.doc.id, e.doc.name]));
@@ -97,6 +100,17 @@ export async function planImport(storage: Storage, declared: TenantConfig, issue
     roles,
     same,
     (role, key) => diffEntity('role', key, compareRole(role, roles.get(key)?.doc)),
+  );
+  // Seeding resolves `enabled_clients` names to ids and keeps any other reference as written.
+  const enabledClientId = (reference: string) =>
+    config.clients.find((c) => c.name === reference)?.client_id ?? clients.get(reference)?.doc.client_id ?? reference;
+  await plan(
+    'connection',
+    keyed(config.connections, (c) => c.name),
+    connections,
+    same,
+    (connection, key) =>
+      diffEntity('connection', key, compareConnection(connection, connections.get(key)?.doc, enabledClientId)),
   );
   await plan(
     'user',
