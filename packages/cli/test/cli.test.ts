@@ -321,7 +321,8 @@ describe('errors the user can fix', () => {
       const run = await runCli([flag]);
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('Usage: authmesh <command> [options]');
-      expect(run.stdout).toContain('--config <file>');
+      expect(run.stdout).toContain('--config <path>');
+      expect(run.stdout).toContain('--keywords <file>');
       expect(run.stderr).toBe('');
     }
   });
