@@ -77,7 +77,8 @@ export interface TenantOptions {
 /** A client as the tenant runs it, for printing and for tests. */
 export interface TenantClient {
   name: string;
-  app_type: string;
+  /** Absent for Auth0's generic application (a client declared without one). */
+  app_type?: string;
   client_id: string;
   /** Only for confidential clients. */
   client_secret?: string;
@@ -162,7 +163,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       port,
       clients: registry.clients().map((c) => ({
         name: c.name,
-        app_type: c.app_type,
+        ...(c.app_type === undefined ? {} : { app_type: c.app_type }),
         client_id: c.client_id,
         ...(c.client_secret !== undefined ? { client_secret: c.client_secret } : {}),
         ...(seeded.generatedSecrets.has(c.client_id) ? { client_secret_generated: true } : {}),

@@ -19,7 +19,9 @@ export function toClientMetadata(client: ClientRecord): Record<string, unknown> 
 const cache = new WeakMap<ClientRecord, Record<string, unknown>>();
 
 function build(client: ClientRecord): Record<string, unknown> {
-  const responseTypes = responseTypesOf(client);
+  // A client without callbacks may still hold the code grant (Auth0's "Default App" does): the engine
+  // then gets no response type, and a login attempt fails as Auth0's does, with a redirect_uri mismatch.
+  const responseTypes = client.callbacks.length > 0 ? responseTypesOf(client) : [];
   const interactive = responseTypes.length > 0;
   const metadata: Record<string, unknown> = {
     client_id: client.client_id,

@@ -20,6 +20,7 @@ import { createDefaultResource, createGetResourceServerInfo } from './resource-s
 import { allowImplicitCallbacksOnLocalHttp, RESPONSE_TYPES } from './response-types.ts';
 import { LOGIN_PATH, ROUTES } from './routes.ts';
 import { SCOPE_CLAIMS } from './scopes.ts';
+import { matchCallbacksAsAuth0 } from './wildcard-callbacks.ts';
 
 /** The engine's type for the JWT customizer; ours is stricter about the token parts it reads. */
 type JwtCustomizer = NonNullable<NonNullable<Configuration['formats']>['customizers']>['jwt'];
@@ -136,6 +137,7 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys, options: E
   const provider = new Provider(tenant.issuer, configuration);
   allowImplicitCallbacksOnLocalHttp(provider);
   matchLogoutUrlsAsAuth0(provider);
+  matchCallbacksAsAuth0(provider);
   if (secureCookiesAllowed(tenant.issuer)) allowSecureCookiesOnLoopback(provider);
   // The issuer is configured, never derived from Host / X-Forwarded-* headers (RFC 8414 §3.3).
   provider.proxy = false;

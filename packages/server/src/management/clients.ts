@@ -49,7 +49,7 @@ export function clientRoutes({ tenant, writer }: ManagementDeps): ManagementRout
         }
         const clients = tenant.registry
           .clients()
-          .filter((c) => types === undefined || types.includes(c.app_type))
+          .filter((c) => types === undefined || (c.app_type !== undefined && types.includes(c.app_type)))
           .filter((c) => firstParty === undefined || c.is_first_party === firstParty);
         return {
           status: 200,
