@@ -192,7 +192,7 @@ const cases: CorpusCase[] = [
     client: 'Shop Fulfilment',
     audience: 'https://shop.acme.test/api',
     scope: ['read:orders', 'ship:orders'],
-    warnings: [/^rules: 2 entries, not emulated$/, /^emailTemplates: 3 entries, not emulated$/],
+    warnings: [/^rules: 1 entry, not emulated$/, /^emailTemplates: 1 entry, not emulated$/],
   },
   {
     path: 'directory/16-management-grant',

@@ -36,7 +36,7 @@ describe('authmesh dev with Deploy CLI files', () => {
     ]);
     try {
       const banner = await cli.banner();
-      expect(banner.text).toContain('warning: rules: 2 entries, not emulated');
+      expect(banner.text).toContain('warning: rules: 1 entry, not emulated');
       const worker = clientNamed(banner, 'Shop Fulfilment');
       const answer = await clientCredentials(banner.issuer, worker, 'https://shop.acme.test/api');
       expect(answer.status).toBe(200);

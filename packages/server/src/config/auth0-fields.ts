@@ -127,6 +127,7 @@ export const IGNORED_CLIENT_FIELDS = [
   'token_vault_privileged_access',
   'my_organization_configuration',
   'redirection_policy',
+  'identity_assertion_authorization_grant',
 ] as const;
 
 /** `jwt_configuration` sub-fields authmesh ignores (it reads `lifetime_in_seconds` and checks `alg`). */
@@ -161,8 +162,8 @@ export const IGNORED_CLIENT_GRANT_FIELDS = [
   'authorization_details_types',
 ] as const;
 
-/** Role fields of exports that authmesh does not read. */
-export const IGNORED_ROLE_FIELDS = ['id'] as const;
+/** Role fields of exports that authmesh does not read (`type: organization` roles are an organizations feature). */
+export const IGNORED_ROLE_FIELDS = ['id', 'type'] as const;
 
 /** Fields of Auth0's `POST /users` body that make no difference for a seeded database user. */
 export const IGNORED_USER_FIELDS = ['connection', 'verify_email'] as const;

@@ -60,6 +60,16 @@ const OTHER_FOLDERS: Readonly<Record<string, string>> = {
   organizations: 'organizations',
 };
 
+/**
+ * The entries of a folder that is only counted: its JSON files (`emails/provider.json` is the e-mail
+ * provider, not a template), or every visible name when it has none (e.g. `guardian/` holds folders).
+ */
+function entriesOf(folder: string, names: readonly string[]): string[] {
+  const visible = names.filter((n) => !n.startsWith('.'));
+  const json = visible.filter((n) => n.endsWith('.json') && !(folder === 'emails' && n === 'provider.json'));
+  return json.length > 0 ? json : visible;
+}
+
 /** One JSON file of the directory, parsed, with its line lookup. */
 interface JsonFile {
   file: string;
@@ -130,8 +140,8 @@ export async function readDeployDirectory(
       files.set('databases', parsed);
       data.databases = parsed.map((f) => f.data);
     } else if (OTHER_FOLDERS[name] !== undefined && (await isDirectory(path))) {
-      // Only counted: their files (HTML, JavaScript, JSON) are never interpreted.
-      data[OTHER_FOLDERS[name]] = await readdir(path);
+      // Only counted, never interpreted: one entry per JSON file (its HTML or code sits beside it).
+      data[OTHER_FOLDERS[name]] = entriesOf(name, await readdir(path));
     } else if (name === SUPPLEMENTAL_SIGNALS_FILE) {
       const signals = await read(path);
       if (signals !== undefined) data.supplementalSignals = signals.data;

@@ -55,7 +55,7 @@ describe('directory format', () => {
       { client_id: 'Worker', audience: 'https://orders.test', scope: ['read:orders'] },
     ]);
     expect(config.roles.map((r) => r.name)).toEqual(['Reader']);
-    expect(config.warnings).toContain('emailTemplates: 2 entries, not emulated');
+    expect(config.warnings).toContain('emailTemplates: 1 entry, not emulated');
     expect(config.warnings).toContain('README.md: not a folder or file of the Deploy CLI directory format, ignored');
   });
 
