@@ -60,6 +60,27 @@ describe('corpus files at run time', () => {
     }
   });
 
+  it('lets a browser page on a wildcard origin read the token endpoint’s answers, and no other', async () => {
+    const t = await start('yaml/06-wildcard-urls.yaml');
+    const client = t.clients.find((c) => c.name === 'Marketing Site');
+    const tokenCall = (origin: string) =>
+      fetch(new URL('oauth/token', t.issuer), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: client?.client_id ?? '',
+          code: 'not-a-code',
+          redirect_uri: 'https://pr-42.preview.acme.test',
+          code_verifier: pkcePair().verifier,
+        }),
+      });
+    const allowed = await tokenCall('https://pr-42.preview.acme.test');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://pr-42.preview.acme.test');
+    const refused = await tokenCall('https://a.b.preview.acme.test');
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('answers a login for a client without callbacks with the Callback URL mismatch page', async () => {
     const t = await start('yaml/01-fresh-tenant-default-app.yaml');
     await expectCallbackMismatch(await authorize(t, 'Default App', 'http://localhost:3000/callback'));
