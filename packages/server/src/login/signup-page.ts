@@ -1,5 +1,5 @@
 import { html, page, raw } from '../encoding/html.ts';
-import type { PasswordRule } from '../tenant/password-policy.ts';
+import { type PasswordRule, ruleText } from '../tenant/password-policy.ts';
 import { type ConnectionButton, connectionButtons, loginUrl } from './login-page.ts';
 
 export interface SignupPageModel {
@@ -49,8 +49,7 @@ ${connectionButtons(model.transaction, model.buttons ?? [])}`,
 
 function rulesList(rules: readonly PasswordRule[]) {
   const items = rules.map((rule) => {
-    let i = 0;
-    const text = rule.message.replace(/%[ds]/g, (spec) => (spec === '%d' ? String(rule.format?.[i++] ?? '') : '111'));
+    const text = ruleText(rule);
     const sub = (rule.items ?? []).map((item) => html`<li>${item.verified ? '✓' : '✗'} ${item.message}</li>`);
     return html`<li>${rule.verified ? '✓' : '✗'} ${text}${sub.length > 0 ? html`<ul>${raw(sub.map((s) => s.value).join(''))}</ul>` : ''}</li>`;
   });

@@ -86,13 +86,14 @@ function typesRule(password: string, types: readonly (typeof CHARACTER_TYPES)[nu
 function describe(rules: readonly PasswordRule[]): string {
   const lines: string[] = [];
   for (const rule of rules) {
-    lines.push(`* ${fill(rule)}`);
+    lines.push(`* ${ruleText(rule)}`);
     for (const item of rule.items ?? []) lines.push(` * ${item.message}`);
   }
   return lines.join('\n');
 }
 
-function fill(rule: PasswordRule): string {
+/** A rule's message with its `%d` placeholders filled in (`At least 8 characters in length`). */
+export function ruleText(rule: PasswordRule): string {
   let i = 0;
   return rule.message.replace(/%[ds]/g, (spec) => (spec === '%d' ? String(rule.format?.[i++] ?? '') : '111'));
 }
