@@ -22,6 +22,7 @@ beforeAll(async () => {
       'users:',
       `  - { email: ada@example.com, password: "${PASSWORD}" }`,
       `  - { email: bob@example.com, password: "${PASSWORD}" }`,
+      `  - { email: carol@example.com, password: "${PASSWORD}" }`,
     ].join('\n'),
     '<consent>',
   );
@@ -29,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => tenant?.close());
 
-function authorizeUrl(clientName: string, redirectUri: string): URL {
+function authorizeUrl(clientName: string, redirectUri: string, extra: Record<string, string> = {}): URL {
   const client = tenant.clients.find((c) => c.name === clientName);
   const url = new URL('authorize', tenant.issuer);
   url.search = new URLSearchParams({
@@ -40,6 +41,7 @@ function authorizeUrl(clientName: string, redirectUri: string): URL {
     state: 'consent-state',
     code_challenge: pkcePair().challenge,
     code_challenge_method: 'S256',
+    ...extra,
   }).toString();
   return url;
 }
@@ -93,6 +95,16 @@ describe('consent for third-party applications', () => {
     expect(callback.searchParams.get('error')).toBe('access_denied');
     expect(callback.searchParams.get('error_description')).toBe('User did not authorize the request');
     expect(callback.searchParams.get('code')).toBeNull();
+  });
+
+  it('answers consent_required to prompt=none before the user consented', async () => {
+    const browser = new ScriptedBrowser();
+    await logIn(browser, 'Own Web', OWN_CALLBACK, 'carol@example.com');
+    const silent = await browser.follow(
+      authorizeUrl('Partner Dashboard', PARTNER_CALLBACK, { prompt: 'none' }),
+      PARTNER_CALLBACK,
+    );
+    expect(new URL(silent.url).searchParams.get('error')).toBe('consent_required');
   });
 
   it('never asks for a first-party application', async () => {
