@@ -22,6 +22,8 @@ export interface LoginPageModel {
   signupAllowed?: boolean;
   /** The database connection requires a username (then the identifier field takes either). */
   usernameAllowed?: boolean;
+  /** False when no database connection is enabled for the application: only its connection buttons show. */
+  passwordForm?: boolean;
 }
 
 /** `/u/login?state=…` plus extra query parameters: every view of the login transaction. */
@@ -40,7 +42,14 @@ export function renderLoginPage(model: LoginPageModel): string {
     html`<h1>Welcome</h1>
 <p class="lead">Log in to ${model.tenantName} to continue to <strong>${model.applicationName}</strong>.</p>
 ${model.error ? html`<p class="alert" role="alert" id="error-message">${model.error}</p>` : ''}
-<form method="post" action="${action}" novalidate>
+${model.passwordForm === false ? '' : passwordForm(model, action)}
+${model.signupAllowed ? html`<p class="meta">Don't have an account? <a id="signup-link" href="${loginUrl(model.transaction, { screen: 'signup' })}">Sign up</a></p>` : ''}
+${connectionButtons(model.transaction, model.buttons ?? [], model.passwordForm !== false)}`,
+  );
+}
+
+function passwordForm(model: LoginPageModel, action: string) {
+  return html`<form method="post" action="${action}" novalidate>
 <input type="hidden" name="state" value="${model.transaction}">
 <input type="hidden" name="csrf" value="${model.csrf}">
 <label for="username">${model.usernameAllowed ? 'Username or email address' : 'Email address'}</label>
@@ -48,20 +57,24 @@ ${model.error ? html`<p class="alert" role="alert" id="error-message">${model.er
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit" name="action" value="default">Continue</button>
-</form>
-${model.signupAllowed ? html`<p class="meta">Don't have an account? <a id="signup-link" href="${loginUrl(model.transaction, { screen: 'signup' })}">Sign up</a></p>` : ''}
-${connectionButtons(model.transaction, model.buttons ?? [])}`,
-  );
+</form>`;
 }
 
-/** One link per social/enterprise connection: each opens that connection's local identity page. */
-export function connectionButtons(transaction: string, buttons: readonly ConnectionButton[]): Raw | string {
+/**
+ * One link per social/enterprise connection: each opens that connection's local identity page. `afterForm`:
+ * an "Or" separates them from the password form above.
+ */
+export function connectionButtons(
+  transaction: string,
+  buttons: readonly ConnectionButton[],
+  afterForm = true,
+): Raw | string {
   if (buttons.length === 0) return '';
   const links = buttons.map(
     (b) =>
       html`<a class="connection" data-connection="${b.name}" href="${loginUrl(transaction, { connection: b.name })}">${b.label}</a>`,
   );
-  return html`<p class="meta">Or</p>
+  return html`${afterForm ? html`<p class="meta">Or</p>` : ''}
 <nav class="connections">${raw(links.map((l) => l.value).join('\n'))}</nav>`;
 }
 

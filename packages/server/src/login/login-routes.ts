@@ -150,6 +150,7 @@ function renderLogin(deps: LoginDeps, tx: Transaction, status: number, extra: { 
     buttons: buttons(tx),
     signupAllowed: tx.database?.database?.disable_signup === false,
     usernameAllowed: tx.database?.database?.requires_username === true,
+    passwordForm: tx.database !== undefined,
     ...extra,
   });
 }

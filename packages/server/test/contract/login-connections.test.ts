@@ -42,7 +42,12 @@ function config(issuer: string): TenantConfig {
         scope: [...MANAGEMENT_API_SCOPES].sort(),
       },
     ],
-    connections: [...base.connections, google, github],
+    // The database is for the shop's customers only: Back Office staff sign in with GitHub.
+    connections: [
+      ...base.connections.map((c) => ({ ...c, enabled_clients: ['Shop SPA', 'Connections Admin'] })),
+      google,
+      github,
+    ],
   };
 }
 
@@ -141,6 +146,18 @@ describe('login page connections', () => {
     expect(user.identities).toEqual([
       { connection: 'google-oauth2', user_id: String(id.sub).split('|')[1], provider: 'google-oauth2', isSocial: true },
     ]);
+  });
+
+  it('an application without a database connection gets only its connection buttons, no password form', async () => {
+    const browser = new ScriptedBrowser();
+    const url = authorizeUrl(tenant, {
+      client_id: 'backoffice-0001',
+      redirect_uri: 'https://app.example.test/callback',
+    }).url;
+    const page = await (await browser.follow(url)).response.text();
+    expect(page).toContain('data-connection="github"');
+    expect(page).not.toContain('name="password"');
+    expect(page).not.toContain('id="signup-link"');
   });
 
   it('a connection not enabled for the application is refused at /authorize, as Auth0 refuses it', async () => {
