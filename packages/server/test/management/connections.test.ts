@@ -30,7 +30,9 @@ describe('/api/v2/connections', () => {
       realms: [DB],
       is_domain_connection: false,
     });
-    expect([...(db?.enabled_clients as string[])].sort()).toEqual(tenant.clients.map((c) => c.client_id).sort());
+    expect([...((db?.enabled_clients ?? []) as string[])].sort()).toEqual(
+      tenant.clients.map((c) => c.client_id).sort(),
+    );
   });
 
   it('creates, filters, reads, updates and deletes a social connection', async () => {
