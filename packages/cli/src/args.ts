@@ -17,6 +17,26 @@ export interface DevArgs {
   trustProxy: string[];
 }
 
+/** `authmesh serve`: the production entry (see packages/cli/src/serve.ts). */
+export interface ServeArgs {
+  command: 'serve';
+  config: string;
+  keywords?: string;
+  port: number;
+  data: string;
+  /** The public URL the reverse proxy serves: https unless `insecureHttp`. */
+  issuer: string;
+  host: string;
+  /** Accept an http:// issuer (a test rig, or TLS nowhere in front); refused otherwise. */
+  insecureHttp: boolean;
+  trustProxy: string[];
+  /** Serve GET /metrics on this port (own listener); none when absent. */
+  metricsPort?: number;
+  metricsHost: string;
+  /** How long SIGTERM waits for requests in flight, in milliseconds. */
+  drainTimeoutMs: number;
+}
+
 export interface ExportArgs {
   command: 'export';
   data: string;
@@ -36,7 +56,7 @@ export interface ImportArgs {
   dryRun: boolean;
 }
 
-export type Args = DevArgs | ExportArgs | ImportArgs | { command: 'help' } | { command: 'version' };
+export type Args = DevArgs | ServeArgs | ExportArgs | ImportArgs | { command: 'help' } | { command: 'version' };
 
 export class UsageError extends Error {}
 
@@ -44,6 +64,7 @@ export const USAGE = `Usage: authmesh <command> [options]
 
 Commands:
   dev      Run a local Auth0-compatible tenant from a tenant.yaml
+  serve    Run the tenant in production: JSON logs, health probes, metrics, graceful stop
   export   Write the tenant in --data (changes made through /api/v2 included) as a Deploy CLI tenant.yaml
   import   Apply a tenant.yaml to the tenant in --data, idempotently (--dry-run shows the plan)
 
@@ -63,6 +84,17 @@ Options for dev:
   --trust-proxy <cidr,…>
                     reverse proxies whose X-Forwarded-For names the client IP, e.g.
                     10.0.0.0/8,::1 (default none: the socket address is the client IP)
+
+Options for serve: as for dev (--config, --keywords, --port, --data, --host, --trust-proxy), and
+  --issuer <url>    the public https:// URL of the tenant (required)
+  --insecure-http   accept an http:// issuer (never for a tenant reached over a network)
+  --metrics-port <n>
+                    serve Prometheus metrics at http://<metrics-host>:<n>/metrics (default: off)
+  --metrics-host <addr>
+                    address of the metrics listener (default 127.0.0.1)
+  --drain-timeout <s>
+                    on SIGTERM, how long requests in flight may take to finish (default 10)
+  serve never prints a secret: read generated client secrets with authmesh export --include-secrets.
 
 Options for export:
   --data <dir>        the tenant's data directory (default ./.authmesh)
@@ -97,6 +129,10 @@ export function parseCommandLine(argv: string[]): Args {
       'include-secrets': { type: 'boolean' },
       'no-users': { type: 'boolean' },
       'dry-run': { type: 'boolean' },
+      'insecure-http': { type: 'boolean' },
+      'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string' },
+      'drain-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -130,14 +166,15 @@ export function parseCommandLine(argv: string[]): Args {
       dryRun: values['dry-run'] ?? false,
     };
   }
-  if (command !== 'dev') throw new UsageError(`unknown command "${command}"; the commands are dev, export and import`);
+  if (command !== 'dev' && command !== 'serve') {
+    throw new UsageError(`unknown command "${command}"; the commands are dev, serve, export and import`);
+  }
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (!values.config)
-    throw new UsageError('--config <tenant.yaml> is required, e.g. authmesh dev --config examples/tenant.yaml');
-  const port = values.port === undefined ? 4000 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new UsageError(`--port must be an integer between 0 and 65535, got "${values.port}"`);
-  }
+    throw new UsageError(`--config <tenant.yaml> is required, e.g. authmesh ${command} --config examples/tenant.yaml`);
+  const port = portOption('--port', values.port, 4000);
+  const trustProxy = (values['trust-proxy'] ?? []).flatMap((list) => list.split(',')).map((entry) => entry.trim());
+  if (command === 'serve') return serveArgs(values, values.config, port, trustProxy);
   const args: DevArgs = {
     command: 'dev',
     config: values.config,
@@ -146,9 +183,59 @@ export function parseCommandLine(argv: string[]): Args {
     host: values.host ?? '127.0.0.1',
     https: values.https ?? false,
     showSecrets: values['show-secrets'] ?? false,
-    trustProxy: (values['trust-proxy'] ?? []).flatMap((list) => list.split(',')).map((entry) => entry.trim()),
+    trustProxy,
   };
   if (values.issuer !== undefined) args.issuer = values.issuer;
   if (values.keywords !== undefined) args.keywords = values.keywords;
   return args;
+}
+
+function serveArgs(
+  values: Record<string, string | boolean | string[] | undefined>,
+  config: string,
+  port: number,
+  trustProxy: string[],
+): ServeArgs {
+  const text = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined);
+  if (values.https) {
+    throw new UsageError('serve does not terminate TLS: run it behind a reverse proxy that does (see the README)');
+  }
+  if (values['show-secrets']) throw new UsageError('serve never prints secrets: use authmesh export --include-secrets');
+  const issuer = text('issuer');
+  if (issuer === undefined) throw new UsageError('--issuer <https://…> is required: the public URL of the tenant');
+  const insecureHttp = values['insecure-http'] === true;
+  if (URL.parse(issuer)?.protocol !== 'https:' && !insecureHttp) {
+    throw new UsageError(
+      `--issuer must be an https:// URL, got "${issuer}": tokens and cookies must not travel in clear text (--insecure-http allows http for a test rig)`,
+    );
+  }
+  const drainText = text('drain-timeout');
+  const drainSeconds = drainText === undefined ? 10 : Number(drainText);
+  if (!Number.isFinite(drainSeconds) || drainSeconds < 0 || drainSeconds > 3_600) {
+    throw new UsageError(`--drain-timeout must be a number of seconds between 0 and 3600, got "${drainText}"`);
+  }
+  const metricsText = text('metrics-port');
+  const keywords = text('keywords');
+  return {
+    command: 'serve',
+    config,
+    port,
+    data: text('data') ?? '.authmesh',
+    issuer,
+    host: text('host') ?? '127.0.0.1',
+    insecureHttp,
+    trustProxy,
+    ...(metricsText === undefined ? {} : { metricsPort: portOption('--metrics-port', metricsText, 0) }),
+    metricsHost: text('metrics-host') ?? '127.0.0.1',
+    drainTimeoutMs: drainSeconds * 1_000,
+    ...(keywords === undefined ? {} : { keywords }),
+  };
+}
+
+function portOption(flag: string, value: string | undefined, fallback: number): number {
+  const port = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`${flag} must be an integer between 0 and 65535, got "${value}"`);
+  }
+  return port;
 }

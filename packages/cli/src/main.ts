@@ -15,6 +15,7 @@ import {
 import { type DevArgs, parseCommandLine, USAGE, UsageError } from './args.ts';
 import { formatAudit } from './audit.ts';
 import { formatBanner } from './banner.ts';
+import { serve } from './serve.ts';
 import { exportCommand, importCommand } from './tenant-as-code.ts';
 import { trustInstructions } from './trust.ts';
 
@@ -48,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  if (args.command === 'serve') return serve(args);
   return dev(args);
 }
 

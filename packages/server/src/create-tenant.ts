@@ -12,6 +12,7 @@ import { AuthmeshError } from './errors.ts';
 import { createAuth0Requests } from './http/auth0-requests.ts';
 import { createClientAuthGuard } from './http/client-auth-guard.ts';
 import { type ClientIpResolver, createClientIpResolver } from './http/client-ip.ts';
+import { trackInFlight } from './http/drain.ts';
 import { createEdge } from './http/edge.ts';
 import { FailureThrottle } from './http/failure-throttle.ts';
 import { AUTH0_LOGOUT_PATH, createAuth0Logout } from './http/logout.ts';
@@ -27,8 +28,16 @@ import { createOutboxPage, createResetPasswordPage, RESET_PATH } from './login/r
 import { createManagementApi } from './management/create-management-api.ts';
 import { restoreTenantSettings } from './management/tenant-settings.ts';
 import type { AuditEvent } from './management/types.ts';
+import { createHealthRoutes, HEALTHZ_PATH, passesWithin, READYZ_PATH } from './observability/health.ts';
+import type { Logger } from './observability/logger.ts';
+import type { TenantMetrics } from './observability/metrics.ts';
+import { type MetricsListener, startMetricsListener } from './observability/metrics-listener.ts';
+import { createRequestObserver } from './observability/request-observer.ts';
+import { createRouteLabeler } from './observability/route-label.ts';
+import { countTokenIssuance } from './observability/token-issuance.ts';
 import type { Storage } from './storage/contract.ts';
 import { openSqliteStorage } from './storage/sqlite.ts';
+import { timeStorage } from './storage/timed-storage.ts';
 import type { TenantContext } from './tenant/context.ts';
 import { loadCookieKeys, loadSigningKeys } from './tenant/keys.ts';
 import { TenantRegistry } from './tenant/registry.ts';
@@ -72,6 +81,22 @@ export interface TenantOptions {
    * Default none: the client IP is the socket peer and `X-Forwarded-For` is ignored.
    */
   trustProxy?: string[];
+  /** Logs, metrics and health endpoints for running in production (`authmesh serve`); none by default. */
+  observe?: TenantObservability;
+}
+
+/**
+ * What a production tenant reports. `GET /healthz` and `GET /readyz` are always served on the tenant's
+ * listener once `observe` is given; metrics only on their own listener (`metricsListener`), never on
+ * the public one.
+ */
+export interface TenantObservability {
+  /** Receives one `request` line per request (request id, route, status, duration, client IP). */
+  logger?: Logger;
+  /** Token issuance, refusals, logins, request and storage latency. */
+  metrics?: TenantMetrics;
+  /** Serve `GET /metrics` on this port and address (default address 127.0.0.1); needs `metrics`. */
+  metricsListener?: { port: number; host?: string };
 }
 
 /** A client as the tenant runs it, for printing and for tests. */
@@ -94,9 +119,22 @@ export interface Tenant {
   readonly clients: TenantClient[];
   readonly users: { email: string; user_id: string }[];
   readonly warnings: readonly string[];
+  /** `http://host:port/metrics` when `observe.metricsListener` was given. */
+  readonly metricsUrl?: string;
   /** Stops accepting connections, ends open ones, closes storage. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Graceful stop: `/readyz` fails, no new connections are accepted, requests in flight finish (for at
+   * most `graceMs`, default 10 s), keep-alive connections are closed, then storage. Idempotent; `close()`
+   * afterwards is a no-op.
+   */
+  drain(graceMs?: number): Promise<void>;
 }
+
+/** How long a graceful stop waits for requests in flight by default. */
+const DEFAULT_DRAIN_MS = 10_000;
+/** A readiness probe that waits longer than this for storage reports it unreachable. */
+const READINESS_STORAGE_MS = 2_000;
 
 /**
  * Starts a tenant: opens (or creates) its storage, applies the configuration, and serves the Auth0
@@ -119,6 +157,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
+  const inFlight = trackInFlight(server);
   const host = options.host ?? '127.0.0.1';
   server.listen(options.port ?? 4000, host);
   try {
@@ -134,11 +173,16 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
   const issuer = normaliseIssuer(options.issuer ?? `${scheme}://localhost:${port}/`);
 
   const ownsStorage = options.storage === undefined;
-  const storage =
+  const openedStorage =
     options.storage ??
     openSqliteStorage({
       path: options.dataDir === null ? ':memory:' : join(options.dataDir ?? '.authmesh', 'tenant.db'),
     });
+  const metrics = options.observe?.metrics;
+  const storage = metrics
+    ? timeStorage(openedStorage, (operation, ok, seconds) => metrics.storageOperation(operation, ok, seconds))
+    : openedStorage;
+  let metricsListener: MetricsListener | undefined;
   try {
     const seeded = await seedTenant(storage, options.config, issuer);
     await storage.setState(LAST_ISSUER, issuer);
@@ -151,7 +195,17 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     // One brute-force count per (user, IP) for the login page and the password grants.
     const loginThrottle = new FailureThrottle();
     const provider = createEngine(tenant, { signing, cookies }, { loginThrottle });
-    installMiddleware(provider, tenant, signing, cookies[0] ?? '', options, clientIp, loginThrottle);
+    const ready = async () => {
+      const failed: string[] = [];
+      if (inFlight.draining) failed.push('draining');
+      if (signing.length === 0) failed.push('signing_keys');
+      if (!(await passesWithin(() => storage.getState(LAST_ISSUER), READINESS_STORAGE_MS))) failed.push('storage');
+      return failed;
+    };
+    installMiddleware(provider, tenant, signing, cookies[0] ?? '', options, clientIp, loginThrottle, ready);
+    if (metrics && options.observe?.metricsListener) {
+      metricsListener = await startMetricsListener(metrics, options.observe.metricsListener);
+    }
     server.off('request', starting);
     server.on('request', provider.callback());
 
@@ -170,10 +224,19 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       })),
       users: users.items.map((u) => ({ email: u.doc.email, user_id: u.doc.user_id })),
       warnings: options.config.warnings,
+      ...(metricsListener ? { metricsUrl: metricsListener.url } : {}),
       close() {
         closed ??= (async () => {
-          server.closeAllConnections();
-          await new Promise<void>((resolve) => server.close(() => resolve()));
+          await inFlight.drain(0);
+          await metricsListener?.close();
+          if (ownsStorage) await storage.close();
+        })();
+        return closed;
+      },
+      drain(graceMs = DEFAULT_DRAIN_MS) {
+        closed ??= (async () => {
+          await inFlight.drain(graceMs);
+          await metricsListener?.close();
           if (ownsStorage) await storage.close();
         })();
         return closed;
@@ -181,6 +244,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     };
   } catch (error) {
     server.close();
+    await metricsListener?.close();
     if (ownsStorage) await storage.close();
     throw error;
   }
@@ -198,6 +262,7 @@ function installMiddleware(
   options: TenantOptions,
   clientIp: ClientIpResolver,
   loginThrottle: FailureThrottle,
+  ready: () => Promise<string[]>,
 ): void {
   const app = provider as unknown as {
     use(fn: unknown): void;
@@ -219,6 +284,37 @@ function installMiddleware(
     ...(options.onAudit ? { onAudit: options.onAudit } : {}),
   });
 
+  // 0. Observed tenants (authmesh serve): request id, access log and latency around everything else,
+  //    then the health probes, answered before the edge pins the Host (probes use the pod's address).
+  const observe = options.observe;
+  if (observe) {
+    if (observe.logger || observe.metrics) {
+      app.use(
+        createRequestObserver({
+          ...(observe.logger ? { logger: observe.logger } : {}),
+          ...(observe.metrics ? { metrics: observe.metrics } : {}),
+          routeOf: createRouteLabeler(
+            [
+              ...Object.values(ROUTES),
+              LOGIN_PATH,
+              AUTH0_LOGOUT_PATH,
+              SIGNUP_PATH,
+              CHANGE_PASSWORD_PATH,
+              OUTBOX_PATH,
+              RESET_PATH,
+              HEALTHZ_PATH,
+              READYZ_PATH,
+            ],
+            ['/api/v2/', '/.well-known/'],
+          ),
+          tokenPath: ROUTES.token,
+          revocationPath: ROUTES.revocation,
+        }),
+      );
+    }
+    app.use(createHealthRoutes(ready));
+    if (observe.metrics) countTokenIssuance(app, tenant.registry, observe.metrics);
+  }
   // 1. Every request: client IP, pinned Host; Auth0's token errors and security headers on the way out.
   app.use(createEdge({ issuer: tenant.issuer, clientIp }));
   // 2. The Management API (/api/v2/...), entirely the tenant's own.
@@ -244,6 +340,9 @@ function installMiddleware(
           csrf: new CsrfTokens(csrfKey),
           throttle: loginThrottle,
           tenantName: tenant.settings.friendly_name ?? 'authmesh',
+          ...(options.observe?.metrics
+            ? { onOutcome: options.observe.metrics.login.bind(options.observe.metrics) }
+            : {}),
         }),
       ],
       [AUTH0_LOGOUT_PATH]: [createAuth0Logout(tenant, provider)],

@@ -17,10 +17,13 @@ export {
   lastIssuer,
   type Tenant,
   type TenantClient,
+  type TenantObservability,
   type TenantOptions,
 } from './create-tenant.ts';
 export { AuthmeshError, type AuthmeshErrorCode, ConfigError, type ConfigIssue } from './errors.ts';
 export type { AuditEvent } from './management/types.ts';
+export { createJsonLogger, type Logger } from './observability/logger.ts';
+export { type LoginOutcome, TenantMetrics } from './observability/metrics.ts';
 export type { Storage } from './storage/contract.ts';
 export { type DataDirLock, lockDataDir } from './storage/data-dir-lock.ts';
 export { securePrivateDirectory } from './storage/private-files.ts';

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { FailureThrottle } from '../http/failure-throttle.ts';
+import type { LoginOutcome } from '../observability/metrics.ts';
 import { databaseFor, isDatabase } from '../tenant/connections.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { authenticateDatabaseUser, signUp } from '../tenant/database-users.ts';
@@ -20,6 +21,8 @@ export interface LoginDeps {
   csrf: CsrfTokens;
   throttle: FailureThrottle;
   tenantName: string;
+  /** Told how each submission of the login page ended (for metrics); never who or with what password. */
+  onOutcome?: (outcome: LoginOutcome) => void;
 }
 
 /** Auth0's text for a failed login; identical for an unknown user and a wrong password (no enumeration). */
@@ -212,6 +215,7 @@ async function submitLogin(deps: LoginDeps, tx: Transaction, form: URLSearchPara
   const verdict = guarded ? deps.throttle.check(username, ip) : { allowed: true as const };
   if (!verdict.allowed) {
     ctx.set('Retry-After', String(verdict.retryAfterS));
+    deps.onOutcome?.(verdict.reason === 'blocked' ? 'blocked' : 'throttled');
     return renderLogin(deps, tx, 429, {
       username,
       error: verdict.reason === 'blocked' ? BLOCKED : 'Too many attempts. Try again later.',
@@ -220,9 +224,11 @@ async function submitLogin(deps: LoginDeps, tx: Transaction, form: URLSearchPara
   const user = await authenticateDatabaseUser(deps.tenant, database, username, password);
   if (!user) {
     if (guarded) deps.throttle.recordFailure(username, ip);
+    deps.onOutcome?.('wrong_credentials');
     return renderLogin(deps, tx, 400, { username, error: WRONG_CREDENTIALS });
   }
   if (guarded) deps.throttle.recordSuccess(username, ip);
+  deps.onOutcome?.('success');
   await finish(deps, ctx, user.user_id);
 }
 
@@ -246,6 +252,7 @@ async function submitSignup(deps: LoginDeps, tx: Transaction, form: URLSearchPar
     });
   }
   // As on Auth0, a sign-up on the login page also logs the new user in.
+  deps.onOutcome?.('signup');
   await finish(deps, tx.ctx, result.user.user_id);
 }
 
@@ -258,7 +265,11 @@ async function submitIdentity(deps: LoginDeps, tx: Transaction, form: URLSearchP
   }
   const name = (form.get('name') ?? '').trim().slice(0, 200);
   const user = await signInExternalUser(deps.tenant, connection, { email, ...(name ? { name } : {}) });
-  if (user.blocked) return renderIdentity(deps, tx, connection, 400, 'user is blocked');
+  if (user.blocked) {
+    deps.onOutcome?.('blocked');
+    return renderIdentity(deps, tx, connection, 400, 'user is blocked');
+  }
+  deps.onOutcome?.('external');
   await finish(deps, tx.ctx, user.user_id);
 }
 

@@ -1,0 +1,50 @@
+import type { TenantRegistry } from '../tenant/registry.ts';
+import { NO_AUDIENCE, OTHER, type TenantMetrics } from './metrics.ts';
+
+/** What `grant.success` hands over: the request context with the engine's entities of the request. */
+interface GrantContext {
+  oidc?: {
+    params?: { grant_type?: unknown };
+    client?: { clientId?: string };
+    entities?: { AccessToken?: { aud?: unknown }; ClientCredentials?: { aud?: unknown } };
+  };
+}
+
+/** The grant types the engine serves; another value (never expected) is counted as `other`. */
+const GRANT_TYPES = new Set([
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'password',
+  'http://auth0.com/oauth/grant-type/password-realm',
+  'urn:ietf:params:oauth:grant-type:device_code',
+]);
+
+/**
+ * Counts access tokens issued at /oauth/token from the engine's `grant.success` event, which fires once
+ * the grant handler has issued its tokens; the token itself (`ctx.oidc.entities`) names the audience.
+ * Client ids and audiences are labels only when the registry knows them.
+ */
+export function countTokenIssuance(
+  engine: { on(event: 'grant.success', listener: (ctx: GrantContext) => void): unknown },
+  registry: TenantRegistry,
+  metrics: TenantMetrics,
+): void {
+  engine.on('grant.success', (ctx) => {
+    const oidc = ctx.oidc;
+    const grantType = typeof oidc?.params?.grant_type === 'string' ? oidc.params.grant_type : '';
+    const clientId = oidc?.client?.clientId;
+    const token = oidc?.entities?.AccessToken ?? oidc?.entities?.ClientCredentials;
+    metrics.tokenIssued(
+      GRANT_TYPES.has(grantType) ? grantType : OTHER,
+      clientId !== undefined && registry.client(clientId) !== undefined ? clientId : OTHER,
+      audienceLabel(token?.aud, registry),
+    );
+  });
+}
+
+function audienceLabel(aud: unknown, registry: TenantRegistry): string {
+  const audience = Array.isArray(aud) && aud.length === 1 ? aud[0] : aud;
+  if (typeof audience !== 'string') return NO_AUDIENCE;
+  return registry.resourceServer(audience) !== undefined ? audience : OTHER;
+}
