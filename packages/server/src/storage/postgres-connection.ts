@@ -1,0 +1,119 @@
+import type pg from 'pg';
+import { AuthmeshError } from '../errors.ts';
+import { wrap } from './sqlite-connection.ts';
+
+/** A parameter of a query: what the stores pass (JSON goes as text and is cast with `::json`). */
+export type SqlValue = string | number | null;
+
+/** What a query gives back: its rows, and how many rows a write changed. */
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+/** The part of a connection a statement runs on: the pool itself, or one client inside a transaction. */
+export interface Queryable {
+  query<Row>(sql: string, params?: readonly SqlValue[]): Promise<QueryResult<Row>>;
+}
+
+/**
+ * The connection pool shared by the stores of a Postgres backend: the clock, the closed flag, and the single
+ * place where driver errors become `AuthmeshError`s, as {@link SqliteConnection} is for SQLite.
+ */
+export class PostgresConnection {
+  readonly #pool: pg.Pool;
+  readonly #label: string;
+  /** The injected clock, epoch milliseconds. */
+  readonly now: () => number;
+  #closing: Promise<void> | undefined;
+
+  constructor(pool: pg.Pool, label: string, now: () => number) {
+    this.#pool = pool;
+    this.#label = label;
+    this.now = now;
+    // An idle pooled client whose server goes away emits 'error' on the pool; unhandled, it would kill the
+    // process. The pool drops that client and the next query opens a new one, so there is nothing to do.
+    pool.on('error', () => {});
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Throws `ERR_STORAGE` when the backend has been closed. */
+  assertOpen(action: string): void {
+    if (this.closed) throw new AuthmeshError('ERR_STORAGE', `storage ${this.#label} is closed (${action})`);
+  }
+
+  /** One statement on any pooled connection; driver errors become `ERR_STORAGE` with the original as `cause`. */
+  async query<Row>(action: string, sql: string, params: readonly SqlValue[] = []): Promise<QueryResult<Row>> {
+    this.assertOpen(action);
+    try {
+      return toResult<Row>(await this.#pool.query(sql, params as SqlValue[]));
+    } catch (error) {
+      throw wrap(error, `storage ${this.#label}: ${action} failed`);
+    }
+  }
+
+  /**
+   * Runs `fn` in one transaction on one connection: all of it commits, or none of it. An `AuthmeshError`
+   * thrown by `fn` rolls back and passes through unchanged.
+   */
+  async transaction<T>(action: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    this.assertOpen(action);
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw wrap(error, `storage ${this.#label}: ${action} failed`);
+    }
+    const tx: Queryable = {
+      query: async <Row>(sql: string, params: readonly SqlValue[] = []) =>
+        toResult<Row>(await client.query(sql, params as SqlValue[])),
+    };
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        // The connection is unusable (server gone, timeout): it must not go back to the pool.
+        broken = rollbackError as Error;
+      }
+      throw wrap(error, `storage ${this.#label}: ${action} failed`);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Ends every pooled connection. Idempotent; concurrent callers wait for the same end. */
+  close(): Promise<void> {
+    this.#closing ??= this.#pool.end();
+    return this.#closing;
+  }
+}
+
+function toResult<Row>(result: pg.QueryResult): QueryResult<Row> {
+  return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+}
+
+/** The SQLSTATE of a driver error, if it has one (e.g. `23505` unique_violation). */
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** The connection string with its password masked, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable connection string)';
+  }
+}

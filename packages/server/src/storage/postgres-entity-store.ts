@@ -1,0 +1,88 @@
+import { AuthmeshError } from '../errors.ts';
+import type { Entity, EntityKind, EntityOp, EntityPage, EntityStore, ListOptions } from './contract.ts';
+import { type PostgresConnection, sqlState } from './postgres-connection.ts';
+import { toJson } from './sqlite-connection.ts';
+
+/** SQLSTATE unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
+// A new row takes the next seq; an update keeps its seq (and so its place in `list`). A key held by another id
+// of the kind violates UNIQUE (kind, key): a concurrent batch taking the same key waits for ours, then fails.
+const PUT = `INSERT INTO entities (kind, id, key, doc) VALUES ($1, $2, $3, $4::json)
+             ON CONFLICT (kind, id) DO UPDATE SET key = excluded.key, doc = excluded.doc`;
+
+// One statement is one snapshot, so that `total` and `items` agree even while another process writes.
+// LIMIT NULL is Postgres for "no limit".
+const LIST = `SELECT (SELECT count(*) FROM entities WHERE kind = $1)::integer AS total,
+                     coalesce((SELECT json_agg(json_build_object('id', id, 'key', key, 'doc', doc) ORDER BY seq)
+                               FROM (SELECT id, key, doc, seq FROM entities WHERE kind = $1
+                                     ORDER BY seq LIMIT $2 OFFSET $3) AS page), '[]'::json) AS items`;
+
+/** {@link EntityStore} on the `entities` table: one row per (kind, id), unique (kind, key), ordered by `seq`. */
+export class PostgresEntityStore implements EntityStore {
+  readonly #conn: PostgresConnection;
+
+  constructor(conn: PostgresConnection) {
+    this.#conn = conn;
+  }
+
+  async get<T>(kind: EntityKind, id: string): Promise<Entity<T> | undefined> {
+    const { rows } = await this.#conn.query<Entity<T>>(
+      'entities.get',
+      'SELECT id, key, doc FROM entities WHERE kind = $1 AND id = $2',
+      [kind, id],
+    );
+    return rows[0];
+  }
+
+  async getByKey<T>(kind: EntityKind, key: string): Promise<Entity<T> | undefined> {
+    const { rows } = await this.#conn.query<Entity<T>>(
+      'entities.getByKey',
+      'SELECT id, key, doc FROM entities WHERE kind = $1 AND key = $2',
+      [kind, key],
+    );
+    return rows[0];
+  }
+
+  async list<T>(kind: EntityKind, options: ListOptions = {}): Promise<EntityPage<T>> {
+    this.#conn.assertOpen('entities.list');
+    const offset = count(options.offset, 'offset') ?? 0;
+    const limit = count(options.limit, 'limit') ?? null;
+    const { rows } = await this.#conn.query<EntityPage<T>>('entities.list', LIST, [kind, limit, offset]);
+    return rows[0] ?? { items: [], total: 0 };
+  }
+
+  async apply(ops: readonly EntityOp[]): Promise<void> {
+    this.#conn.assertOpen('entities.apply');
+    if (ops.length === 0) return;
+    // Serialise up front: a doc that cannot be stored fails the batch before the transaction starts.
+    const docs = ops.map((op) => (op.op === 'put' ? toJson(op.doc, `${op.kind} ${op.id} doc`) : ''));
+    await this.#conn.transaction('entities.apply', async (tx) => {
+      // Ops apply in order, so a key freed by an earlier op of the batch can be taken by a later one.
+      for (const [i, op] of ops.entries()) {
+        if (op.op === 'delete') {
+          await tx.query('DELETE FROM entities WHERE kind = $1 AND id = $2', [op.kind, op.id]);
+          continue;
+        }
+        try {
+          await tx.query(PUT, [op.kind, op.id, op.key, docs[i] ?? '']);
+        } catch (error) {
+          if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(op.kind, op.key, error);
+          throw error;
+        }
+      }
+    });
+  }
+}
+
+function conflict(kind: EntityKind, key: string, cause?: unknown): AuthmeshError {
+  return new AuthmeshError('ERR_STORAGE_CONFLICT', `a ${kind} with key "${key}" already exists`, { cause });
+}
+
+function count(value: number | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new AuthmeshError('ERR_STORAGE', `storage: entities.list: ${name} must be a non-negative integer`);
+  }
+  return value;
+}

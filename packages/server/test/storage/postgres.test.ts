@@ -1,0 +1,192 @@
+import { startPostgres, type TestPostgres } from '@authmesh/testkit';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Storage } from '../../src/storage/contract.ts';
+import { migratePostgres, openPostgresStorage, type PostgresStorageOptions } from '../../src/storage/postgres.ts';
+import { loadMigrations } from '../../src/storage/postgres-migrate.ts';
+import { describeStorageContract } from './contract.ts';
+
+let server: TestPostgres;
+/** The contract suite's database: emptied before each test, so that every `open` gives an empty store. */
+let contractUrl: string;
+beforeAll(async () => {
+  server = await startPostgres();
+  contractUrl = await server.createDatabase();
+});
+afterAll(() => server?.stop());
+
+describeStorageContract('postgres', async ({ now }) => {
+  // Emptied rather than a new database per test: CREATE DATABASE costs far more than the test itself.
+  const storage = await openPostgresStorage({ url: contractUrl, now, sweepIntervalMs: 0 });
+  await raw(contractUrl, 'DELETE FROM oidc_models; DELETE FROM entities; DELETE FROM state');
+  return storage;
+});
+
+/** Runs `sql` with a raw connection, independent of the backend under test. */
+async function raw<Row extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<Row>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('postgres storage', () => {
+  const opened: Storage[] = [];
+  const open = async (options: PostgresStorageOptions) => {
+    const storage = await openPostgresStorage({ sweepIntervalMs: 0, ...options });
+    opened.push(storage);
+    return storage;
+  };
+
+  afterEach(async () => {
+    vi.useRealTimers();
+    await Promise.all(opened.splice(0).map((s) => s.close()));
+  });
+
+  it('records every migration in schema_migrations, and indexes every lookup', async () => {
+    const url = await server.createDatabase();
+    await open({ url });
+    const versions = await raw<{ version: number; name: string }>(
+      url,
+      'SELECT version, name FROM schema_migrations ORDER BY version',
+    );
+    expect(versions).toStrictEqual(loadMigrations().map(({ version, name }) => ({ version, name })));
+    expect(versions[0]).toStrictEqual({ version: 1, name: 'initial' });
+    const indexes = (
+      await raw<{ indexname: string }>(url, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+    )
+      .map((row) => row.indexname)
+      .sort();
+    expect(indexes).toStrictEqual([
+      'entities_kind_key_key',
+      'entities_order',
+      'entities_pkey',
+      'oidc_models_account_id',
+      'oidc_models_expires_at',
+      'oidc_models_grant_id',
+      'oidc_models_pkey',
+      'oidc_models_uid',
+      'oidc_models_user_code',
+      'schema_migrations_pkey',
+      'state_pkey',
+    ]);
+  });
+
+  it('two processes starting together on an empty database migrate it once', async () => {
+    const url = await server.createDatabase();
+    // Ten concurrent migrators, each on its own connection, as ten tenant processes starting at once.
+    const reports = await Promise.all(Array.from({ length: 10 }, () => migratePostgres(url)));
+    expect(reports.filter((r) => r.applied.length > 0)).toHaveLength(1);
+    expect(reports.flatMap((r) => r.applied)).toStrictEqual(loadMigrations().map((m) => m.version));
+    for (const report of reports) expect(report.version).toBe(loadMigrations().length);
+    expect(await raw(url, 'SELECT version FROM schema_migrations')).toHaveLength(loadMigrations().length);
+    // And then every one of them opens and works on the one schema.
+    const storages = await Promise.all(Array.from({ length: 3 }, () => open({ url })));
+    await storages[0]?.setState('k', 'v');
+    expect(await storages[2]?.getState('k')).toBe('v');
+  });
+
+  it('migrate is idempotent: a second run applies nothing', async () => {
+    const url = await server.createDatabase();
+    expect((await migratePostgres(url)).applied).toStrictEqual([1]);
+    expect(await migratePostgres(url)).toStrictEqual({ applied: [], version: 1 });
+  });
+
+  it('with migrate: false, refuses a database that was never migrated, and opens one that was', async () => {
+    const url = await server.createDatabase();
+    await expect(open({ url, migrate: false })).rejects.toMatchObject({
+      code: 'ERR_STORAGE',
+      message: expect.stringContaining('authmesh migrate'),
+    });
+    await migratePostgres(url);
+    await (await open({ url, migrate: false })).setState('k', 1);
+  });
+
+  it('refuses a database with a newer schema version', async () => {
+    const url = await server.createDatabase();
+    await migratePostgres(url);
+    await raw(url, "INSERT INTO schema_migrations (version, name) VALUES (99, 'future')");
+    await expect(open({ url })).rejects.toMatchObject({
+      code: 'ERR_STORAGE',
+      message: expect.stringContaining('newer'),
+    });
+  });
+
+  it('shares one database between processes: consume, key conflicts and create-once state hold across them', async () => {
+    const url = await server.createDatabase();
+    const [a, b] = [await open({ url }), await open({ url })] as const;
+    await a.model('RefreshToken').upsert('rt', { jti: 'rt', grantId: 'g' }, 60);
+    const wins = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).model('RefreshToken').consume('rt')),
+    );
+    expect(wins.filter(Boolean)).toHaveLength(1);
+    await a.entities.apply([{ op: 'put', kind: 'user', id: 'u1', key: 'ann@example.com', doc: {} }]);
+    await expect(
+      b.entities.apply([{ op: 'put', kind: 'user', id: 'u2', key: 'ann@example.com', doc: {} }]),
+    ).rejects.toMatchObject({ code: 'ERR_STORAGE_CONFLICT' });
+    const secrets = await Promise.all([a.setStateIfAbsent('secret', 'from-a'), b.setStateIfAbsent('secret', 'from-b')]);
+    expect(secrets[0]).toBe(secrets[1]);
+  });
+
+  it('keeps entity documents as written (key order) and strings JSON allows but jsonb would not', async () => {
+    const url = await server.createDatabase();
+    const storage = await open({ url });
+    const doc = { zeta: 1, alpha: { y: 2, b: 3 }, name: 'nul \u0000 inside' };
+    await storage.entities.apply([{ op: 'put', kind: 'client', id: 'c', key: 'k', doc }]);
+    expect(JSON.stringify((await storage.entities.get('client', 'c'))?.doc)).toBe(JSON.stringify(doc));
+    await storage.model('Interaction').upsert('i', { params: { state: 'a\u0000b' } }, 60);
+    expect(await storage.model('Interaction').find('i')).toStrictEqual({ params: { state: 'a\u0000b' } });
+  });
+
+  it('bounds every statement with the statement timeout', async () => {
+    const url = await server.createDatabase();
+    const storage = await open({ url, statementTimeoutMs: 200 });
+    await storage.entities.apply([{ op: 'put', kind: 'role', id: 'r', key: 'admin', doc: {} }]);
+    // Another connection holds the row lock: the write waits for it, and the timeout ends the wait.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query("SELECT * FROM entities WHERE kind = 'role' FOR UPDATE");
+      await expect(
+        storage.entities.apply([{ op: 'put', kind: 'role', id: 'r', key: 'admin', doc: { n: 2 } }]),
+      ).rejects.toMatchObject({ code: 'ERR_STORAGE', message: expect.stringContaining('statement timeout') });
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.end();
+    }
+    // The pool recovered: the same write now goes through.
+    await storage.entities.apply([{ op: 'put', kind: 'role', id: 'r', key: 'admin', doc: { n: 2 } }]);
+    expect((await storage.entities.get('role', 'r'))?.doc).toStrictEqual({ n: 2 });
+  });
+
+  it('fails with ERR_STORAGE, without the password, when the database cannot be reached', async () => {
+    const url = new URL(server.url);
+    url.username = 'nobody';
+    url.password = 'hunter2-do-not-print';
+    url.pathname = '/no_such_database';
+    const failure = open({ url: url.toString(), connectTimeoutMs: 2_000 });
+    await expect(failure).rejects.toMatchObject({ code: 'ERR_STORAGE' });
+    await expect(failure).rejects.not.toThrow(/hunter2/);
+  });
+
+  it('the background sweeper deletes expired rows', async () => {
+    // Only the sweeper's interval is faked: the driver's own timers stay real.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const url = await server.createDatabase();
+    let clock = Date.UTC(2030, 0, 1);
+    const storage = await open({ url, now: () => clock, sweepIntervalMs: 1000 });
+    const sweep = vi.spyOn(storage, 'sweepExpired');
+    await storage.model('AccessToken').upsert('t', { jti: 't' }, 5);
+    await storage.model('AccessToken').upsert('keep', { jti: 'keep' }, undefined);
+    clock += 6000;
+    expect(await raw(url, 'SELECT id FROM oidc_models ORDER BY id')).toStrictEqual([{ id: 'keep' }, { id: 't' }]);
+    vi.advanceTimersByTime(1000);
+    expect(sweep).toHaveBeenCalledTimes(1);
+    expect(await sweep.mock.results[0]?.value).toBe(1);
+    expect(await raw(url, 'SELECT id FROM oidc_models')).toStrictEqual([{ id: 'keep' }]);
+  });
+});
