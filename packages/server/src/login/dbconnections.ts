@@ -45,7 +45,15 @@ export function createDbConnections(deps: DbConnectionsDeps) {
     ctx.set('Cache-Control', 'no-store');
     const origin = ctx.get('Origin');
     if (ctx.method === 'OPTIONS' && origin) {
-      // The preflight carries no client_id; the real answer is only readable from an allowed origin.
+      // The preflight carries no client_id: an origin some client allows may send; whether it may read the
+      // answer is decided per client on the real request.
+      const known = deps.tenant.registry
+        .clients()
+        .some((c) => originAllowedForClient(deps.tenant, origin, c.client_id));
+      if (!known) {
+        ctx.status = 204;
+        return;
+      }
       ctx.set('Access-Control-Allow-Origin', origin);
       ctx.set('Access-Control-Allow-Methods', 'POST');
       ctx.set('Access-Control-Allow-Headers', 'Content-Type, Auth0-Client');

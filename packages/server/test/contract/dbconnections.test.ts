@@ -149,6 +149,16 @@ describe('/dbconnections', () => {
       { origin: 'https://evil.example' },
     );
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+
+    const preflight = (origin: string) =>
+      fetch(new URL('dbconnections/signup', tenant.issuer), {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+    const known = await preflight('http://localhost:5173');
+    expect(known.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(known.headers.get('access-control-allow-headers')).toContain('Content-Type');
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('change_password: same answer for known and unknown addresses; the e-mail reaches the outbox and the log', async () => {
