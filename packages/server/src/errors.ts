@@ -15,7 +15,11 @@ export type AuthmeshErrorCode =
   | 'ERR_JSON_MALFORMED'
   | 'ERR_JSON_TOO_DEEP'
   | 'ERR_TRUST_PROXY_INVALID'
-  | 'ERR_PASSWORD_HASH_UNREADABLE';
+  | 'ERR_PASSWORD_HASH_UNREADABLE'
+  | 'ERR_ACTION_DENIED'
+  | 'ERR_ACTION_FAILED'
+  | 'ERR_ACTION_TIMEOUT'
+  | 'ERR_ACTION_LOAD';
 
 /** The one base class for every error `@authmesh/server` throws on purpose. */
 export class AuthmeshError extends Error {

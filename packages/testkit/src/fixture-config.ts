@@ -152,6 +152,8 @@ export function fixtureConfig(overrides: Partial<TenantConfig> = {}): TenantConf
         },
       },
     ],
+    actions: [],
+    triggers: {},
     warnings: [],
     ...overrides,
   };

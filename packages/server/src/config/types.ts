@@ -172,6 +172,10 @@ export interface TenantConfig {
   users: UserSeed[];
   /** Database connections (`databases`) and social/enterprise ones (`connections`), see config/connections.ts. */
   connections: Connection[];
+  /** Auth0 Actions (the Deploy CLI's `actions` section); default []. */
+  actions: Action[];
+  /** Which actions run on which trigger, in order (the Deploy CLI's `triggers` section); default {}. */
+  triggers: TriggerBindings;
   /** Non-fatal notes (e.g. Auth0 fields authmesh accepts but ignores), printed at start-up. */
   warnings: string[];
 }
@@ -205,3 +209,28 @@ export interface Connection {
   database?: DatabaseOptions;
   metadata?: Record<string, string>;
 }
+
+/** The Auth0 Actions triggers authmesh runs (Auth0's trigger ids). */
+export type TriggerId =
+  | 'post-login'
+  | 'credentials-exchange'
+  | 'pre-user-registration'
+  | 'post-user-registration'
+  | 'post-change-password';
+
+/** An Auth0 Action as the Deploy CLI writes it. */
+export interface Action {
+  name: string;
+  /** The JavaScript source as written (keywords already replaced), and where it came from, for messages and stacks. */
+  code: string;
+  /** Absolute path when the code came from a file: hot reload re-reads it when its mtime changes. */
+  codeFile?: string;
+  /** `node18`, `node22`… as Auth0 writes it; informational (the tenant's own Node runs the code). */
+  runtime: string;
+  dependencies: { name: string; version: string }[];
+  secrets: { name: string; value: string }[];
+  supported_triggers: { id: TriggerId; version: string }[];
+}
+
+/** Per trigger, the action NAMES bound to it, in execution order (the Deploy CLI's `triggers` section). */
+export type TriggerBindings = Partial<Record<TriggerId, string[]>>;

@@ -1,3 +1,5 @@
+import type { ActionCodeSource } from './action-code.ts';
+import { normalizeActions } from './actions.ts';
 import { type Catalog, createCatalog, registerClientIds, registerSection, type SectionEntry } from './catalog.ts';
 import { normalizeClientGrants } from './client-grants.ts';
 import { normalizeClient } from './clients.ts';
@@ -31,9 +33,14 @@ export type ValidatedTenantFile = Omit<TenantConfig, 'source' | 'warnings'>;
  *
  * Each list entry is schema-checked on its own, so a broken client does not hide problems in the
  * others, and sections are then read in dependency order (APIs, clients, grants, roles, users,
- * tenant) so that references can be checked against what was declared.
+ * tenant) so that references can be checked against what was declared. Actions' code files are read
+ * through `code` (relative to its `baseDir`, keywords replaced with its `env` and `mappings`).
  */
-export function validateTenantFile(data: unknown, issues: IssueCollector): ValidatedTenantFile {
+export function validateTenantFile(
+  data: unknown,
+  issues: IssueCollector,
+  code: ActionCodeSource = { baseDir: process.cwd(), env: {}, mappings: {} },
+): ValidatedTenantFile {
   const raw = dropNulls(data) ?? {};
   const parsed = tenantFileSchema.safeParse(raw);
   const bad = parsed.success ? [] : reportSchemaIssues(parsed.error.issues, tenantFileSchema, raw, issues);
@@ -89,6 +96,8 @@ export function validateTenantFile(data: unknown, issues: IssueCollector): Valid
 
   const users = normalizeUsers(sectionEntries<RawUser>(raw, 'users', bad), catalog, issues);
 
+  const { actions, triggers } = normalizeActions(raw, code, issues);
+
   const tenantValid = isRecord(raw) && !bad.some((p) => related(p, ['tenant']));
   const tenant = normalizeTenant(tenantValid ? (raw.tenant as RawTenant | undefined) : undefined, catalog, issues);
 
@@ -100,6 +109,8 @@ export function validateTenantFile(data: unknown, issues: IssueCollector): Valid
     roles: defined(roles),
     users,
     connections,
+    actions,
+    triggers,
   };
 }
 

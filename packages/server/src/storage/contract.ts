@@ -38,7 +38,7 @@ export interface ModelStore {
 }
 
 /** The kinds of tenant entity. */
-export type EntityKind = 'resource_server' | 'client' | 'client_grant' | 'role' | 'user' | 'connection';
+export type EntityKind = 'resource_server' | 'client' | 'client_grant' | 'role' | 'user' | 'connection' | 'action';
 
 /** A stored tenant entity: `key` is unique per kind (identifier, name, email...). */
 export interface Entity<T = Record<string, unknown>> {

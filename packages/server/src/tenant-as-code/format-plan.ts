@@ -8,6 +8,7 @@ const LABELS: Record<EntityKind, string> = {
   role: 'role',
   user: 'user',
   connection: 'connection',
+  action: 'action',
 };
 
 const SIGNS = { create: '+', update: '~', delete: '-' } as const;

@@ -1,4 +1,4 @@
-import type { Client, Connection, Permission, ResourceServer, Role } from '../config/types.ts';
+import type { Action, Client, Connection, Permission, ResourceServer, Role } from '../config/types.ts';
 
 /** A client as stored: the configuration plus the id and secret the tenant assigned or kept. */
 export interface ClientRecord extends Client {
@@ -64,6 +64,20 @@ export interface ConnectionRecord extends Omit<Connection, 'enabled_clients'> {
   /** Client ids; `null` = every client, also those created later (as Auth0's default connection). */
   enabled_clients: string[] | null;
 }
+
+/** An action as stored (entity kind `action`, key = name), with the fields Auth0's Management API shows. */
+export interface ActionRecord extends Action {
+  /** A UUID, as Auth0 formats action ids. */
+  id: string;
+  /** True once deployed: only deployed actions run. */
+  deployed: boolean;
+  status: 'built';
+  created_at: string;
+  updated_at: string;
+}
+
+/** The tenant state key holding the trigger bindings (`TriggerBindings`). */
+export const ACTION_BINDINGS_STATE_KEY = 'actions:bindings';
 
 export function grantKey(clientId: string, audience: string): string {
   return `${clientId} ${audience}`;

@@ -1,6 +1,9 @@
+import type { TriggerBindings, TriggerId } from '../config/types.ts';
 import type { Storage } from '../storage/contract.ts';
 import { managementApi } from './management-api.ts';
 import {
+  ACTION_BINDINGS_STATE_KEY,
+  type ActionRecord,
   type ClientGrantRecord,
   type ClientRecord,
   type ConnectionRecord,
@@ -23,6 +26,8 @@ export class TenantRegistry {
   #grants = new Map<string, ClientGrantRecord>();
   #roles = new Map<string, RoleRecord>();
   #connections = new Map<string, ConnectionRecord>();
+  #actions = new Map<string, ActionRecord>();
+  #bindings: TriggerBindings = {};
 
   constructor(storage: Storage, issuer: string) {
     this.#storage = storage;
@@ -31,12 +36,14 @@ export class TenantRegistry {
 
   /** Reloads every entity from storage; call after any write. */
   async refresh(): Promise<void> {
-    const [apis, clients, grants, roles, connections] = await Promise.all([
+    const [apis, clients, grants, roles, connections, actions, bindings] = await Promise.all([
       this.#storage.entities.list<ResourceServerRecord>('resource_server'),
       this.#storage.entities.list<ClientRecord>('client'),
       this.#storage.entities.list<ClientGrantRecord>('client_grant'),
       this.#storage.entities.list<RoleRecord>('role'),
       this.#storage.entities.list<ConnectionRecord>('connection'),
+      this.#storage.entities.list<ActionRecord>('action'),
+      this.#storage.getState<TriggerBindings>(ACTION_BINDINGS_STATE_KEY),
     ]);
     const management = managementApi(this.issuer);
     this.#resourceServers = new Map([
@@ -47,6 +54,39 @@ export class TenantRegistry {
     this.#grants = new Map(grants.items.map((e) => [grantKey(e.doc.client_id, e.doc.audience), e.doc]));
     this.#roles = new Map(roles.items.map((e) => [e.doc.id, e.doc]));
     this.#connections = new Map(connections.items.map((e) => [e.doc.name, e.doc]));
+    this.#actions = new Map(actions.items.map((e) => [e.doc.name, e.doc]));
+    this.#bindings = bindings ?? {};
+  }
+
+  /** Every action (deployed or not), in creation order. */
+  actions(): ActionRecord[] {
+    return [...this.#actions.values()];
+  }
+
+  /** An action by its exact name. */
+  action(name: string): ActionRecord | undefined {
+    return this.#actions.get(name);
+  }
+
+  /** The trigger bindings as stored (action names per trigger, in order). */
+  bindings(): TriggerBindings {
+    return this.#bindings;
+  }
+
+  /**
+   * The deployed actions bound to a trigger, in binding order. A name bound to no stored action is skipped
+   * (the config loader and the Management API refuse such bindings; this only guards a race with a delete).
+   * Cheap when nothing is bound: the token path calls it on every request.
+   */
+  boundActions(trigger: TriggerId): ActionRecord[] {
+    const names = this.#bindings[trigger];
+    if (names === undefined || names.length === 0) return [];
+    const bound: ActionRecord[] = [];
+    for (const name of names) {
+      const action = this.#actions.get(name);
+      if (action?.deployed) bound.push(action);
+    }
+    return bound;
   }
 
   /** A connection by its exact name. */

@@ -173,6 +173,8 @@ const expected: TenantConfig = {
       user_metadata: {},
     },
   ],
+  actions: [],
+  triggers: {},
   warnings: [
     'Auth0 fields accepted but not emulated (they change nothing here): resourceServers[].token_lifetime_for_web (authmesh issues no access token from /authorize; token_lifetime applies), clients[].oidc_conformant',
   ],
@@ -241,6 +243,8 @@ describe('parseTenantConfig', () => {
           },
         },
       ],
+      actions: [],
+      triggers: {},
       warnings: [],
     });
   });
