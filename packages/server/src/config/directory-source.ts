@@ -18,7 +18,13 @@ const ENTRY_FOLDERS: Readonly<Record<string, string>> = {
   grants: 'clientGrants',
   roles: 'roles',
   connections: 'connections',
+  // Each `actions/<name>.json` points at its `actions/<name>/code.js`, read relative to the directory.
+  actions: 'actions',
+  'action-modules': 'actionModules',
 };
+
+/** The one folder holding a single object: `triggers/triggers.json`, the bindings of every trigger. */
+const TRIGGERS_FOLDER = 'triggers';
 
 /** Folders holding one folder per database, each with a `database.json` (custom scripts beside it). */
 const DATABASE_FOLDER = 'database-connections';
@@ -31,9 +37,6 @@ const OTHER_FOLDERS: Readonly<Record<string, string>> = {
   rules: 'rules',
   'rules-configs': 'rulesConfigs',
   hooks: 'hooks',
-  actions: 'actions',
-  'action-modules': 'actionModules',
-  triggers: 'triggers',
   pages: 'pages',
   emails: 'emailTemplates',
   guardian: 'guardianFactors',
@@ -129,6 +132,14 @@ export async function readDeployDirectory(
       const parsed = await readEntries(await jsonFilesIn(path), read);
       files.set(section, parsed);
       data[section] = parsed.map((f) => f.data);
+    } else if (name === TRIGGERS_FOLDER && (await isDirectory(path))) {
+      // The Deploy CLI reads the first JSON file of the folder.
+      const [first] = await jsonFilesIn(path);
+      const triggers = first === undefined ? undefined : await read(first);
+      if (triggers !== undefined) {
+        data.triggers = triggers.data;
+        files.set('triggers', [triggers]);
+      }
     } else if (name === DATABASE_FOLDER && (await isDirectory(path))) {
       const databases: string[] = [];
       for (const db of (await readdir(path)).sort()) {
@@ -156,7 +167,7 @@ export async function readDeployDirectory(
     if (typeof section !== 'string') return undefined;
     const list = files.get(section);
     if (list === undefined) return undefined;
-    if (section === 'tenant') return at(list[0], path.slice(1));
+    if (section === 'tenant' || section === 'triggers') return at(list[0], path.slice(1));
     if (typeof index !== 'number') return undefined;
     return at(list[index], rest);
   };

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { AuthmeshError } from '../errors.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { readDeployDirectory } from './directory-source.ts';
@@ -63,6 +63,7 @@ function notFound(source: string, err: unknown): AuthmeshError {
  * `mappings`, which default to empty objects (not `process.env`) so that results depend on the arguments alone.
  *
  * Steps: keyword replacement, YAML parsing, schema and cross-reference validation, Auth0 defaults.
+ * The one exception to "pure": actions' `code` files are read, relative to the folder of `source`.
  * All problems are collected and thrown together.
  *
  * @param source - the file name used in messages and in `TenantConfig.source` (e.g. `'<inline>'`).
@@ -80,7 +81,9 @@ export function parseTenantConfig(
   const yaml = parseYamlSource(replaced, source);
   const issues = new IssueCollector(source, yaml.lineOf);
   for (const warning of yaml.warnings) issues.warn(warning);
-  const sections = validateTenantFile(yaml.data, issues);
+  // Action code files are relative to the tenant file, as the Deploy CLI's `basePath`.
+  const baseDir = source === '<inline>' ? process.cwd() : dirname(resolve(source));
+  const sections = validateTenantFile(yaml.data, issues, { baseDir, env, mappings });
   if (issues.hasErrors) throw issues.toError();
   return deepFreeze({ source, ...sections, warnings: issues.warnings() });
 }
@@ -90,7 +93,7 @@ async function loadDirectory(source: string, env: KeywordEnv, mappings: KeywordM
   const directory = await readDeployDirectory(source, env, mappings);
   const issues = new IssueCollector(source, undefined, { locate: directory.locate });
   for (const warning of directory.warnings) issues.warn(warning);
-  const sections = validateTenantFile(directory.data, issues);
+  const sections = validateTenantFile(directory.data, issues, { baseDir: source, env, mappings });
   if (issues.hasErrors) throw issues.toError();
   return deepFreeze({ source, ...sections, warnings: issues.warnings() });
 }

@@ -207,6 +207,10 @@ export const tenantFileSchema = strictWith(
     // Checked entry by entry in connections.ts: Auth0's options differ per strategy and are kept as declared.
     databases: z.array(z.unknown()).optional(),
     connections: z.array(z.unknown()).optional(),
+    // Checked in actions.ts, which also reads each action's code file.
+    actions: z.unknown().optional(),
+    actionModules: z.unknown().optional(),
+    triggers: z.unknown().optional(),
   },
   IGNORED_SECTIONS,
 );
