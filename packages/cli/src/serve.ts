@@ -80,8 +80,10 @@ export async function serve(args: ServeArgs, logger: Logger = createJsonLogger()
     'authmesh tenant ready',
   );
   const signal = await stopped;
+  // drain() stops accepting before it returns: once this line is out, new connections are refused.
+  const drained = tenant.drain(args.drainTimeoutMs);
   logger.info({ signal, grace_ms: args.drainTimeoutMs }, 'draining');
-  await tenant.drain(args.drainTimeoutMs);
+  await drained;
   lock.release();
   logger.info('stopped');
   return 0;
