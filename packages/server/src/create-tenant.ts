@@ -2,7 +2,6 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type Provider from 'oidc-provider';
 import type { TenantConfig } from './config/types.ts';
 import { createEngine } from './engine/provider.ts';
@@ -36,7 +35,7 @@ import { createRequestObserver } from './observability/request-observer.ts';
 import { createRouteLabeler } from './observability/route-label.ts';
 import { countTokenIssuance } from './observability/token-issuance.ts';
 import type { Storage } from './storage/contract.ts';
-import { openSqliteStorage } from './storage/sqlite.ts';
+import { openStorage } from './storage/open.ts';
 import { timeStorage } from './storage/timed-storage.ts';
 import type { TenantContext } from './tenant/context.ts';
 import { loadCookieKeys, loadSigningKeys } from './tenant/keys.ts';
@@ -70,6 +69,11 @@ export interface TenantOptions {
    * client ids and secrets. Default `./.authmesh`. `null` keeps everything in memory.
    */
   dataDir?: string | null;
+  /**
+   * A `postgres://` URL: state lives in that database instead of `dataDir` (schema migrated at start under an
+   * advisory lock); several tenant processes may share it.
+   */
+  database?: string;
   /** Use this storage instead of opening one; the tenant then does not close it. */
   storage?: Storage;
   /** Receives engine errors that reached the top (5xx). Never receives tokens or secrets. */
@@ -173,11 +177,13 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
   const issuer = normaliseIssuer(options.issuer ?? `${scheme}://localhost:${port}/`);
 
   const ownsStorage = options.storage === undefined;
-  const openedStorage =
-    options.storage ??
-    openSqliteStorage({
-      path: options.dataDir === null ? ':memory:' : join(options.dataDir ?? '.authmesh', 'tenant.db'),
-    });
+  let openedStorage: Storage;
+  try {
+    openedStorage = options.storage ?? (await openStorage({ database: options.database, dataDir: options.dataDir }));
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   const metrics = options.observe?.metrics;
   const storage = metrics
     ? timeStorage(openedStorage, (operation, ok, seconds) => metrics.storageOperation(operation, ok, seconds))

@@ -26,6 +26,16 @@ export { createJsonLogger, type Logger } from './observability/logger.ts';
 export { type LoginOutcome, TenantMetrics } from './observability/metrics.ts';
 export type { Storage } from './storage/contract.ts';
 export { type DataDirLock, lockDataDir } from './storage/data-dir-lock.ts';
+export {
+  DATABASE_URL_ENV,
+  isPostgresUrl,
+  type OpenStorageOptions,
+  openStorage,
+  resolveDatabaseUrl,
+  type StorageLocation,
+} from './storage/open.ts';
+export { migratePostgres, openPostgresStorage, type PostgresStorageOptions } from './storage/postgres.ts';
+export type { MigrationReport } from './storage/postgres-migrate.ts';
 export { securePrivateDirectory } from './storage/private-files.ts';
 export { openSqliteStorage } from './storage/sqlite.ts';
 export {

@@ -114,6 +114,6 @@ export function redactUrl(url: string): string {
     if (parsed.password !== '') parsed.password = '***';
     return parsed.toString();
   } catch {
-    return 'postgres://(unparseable connection string)';
+    return '(an unparseable connection string)';
   }
 }
