@@ -10,39 +10,57 @@ export type StorageTimer = (operation: string, ok: boolean, seconds: number) => 
  * so that a method a backend or a later contract adds is passed through, never silently dropped.
  */
 export function timeStorage(storage: Storage, timer: StorageTimer): Storage {
-  const models = new Map<string, object>();
+  // Keyed by the backend's store, which is asked every time: it is the one to refuse a closed storage.
+  const models = new WeakMap<object, object>();
   const entities = timeCalls(storage.entities, 'entities.', timer);
+  const model = (name: string) => {
+    const inner = storage.model(name);
+    let store = models.get(inner);
+    if (store === undefined) {
+      store = timeCalls(inner, 'model.', timer);
+      models.set(inner, store);
+    }
+    return store;
+  };
+  const close = () => storage.close();
+  const timed = timeCalls(storage, '', timer);
   return new Proxy(storage, {
-    get(target, property) {
+    get(_target, property, receiver) {
       if (property === 'entities') return entities;
-      if (property === 'close') return () => target.close();
-      if (property === 'model') {
-        return (name: string) => {
-          let store = models.get(name);
-          if (store === undefined) {
-            store = timeCalls(target.model(name), 'model.', timer);
-            models.set(name, store);
-          }
-          return store;
-        };
-      }
-      return timedMember(target, property, '', timer);
+      if (property === 'model') return model;
+      if (property === 'close') return close;
+      return Reflect.get(timed, property, receiver);
     },
   });
 }
 
+/** `target` with each method bound to it and timed when it returns a promise; other members as they are. */
 function timeCalls<T extends object>(target: T, prefix: string, timer: StorageTimer): T {
-  return new Proxy(target, { get: (inner, property) => timedMember(inner, property, prefix, timer) });
+  // One wrapper per method, made on first use: the storage calls sit on every request's path.
+  const wrappers = new Map<string, unknown>();
+  return new Proxy(target, {
+    get(inner, property) {
+      const member: unknown = Reflect.get(inner, property, inner);
+      if (typeof member !== 'function' || typeof property !== 'string') return member;
+      let wrapper = wrappers.get(property);
+      if (wrapper === undefined) {
+        wrapper = timedMethod(inner, member as (...args: unknown[]) => unknown, `${prefix}${property}`, timer);
+        wrappers.set(property, wrapper);
+      }
+      return wrapper;
+    },
+  });
 }
 
-/** A method of `target` bound to it and timed when it returns a promise; other members as they are. */
-function timedMember(target: object, property: string | symbol, prefix: string, timer: StorageTimer): unknown {
-  const member: unknown = Reflect.get(target, property, target);
-  if (typeof member !== 'function' || typeof property !== 'string') return member;
-  const operation = `${prefix}${property}`;
+function timedMethod(
+  target: object,
+  method: (...args: unknown[]) => unknown,
+  operation: string,
+  timer: StorageTimer,
+): (...args: unknown[]) => unknown {
   return (...args: unknown[]) => {
     const started = performance.now();
-    const result: unknown = member.apply(target, args);
+    const result = method.apply(target, args);
     if (!(result instanceof Promise)) return result;
     return result.then(
       (value: unknown) => {
