@@ -128,6 +128,17 @@ describe('authmesh serve', () => {
     );
     expect(metrics).toContain('authmesh_logins_total{outcome="success"} 1');
 
+    // An idle keep-alive connection: the drain must close it rather than wait for the client.
+    const idle = connect({ host: '127.0.0.1', port });
+    const idleReceived = { data: '' };
+    idle.setEncoding('utf8');
+    idle.on('data', (chunk: string) => {
+      idleReceived.data += chunk;
+    });
+    const idleClosed = new Promise((resolve) => idle.once('close', resolve));
+    idle.write(`GET /healthz HTTP/1.1\r\nHost: localhost:${port}\r\nConnection: keep-alive\r\n\r\n`);
+    await readUntil(idle, '{"status":"ok"}', idleReceived);
+
     // A request in flight: its headers are in (the server answered 100 Continue), its body is not.
     const body = new URLSearchParams({ client_id: SPA.clientId, token: String(tokens.json.refresh_token) }).toString();
     const socket = connect({ host: '127.0.0.1', port });
@@ -148,6 +159,7 @@ describe('authmesh serve', () => {
     cli.child.kill('SIGTERM');
     await cli.until(() => hasLine(cli, 'draining'), 'the draining line');
     expect(await tryConnect(port)).toBe('ECONNREFUSED');
+    await within(idleClosed, 15_000, 'the idle keep-alive connection to be closed');
     socket.write(body);
     // The server closes the connection after the response: a kept-alive socket would outlive the drain.
     await within(

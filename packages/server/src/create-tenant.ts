@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
 import type { TenantConfig } from './config/types.ts';
 import { createEngine } from './engine/provider.ts';
 import { requestState } from './engine/request-state.ts';
-import { LOGIN_PATH, ROUTES } from './engine/routes.ts';
+import { ENGINE_PATH_PREFIXES, ENGINE_PATHS, LOGIN_PATH, ROUTES } from './engine/routes.ts';
 import { AuthmeshError } from './errors.ts';
 import { createAuth0Requests } from './http/auth0-requests.ts';
 import { createClientAuthGuard } from './http/client-auth-guard.ts';
@@ -301,7 +301,7 @@ function installMiddleware(
           ...(observe.metrics ? { metrics: observe.metrics } : {}),
           routeOf: createRouteLabeler(
             [
-              ...Object.values(ROUTES),
+              ...ENGINE_PATHS,
               LOGIN_PATH,
               AUTH0_LOGOUT_PATH,
               SIGNUP_PATH,
@@ -311,7 +311,7 @@ function installMiddleware(
               HEALTHZ_PATH,
               READYZ_PATH,
             ],
-            ['/api/v2/', '/.well-known/'],
+            [...ENGINE_PATH_PREFIXES, '/api/v2/', '/.well-known/'],
           ),
           tokenPath: ROUTES.token,
           revocationPath: ROUTES.revocation,

@@ -136,6 +136,8 @@ describe('the access log', () => {
     }
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', route: '/oauth/token', status: 401 }));
     expect(requests).toContainEqual(expect.objectContaining({ route: 'other', status: 404 }));
+    // The login's return to /authorize/<interaction id>: the id is in neither the route nor the line.
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'GET', route: '/authorize/*' }));
   });
 
   it('holds no password, client secret, code, verifier or token of the run, and no query string', () => {
