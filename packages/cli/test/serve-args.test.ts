@@ -1,0 +1,53 @@
+import { expect, it } from 'vitest';
+import { parseCommandLine } from '../src/args.ts';
+
+const BASE = ['serve', '--config', 'tenant.yaml'];
+
+it('serve takes an https issuer, proxies, a metrics listener and a drain timeout', () => {
+  expect(
+    parseCommandLine([
+      ...BASE,
+      '--issuer',
+      'https://id.acme.test/',
+      '--trust-proxy',
+      '10.0.0.0/8,::1',
+      '--metrics-port',
+      '9464',
+      '--metrics-host',
+      '10.1.2.3',
+      '--drain-timeout',
+      '2.5',
+    ]),
+  ).toMatchObject({
+    command: 'serve',
+    issuer: 'https://id.acme.test/',
+    trustProxy: ['10.0.0.0/8', '::1'],
+    metricsPort: 9464,
+    metricsHost: '10.1.2.3',
+    drainTimeoutMs: 2_500,
+    insecureHttp: false,
+  });
+  const defaults = parseCommandLine([...BASE, '--issuer', 'https://id.acme.test/']);
+  expect(defaults).toMatchObject({
+    host: '127.0.0.1',
+    metricsHost: '127.0.0.1',
+    drainTimeoutMs: 10_000,
+    trustProxy: [],
+  });
+  expect(defaults).not.toHaveProperty('metricsPort');
+});
+
+it('serve accepts an http issuer only with --insecure-http', () => {
+  expect(() => parseCommandLine([...BASE, '--issuer', 'http://id.acme.test/'])).toThrow(/must be an https:\/\/ URL/);
+  expect(parseCommandLine([...BASE, '--issuer', 'http://id.acme.test/', '--insecure-http'])).toMatchObject({
+    insecureHttp: true,
+  });
+});
+
+it('serve refuses what would print secrets or pretend to terminate TLS, and bad numbers', () => {
+  const issuer = ['--issuer', 'https://id.acme.test/'];
+  expect(() => parseCommandLine([...BASE, ...issuer, '--show-secrets'])).toThrow(/never prints secrets/);
+  expect(() => parseCommandLine([...BASE, ...issuer, '--https'])).toThrow(/reverse proxy/);
+  expect(() => parseCommandLine([...BASE, ...issuer, '--metrics-port', '70000'])).toThrow(/--metrics-port/);
+  expect(() => parseCommandLine([...BASE, ...issuer, '--drain-timeout', '-1'])).toThrow(/--drain-timeout/);
+});
