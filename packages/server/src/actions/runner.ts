@@ -1,0 +1,451 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { TriggerId } from '../config/types.ts';
+import type { Storage } from '../storage/contract.ts';
+import type { ActionRecord, UserRecord } from '../tenant/records.ts';
+import type { TenantRegistry } from '../tenant/registry.ts';
+import { MAX_CUSTOM_CLAIMS_BYTES, restrictedClaimReason } from './claims.ts';
+import { AccessDeniedByAction } from './errors.ts';
+import type { ApiCall, CacheRecord, RunRequest, WorkerMessage } from './protocol.ts';
+import type {
+  ActionLogLine,
+  ActionRunner,
+  CredentialsExchangeEvent,
+  CredentialsExchangeResult,
+  PostChangePasswordEvent,
+  PostLoginEvent,
+  PostLoginResult,
+  PostUserRegistrationEvent,
+  PreUserRegistrationEvent,
+  PreUserRegistrationResult,
+} from './types.ts';
+
+/** Auth0's execution limit for one action ("Actions limitations": 20 seconds). */
+export const DEFAULT_ACTION_TIMEOUT_MS = 20_000;
+
+/** Auth0's `api.cache` limits ("Actions limitations"): entries per action, value size, longest lifetime. */
+const CACHE_MAX_ENTRIES = 20;
+const CACHE_MAX_VALUE_BYTES = 4_096;
+const CACHE_MAX_TTL_MS = 24 * 3_600_000;
+
+/** The message Auth0 reports for an action that overran its limit. */
+const TIMEOUT_REASON = 'Script Execution Time Exceeded';
+
+export interface ActionRunnerOptions {
+  registry: TenantRegistry;
+  storage: Storage;
+  /** Per-action time limit; Auth0's 20 s by default (tests pass a short one). */
+  timeoutMs?: number;
+  /** Where declared dependencies are resolved from: the config file's folder (its `node_modules`). */
+  resolveFrom: string;
+  /** Receives the actions' `console.*` lines, failures with their stacks, and notes on ignored calls. */
+  onLog?: (line: ActionLogLine) => void;
+}
+
+const HANDLERS: Record<TriggerId, string> = {
+  'post-login': 'onExecutePostLogin',
+  'credentials-exchange': 'onExecuteCredentialsExchange',
+  'pre-user-registration': 'onExecutePreUserRegistration',
+  'post-user-registration': 'onExecutePostUserRegistration',
+  'post-change-password': 'onExecutePostChangePassword',
+};
+
+interface PendingRun {
+  resolve(message: WorkerMessage & { type: 'done' | 'failed' }): void;
+  reject(error: Error): void;
+  onLog(level: ActionLogLine['level'], message: string): void;
+}
+
+/**
+ * Runs a tenant's actions in one worker thread (actions/worker.ts), a fresh `node:vm` context per action
+ * module, with a time limit per action. An overrun terminates the worker; the next run starts a new one,
+ * so a hung action never stops the tenant. Code from a file is re-read when the file's mtime changes
+ * (edit, log in again: no restart).
+ */
+export class WorkerActionRunner implements ActionRunner {
+  readonly #options: ActionRunnerOptions;
+  readonly #timeoutMs: number;
+  #worker: Worker | undefined;
+  #nextId = 1;
+  readonly #pending = new Map<number, PendingRun>();
+  /** Per action name: the file's mtime and code as last read (hot reload). */
+  readonly #files = new Map<string, { mtimeMs: number; code: string }>();
+  /** Per action name: Auth0's `api.cache` (kept in memory, as Auth0 keeps it best-effort). */
+  readonly #caches = new Map<string, Map<string, CacheRecord>>();
+  #closed = false;
+
+  constructor(options: ActionRunnerOptions) {
+    this.#options = options;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
+  }
+
+  has(trigger: TriggerId): boolean {
+    return this.#options.registry.boundActions(trigger).length > 0;
+  }
+
+  async postLogin(input: Omit<PostLoginEvent, 'secrets'>): Promise<PostLoginResult> {
+    const result: PostLoginResult = { idTokenClaims: {}, accessTokenClaims: {}, scopeChanges: [] };
+    const actions = this.#options.registry.boundActions('post-login');
+    if (actions.length === 0) return result;
+    const user = structuredClone(input.user);
+    const changed = { app: false, user: false };
+    const refresh = input.transaction.protocol === 'oauth2-refresh-token';
+    try {
+      for (const action of actions) {
+        const calls = await this.#run(action, 'post-login', { ...input, user });
+        let denied: string | undefined;
+        for (const { method, args } of calls) {
+          const [a, b] = args;
+          switch (method) {
+            case 'access.deny':
+              denied = String(a ?? '');
+              break;
+            case 'accessToken.setCustomClaim':
+              this.#setClaim(result.accessTokenClaims, action, a, b);
+              break;
+            case 'idToken.setCustomClaim':
+              this.#setClaim(result.idTokenClaims, action, a, b);
+              break;
+            case 'accessToken.addScope':
+              result.scopeChanges.push({ op: 'add', scope: String(a) });
+              break;
+            case 'accessToken.removeScope':
+              result.scopeChanges.push({ op: 'remove', scope: String(a) });
+              break;
+            case 'user.setAppMetadata':
+              setMetadata(user.app_metadata, a, b);
+              changed.app = true;
+              break;
+            case 'user.setUserMetadata':
+              setMetadata(user.user_metadata, a, b);
+              changed.user = true;
+              break;
+            case 'redirect.sendUserTo':
+              // Auth0 post-login v3: a redirect in a non-interactive flow fails with interaction_required.
+              if (refresh) {
+                denied = undefined;
+                throw new AccessDeniedByAction('ERR_ACTION_DENIED', {
+                  action: action.name,
+                  reason: 'api.redirect.sendUserTo is not available on a refresh-token exchange',
+                  oauthError: 'interaction_required',
+                });
+              }
+              throw new AccessDeniedByAction('ERR_ACTION_FAILED', {
+                action: action.name,
+                reason: 'api.redirect.sendUserTo is not emulated by authmesh yet (the login cannot continue)',
+              });
+            case 'multifactor.enable':
+            case 'authentication.challengeWith':
+            case 'authentication.challengeWithAny':
+              this.#log(
+                action.name,
+                'post-login',
+                'warn',
+                `${method} is not emulated by authmesh: the login continues without a second factor`,
+              );
+              break;
+            case 'cache.set':
+            case 'cache.delete':
+              this.#applyCache(action, method, args);
+              break;
+            default:
+              this.#log(action.name, 'post-login', 'warn', `api.${method} is not emulated by authmesh: ignored`);
+          }
+        }
+        if (denied !== undefined) {
+          throw new AccessDeniedByAction('ERR_ACTION_DENIED', { action: action.name, reason: denied });
+        }
+      }
+    } finally {
+      // Auth0 batches metadata changes and applies them after the flow, also when an action denies.
+      if (changed.app || changed.user)
+        await this.#persistMetadata(user.user_id, user.app_metadata, user.user_metadata, changed);
+    }
+    return result;
+  }
+
+  async credentialsExchange(input: Omit<CredentialsExchangeEvent, 'secrets'>): Promise<CredentialsExchangeResult> {
+    const result: CredentialsExchangeResult = { accessTokenClaims: {} };
+    for (const action of this.#options.registry.boundActions('credentials-exchange')) {
+      const calls = await this.#run(action, 'credentials-exchange', input);
+      for (const { method, args } of calls) {
+        const [a, b] = args;
+        if (method === 'access.deny') {
+          // Auth0's credentials-exchange `api.access.deny(code, reason)`: the code is the OAuth error.
+          throw new AccessDeniedByAction('ERR_ACTION_DENIED', {
+            action: action.name,
+            reason: String(b ?? ''),
+            oauthError: String(a ?? 'access_denied'),
+          });
+        }
+        if (method === 'accessToken.setCustomClaim') this.#setClaim(result.accessTokenClaims, action, a, b);
+        else if (method === 'cache.set' || method === 'cache.delete') this.#applyCache(action, method, args);
+      }
+    }
+    return result;
+  }
+
+  async preUserRegistration(input: Omit<PreUserRegistrationEvent, 'secrets'>): Promise<PreUserRegistrationResult> {
+    const result: PreUserRegistrationResult = { app_metadata: {}, user_metadata: {} };
+    for (const action of this.#options.registry.boundActions('pre-user-registration')) {
+      const calls = await this.#run(action, 'pre-user-registration', input);
+      for (const { method, args } of calls) {
+        const [a, b] = args;
+        if (method === 'access.deny') {
+          // Auth0's pre-user-registration `api.access.deny(reason, userMessage)`.
+          throw new AccessDeniedByAction('ERR_ACTION_DENIED', {
+            action: action.name,
+            reason: String(a ?? ''),
+            userMessage: String(b ?? a ?? ''),
+          });
+        }
+        if (method === 'validation.error') {
+          throw new AccessDeniedByAction('ERR_ACTION_DENIED', {
+            action: action.name,
+            reason: String(b ?? a ?? ''),
+            oauthError: String(a ?? 'invalid_request'),
+            userMessage: String(b ?? ''),
+          });
+        }
+        if (method === 'user.setAppMetadata') setMetadata(result.app_metadata, a, b);
+        else if (method === 'user.setUserMetadata') setMetadata(result.user_metadata, a, b);
+        else if (method === 'cache.set' || method === 'cache.delete') this.#applyCache(action, method, args);
+      }
+    }
+    return result;
+  }
+
+  postUserRegistration(input: Omit<PostUserRegistrationEvent, 'secrets'>): Promise<void> {
+    return this.#afterTheFact('post-user-registration', input);
+  }
+
+  postChangePassword(input: Omit<PostChangePasswordEvent, 'secrets'>): Promise<void> {
+    return this.#afterTheFact('post-change-password', input);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const worker = this.#worker;
+    this.#worker = undefined;
+    this.#failAll(new Error('the tenant is closing'));
+    await worker?.terminate();
+  }
+
+  /** Triggers that run after the fact: a failure is logged (by #run), never reported to the user. */
+  async #afterTheFact(trigger: TriggerId, input: object): Promise<void> {
+    for (const action of this.#options.registry.boundActions(trigger)) {
+      try {
+        const calls = await this.#run(action, trigger, input);
+        for (const { method, args } of calls) {
+          if (method === 'cache.set' || method === 'cache.delete') this.#applyCache(action, method, args);
+        }
+      } catch (error) {
+        if (!(error instanceof AccessDeniedByAction)) throw error;
+      }
+    }
+  }
+
+  /** Runs one action and returns its recorded `api` calls; throws `AccessDeniedByAction` when it fails. */
+  async #run(action: ActionRecord, trigger: TriggerId, input: object): Promise<ApiCall[]> {
+    const code = await this.#currentCode(action);
+    const cache = Object.fromEntries(this.#cache(action.name));
+    const id = this.#nextId++;
+    const request: RunRequest = {
+      type: 'run',
+      id,
+      trigger,
+      handler: HANDLERS[trigger],
+      module: {
+        name: action.name,
+        code,
+        filename: action.codeFile ?? `action:${action.name}`,
+        version: `${action.updated_at}\0${code}\0${JSON.stringify(action.dependencies)}`,
+        dependencies: action.dependencies,
+        resolveFrom: action.codeFile ? dirname(action.codeFile) : this.#options.resolveFrom,
+      },
+      event: { ...input, secrets: Object.fromEntries(action.secrets.map((s) => [s.name, s.value])) },
+      cache,
+    };
+    const worker = this.#ensureWorker();
+    const outcome = await new Promise<WorkerMessage & { type: 'done' | 'failed' }>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        this.#restartWorker(worker);
+        reject(new AccessDeniedByAction('ERR_ACTION_TIMEOUT', { action: action.name, reason: TIMEOUT_REASON }));
+      }, this.#timeoutMs);
+      this.#pending.set(id, {
+        resolve: (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+        onLog: (level, message) => this.#log(action.name, trigger, level, message),
+      });
+      worker.postMessage(request);
+    }).catch((error: Error) => {
+      this.#log(action.name, trigger, 'error', error.message);
+      throw error instanceof AccessDeniedByAction
+        ? error
+        : new AccessDeniedByAction(
+            'ERR_ACTION_FAILED',
+            { action: action.name, reason: error.message },
+            { cause: error },
+          );
+    });
+    if (outcome.type === 'failed') {
+      // The developer sees the stack in the log; the application sees the message, as from Auth0.
+      this.#log(action.name, trigger, 'error', outcome.stack);
+      throw new AccessDeniedByAction(outcome.load ? 'ERR_ACTION_LOAD' : 'ERR_ACTION_FAILED', {
+        action: action.name,
+        reason: outcome.message,
+      });
+    }
+    return outcome.calls;
+  }
+
+  /** The action's code: re-read from its file when the file changed since the last run (hot reload). */
+  async #currentCode(action: ActionRecord): Promise<string> {
+    if (action.codeFile === undefined) return action.code;
+    let mtimeMs: number;
+    try {
+      mtimeMs = (await stat(action.codeFile)).mtimeMs;
+    } catch {
+      return this.#files.get(action.name)?.code ?? action.code;
+    }
+    const known = this.#files.get(action.name);
+    if (known?.mtimeMs === mtimeMs) return known.code;
+    // The first run uses the code the tenant loaded (keywords replaced); later edits are read as written.
+    const code = known === undefined ? action.code : await readFile(action.codeFile, 'utf8');
+    this.#files.set(action.name, { mtimeMs, code });
+    return code;
+  }
+
+  #ensureWorker(): Worker {
+    if (this.#closed)
+      throw new AccessDeniedByAction('ERR_ACTION_FAILED', { action: '-', reason: 'the tenant is closing' });
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(new URL('./worker.ts', import.meta.url));
+    // The worker must not keep a finished process alive; runs in flight keep their own timers.
+    worker.unref();
+    worker.on('message', (message: WorkerMessage) => {
+      const pending = this.#pending.get(message.id);
+      if (!pending) return;
+      if (message.type === 'log') {
+        pending.onLog(message.level, message.message);
+        return;
+      }
+      this.#pending.delete(message.id);
+      pending.resolve(message);
+    });
+    worker.on('error', (error) => {
+      if (this.#worker === worker) this.#worker = undefined;
+      this.#failAll(error);
+    });
+    worker.on('exit', () => {
+      if (this.#worker === worker) this.#worker = undefined;
+    });
+    this.#worker = worker;
+    return worker;
+  }
+
+  /** A hung action: end its worker (the only way to stop synchronous code) and the runs it held. */
+  #restartWorker(worker: Worker): void {
+    if (this.#worker === worker) this.#worker = undefined;
+    this.#failAll(new Error('the actions worker was restarted after another action timed out'));
+    void worker.terminate();
+  }
+
+  #failAll(error: Error): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const run of pending) run.reject(error);
+  }
+
+  #cache(name: string): Map<string, CacheRecord> {
+    let cache = this.#caches.get(name);
+    if (!cache) {
+      cache = new Map();
+      this.#caches.set(name, cache);
+    }
+    const now = Date.now();
+    for (const [key, record] of cache) if (record.expires_at <= now) cache.delete(key);
+    return cache;
+  }
+
+  #applyCache(action: ActionRecord, method: string, args: unknown[]): void {
+    const cache = this.#cache(action.name);
+    const key = String(args[0]);
+    if (method === 'cache.delete') {
+      cache.delete(key);
+      return;
+    }
+    const value = args[1];
+    const options = (args[2] ?? {}) as { ttl?: number; expires_at?: number };
+    if (typeof value !== 'string' || Buffer.byteLength(value) > CACHE_MAX_VALUE_BYTES) {
+      this.#log(
+        action.name,
+        'post-login',
+        'warn',
+        `api.cache.set("${key}"): values are strings of at most ${CACHE_MAX_VALUE_BYTES} bytes; not cached`,
+      );
+      return;
+    }
+    if (!cache.has(key) && cache.size >= CACHE_MAX_ENTRIES) {
+      // Auth0 evicts the entry closest to expiry when an action's cache is full.
+      const oldest = [...cache.entries()].sort((x, y) => x[1].expires_at - y[1].expires_at)[0];
+      if (oldest) cache.delete(oldest[0]);
+    }
+    const now = Date.now();
+    const wanted = options.expires_at ?? now + (options.ttl ?? 15 * 60_000);
+    cache.set(key, { value, expires_at: Math.min(wanted, now + CACHE_MAX_TTL_MS) });
+  }
+
+  #setClaim(claims: Record<string, unknown>, action: ActionRecord, name: unknown, value: unknown): void {
+    const claim = String(name);
+    const restricted = restrictedClaimReason(claim);
+    if (restricted) {
+      this.#log(action.name, 'post-login', 'warn', `custom claim ignored, as Auth0 ignores it: ${restricted}`);
+      return;
+    }
+    const next = { ...claims, [claim]: value };
+    if (Buffer.byteLength(JSON.stringify(next)) > MAX_CUSTOM_CLAIMS_BYTES) {
+      throw new AccessDeniedByAction('ERR_ACTION_FAILED', {
+        action: action.name,
+        reason: `custom claims exceed ${MAX_CUSTOM_CLAIMS_BYTES} bytes`,
+      });
+    }
+    claims[claim] = value;
+  }
+
+  async #persistMetadata(
+    userId: string,
+    app: Record<string, unknown>,
+    own: Record<string, unknown>,
+    changed: { app: boolean; user: boolean },
+  ): Promise<void> {
+    const entity = await this.#options.storage.entities.get<UserRecord>('user', userId);
+    if (!entity) return;
+    const doc: UserRecord = {
+      ...entity.doc,
+      ...(changed.app ? { app_metadata: app } : {}),
+      ...(changed.user ? { user_metadata: own } : {}),
+      updated_at: new Date().toISOString(),
+    };
+    await this.#options.storage.entities.apply([{ op: 'put', kind: 'user', id: entity.id, key: entity.key, doc }]);
+  }
+
+  #log(action: string, trigger: TriggerId, level: ActionLogLine['level'], message: string): void {
+    this.#options.onLog?.({ action, trigger, level, message });
+  }
+}
+
+/** Auth0's `setAppMetadata(key, value)`: sets one top-level key; `undefined` or `null` removes it. */
+function setMetadata(target: Record<string, unknown>, key: unknown, value: unknown): void {
+  const name = String(key);
+  if (value === undefined || value === null) delete target[name];
+  else target[name] = value;
+}

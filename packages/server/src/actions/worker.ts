@@ -1,0 +1,254 @@
+/*
+ * The actions worker: runs a team's Auth0 Actions away from the tenant's own state. Each action module gets
+ * its own `node:vm` context (its globals are its own, as in Auth0's per-action sandbox); the `api` object
+ * only records calls, which the tenant applies after the action returns. Started by actions/runner.ts;
+ * the tenant terminates and replaces it when an action overruns its time limit.
+ */
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { builtinModules, createRequire } from 'node:module';
+import { join } from 'node:path';
+import { format } from 'node:util';
+import vm from 'node:vm';
+import { parentPort } from 'node:worker_threads';
+import type { ActionModuleSpec, ApiCall, CacheRecord, RunRequest, WorkerMessage } from './protocol.ts';
+
+if (!parentPort) throw new Error('actions/worker.ts runs as a worker thread only');
+const port = parentPort;
+
+/** The run a `console.*` call belongs to (several runs may be in flight at once). */
+const currentRun = new AsyncLocalStorage<number>();
+const loaded = new Map<string, { version: string; exports: Record<string, unknown> }>();
+const BUILTINS = new Set(builtinModules);
+
+class LoadError extends Error {}
+
+function send(message: WorkerMessage): void {
+  port.postMessage(message);
+}
+
+function actionConsole(): Console {
+  const line =
+    (level: 'log' | 'info' | 'warn' | 'error' | 'debug') =>
+    (...args: unknown[]): void => {
+      const id = currentRun.getStore();
+      if (id !== undefined) send({ type: 'log', id, level, message: format(...args) });
+    };
+  return {
+    ...console,
+    log: line('log'),
+    info: line('info'),
+    warn: line('warn'),
+    error: line('error'),
+    debug: line('debug'),
+    trace: line('debug'),
+  } as Console;
+}
+
+/** `require` for an action: Node's built-ins and the dependencies it declares, nothing else (as Auth0). */
+function actionRequire(spec: ActionModuleSpec): NodeJS.Require {
+  const base = createRequire(join(spec.resolveFrom, 'package.json'));
+  const declared = new Map(spec.dependencies.map((d) => [d.name, d.version]));
+  for (const [name, version] of declared) {
+    try {
+      base.resolve(name);
+    } catch {
+      throw new LoadError(
+        `action "${spec.name}" depends on ${name}@${version}, which is not installed in ${spec.resolveFrom}: run npm install ${name}@${version}`,
+      );
+    }
+  }
+  const require = ((id: string) => {
+    if (BUILTINS.has(id) || id.startsWith('node:')) return base(id);
+    const pkg = id.startsWith('@') ? id.split('/').slice(0, 2).join('/') : (id.split('/')[0] ?? id);
+    if (!declared.has(pkg)) {
+      throw new Error(`Cannot find module '${id}': add it to the dependencies of action "${spec.name}"`);
+    }
+    return base(id);
+  }) as NodeJS.Require;
+  return Object.assign(require, {
+    resolve: base.resolve,
+    cache: base.cache,
+    main: undefined,
+    extensions: base.extensions,
+  });
+}
+
+function load(spec: ActionModuleSpec): Record<string, unknown> {
+  const cached = loaded.get(spec.name);
+  if (cached?.version === spec.version) return cached.exports;
+  const require = actionRequire(spec);
+  const context = vm.createContext({
+    console: actionConsole(),
+    setTimeout,
+    clearTimeout,
+    setInterval,
+    clearInterval,
+    setImmediate,
+    clearImmediate,
+    queueMicrotask,
+    structuredClone,
+    Buffer,
+    URL,
+    URLSearchParams,
+    TextEncoder,
+    TextDecoder,
+    AbortController,
+    AbortSignal,
+    fetch,
+    Headers,
+    Request,
+    Response,
+    crypto,
+    process: { env: {}, version: process.version, versions: process.versions, nextTick: process.nextTick },
+  });
+  let fn: (...args: unknown[]) => unknown;
+  try {
+    // compileFunction keeps the file's own line numbers (no wrapper line), so errors point at the source.
+    fn = vm.compileFunction(spec.code, ['exports', 'require', 'module', '__filename', '__dirname'], {
+      filename: spec.filename,
+      parsingContext: context,
+    }) as (...args: unknown[]) => unknown;
+  } catch (error) {
+    throw new LoadError(syntaxMessage(spec.filename, error as Error));
+  }
+  const module = { exports: {} as Record<string, unknown> };
+  try {
+    fn(module.exports, require, module, spec.filename, spec.resolveFrom);
+  } catch (error) {
+    if (error instanceof LoadError) throw error;
+    const wrapped = new LoadError(`action "${spec.name}" failed to load: ${(error as Error).message}`);
+    wrapped.stack = `${wrapped.message}\n${(error as Error).stack ?? ''}`;
+    throw wrapped;
+  }
+  loaded.set(spec.name, { version: spec.version, exports: module.exports });
+  return module.exports;
+}
+
+/** `SyntaxError: …` with `file:line:column`, from the frame V8 puts at the top of a compile error's stack. */
+function syntaxMessage(filename: string, error: Error): string {
+  const where = (error.stack ?? '').split('\n').find((l) => l.startsWith(filename));
+  return `${error.name}: ${error.message} (${where ?? filename})`;
+}
+
+/** Auth0's `api.redirect.encodeToken` / `validateToken`: an HS256 JWT signed with the given secret. */
+function encodeToken(options: { secret: string; payload: Record<string, unknown>; expiresInSeconds?: number }): string {
+  const now = Math.floor(Date.now() / 1000);
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const body = { iat: now, exp: now + (options.expiresInSeconds ?? 900), ...options.payload };
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(body)}`;
+  return `${unsigned}.${createHmac('sha256', options.secret).update(unsigned).digest('base64url')}`;
+}
+
+function validateToken(options: { secret: string; tokenParameterName?: string }, token: unknown): unknown {
+  if (typeof token !== 'string') throw new Error('no session token to validate');
+  const [header, body, signature] = token.split('.');
+  if (!header || !body || !signature) throw new Error('the session token is not a JWT');
+  const expected = createHmac('sha256', options.secret).update(`${header}.${body}`).digest();
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new Error('the session token signature is invalid');
+  }
+  const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as { exp?: number };
+  if (typeof payload.exp === 'number' && payload.exp < Date.now() / 1000) throw new Error('the session token expired');
+  return payload;
+}
+
+/** The `api` object of a trigger: every method records its call and returns `api`, as Auth0's chain. */
+function buildApi(request: RunRequest, calls: ApiCall[]): Record<string, unknown> {
+  const cache = new Map(Object.entries(request.cache));
+  const api: Record<string, unknown> = {};
+  const rec =
+    (method: string) =>
+    (...args: unknown[]) => {
+      calls.push({ method, args: structuredClone(args) });
+      return api;
+    };
+  api.access = { deny: rec('access.deny') };
+  api.cache = {
+    get(key: string): CacheRecord | undefined {
+      const record = cache.get(key);
+      return record && record.expires_at > Date.now() ? { ...record } : undefined;
+    },
+    set(key: string, value: string, options?: { ttl?: number; expires_at?: number }) {
+      calls.push({ method: 'cache.set', args: [key, value, options ?? {}] });
+      cache.set(key, { value, expires_at: options?.expires_at ?? Date.now() + (options?.ttl ?? 15 * 60_000) });
+      return { type: 'success', record: cache.get(key) };
+    },
+    delete(key: string) {
+      calls.push({ method: 'cache.delete', args: [key] });
+      cache.delete(key);
+      return { type: 'success' };
+    },
+  };
+  switch (request.trigger) {
+    case 'post-login':
+      api.accessToken = {
+        setCustomClaim: rec('accessToken.setCustomClaim'),
+        addScope: rec('accessToken.addScope'),
+        removeScope: rec('accessToken.removeScope'),
+      };
+      api.idToken = { setCustomClaim: rec('idToken.setCustomClaim') };
+      api.user = { setAppMetadata: rec('user.setAppMetadata'), setUserMetadata: rec('user.setUserMetadata') };
+      api.multifactor = { enable: rec('multifactor.enable') };
+      api.authentication = {
+        challengeWith: rec('authentication.challengeWith'),
+        challengeWithAny: rec('authentication.challengeWithAny'),
+        recordMethod: rec('authentication.recordMethod'),
+        setPrimaryUser: rec('authentication.setPrimaryUser'),
+      };
+      api.redirect = {
+        sendUserTo: rec('redirect.sendUserTo'),
+        encodeToken,
+        validateToken: (options: { secret: string; tokenParameterName?: string }) => {
+          const query = (request.event.request as { query?: Record<string, unknown> } | undefined)?.query ?? {};
+          const body = (request.event.request as { body?: Record<string, unknown> } | undefined)?.body ?? {};
+          const name = options.tokenParameterName ?? 'session_token';
+          return validateToken(options, query[name] ?? body[name]);
+        },
+      };
+      break;
+    case 'credentials-exchange':
+      api.accessToken = { setCustomClaim: rec('accessToken.setCustomClaim') };
+      break;
+    case 'pre-user-registration':
+      api.user = { setAppMetadata: rec('user.setAppMetadata'), setUserMetadata: rec('user.setUserMetadata') };
+      api.validation = { error: rec('validation.error') };
+      break;
+    default:
+      break;
+  }
+  return api;
+}
+
+async function run(request: RunRequest): Promise<void> {
+  const calls: ApiCall[] = [];
+  let exports: Record<string, unknown>;
+  try {
+    exports = load(request.module);
+  } catch (error) {
+    const e = error as Error;
+    send({ type: 'failed', id: request.id, calls, load: true, message: e.message, stack: e.stack ?? e.message });
+    return;
+  }
+  try {
+    const handler = exports[request.handler];
+    if (typeof handler === 'function') {
+      await currentRun.run(request.id, () => handler(request.event, buildApi(request, calls)));
+    }
+    send({ type: 'done', id: request.id, calls });
+  } catch (error) {
+    // Errors thrown in an action's vm context are not `instanceof Error` of this realm: read them by shape.
+    const e = isErrorLike(error) ? error : new Error(String(error));
+    send({ type: 'failed', id: request.id, calls, load: false, message: e.message, stack: e.stack ?? e.message });
+  }
+}
+
+function isErrorLike(value: unknown): value is Error {
+  return typeof value === 'object' && value !== null && typeof (value as Error).message === 'string';
+}
+
+port.on('message', (request: RunRequest) => {
+  void run(request);
+});
