@@ -1,6 +1,8 @@
 import type { Context, Next } from 'koa';
 import type { TenantContext } from '../tenant/context.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
+import { actionTriggerRoutes } from './action-triggers.ts';
+import { actionRoutes } from './actions.ts';
 import { requireActiveUser } from './active-user.ts';
 import { createAuthenticator, requireScope } from './auth.ts';
 import { clientGrantRoutes } from './client-grants.ts';
@@ -67,6 +69,8 @@ export function createManagementApi(options: ManagementApiOptions) {
     ...userRoutes(deps),
     ...userAccessRoutes(deps),
     ...tenantSettingsRoutes(deps),
+    ...actionRoutes(deps),
+    ...actionTriggerRoutes(deps),
     // What authmesh does not emulate answers as an empty Auth0 tenant does (see empty-resources.ts).
     ...emptyResourceRoutes(),
     ...connectionRoutes(deps),

@@ -7,7 +7,7 @@ import type { ManagementMethod, ManagementRoute } from './types.ts';
  * The Management API resources authmesh does not emulate, answered as an empty Auth0 tenant answers them,
  * so that the Deploy CLI (`a0deploy export` / `import`) and Terraform run with their default
  * configuration, without exclusions:
- * - lists (rules, hooks, actions, organizations, log streams, …) are empty, in the paging shape Auth0
+ * - lists (rules, hooks, action modules, organizations, log streams, …) are empty, in the paging shape Auth0
  *   uses for each (offset with `include_totals`, checkpoint with `from`/`take`, or a bare array);
  * - settings objects (attack protection, prompts, guardian, …) answer Auth0's documented defaults for a
  *   new tenant; resources a new tenant does not have (email provider, email templates, default theme)
@@ -74,9 +74,7 @@ const EMPTY_LISTS: readonly EmptyList[] = [
   list('rules', '/rules', 'rules', 'offset', 'rules'),
   list('rulesConfigs', '/rules-configs', 'rules_configs', 'array', 'rules_configs'),
   list('hooks', '/hooks', 'hooks', 'offset', 'hooks'),
-  list('actions', '/actions/actions', 'actions', 'counted', 'actions'),
   list('actionModules', '/actions/modules', 'modules', 'counted', 'actions'),
-  list('triggers', '/actions/triggers', 'triggers', 'wrapped', 'actions'),
   list('organizations', '/organizations', 'organizations', 'offset', 'organizations'),
   list('logStreams', '/log-streams', 'log_streams', 'array', 'log_streams'),
   list('customDomains', '/custom-domains', 'custom_domains', 'array', 'custom_domains'),

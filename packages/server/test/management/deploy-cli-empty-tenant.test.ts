@@ -64,7 +64,15 @@ describe('resource types authmesh does not emulate', () => {
       page: 0,
       per_page: 100,
     });
-    expect((await call('GET', '/actions/triggers')).json).toEqual({ triggers: [] });
+    // Auth0 lists every trigger, bound or not (actions are emulated: management/action-triggers.ts).
+    const triggers = (await call('GET', '/actions/triggers')).json as { triggers: { id: string }[] };
+    expect(triggers.triggers.map((t) => t.id)).toEqual(expect.arrayContaining(['post-login', 'credentials-exchange']));
+    expect((await call('GET', '/actions/triggers/post-login/bindings')).json).toEqual({
+      bindings: [],
+      total: 0,
+      page: 0,
+      per_page: 50,
+    });
     expect((await call('GET', '/log-streams')).json).toEqual([]);
     expect((await call('GET', '/event-streams?take=50')).json).toEqual({ eventStreams: [] });
   });
