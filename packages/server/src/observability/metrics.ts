@@ -5,7 +5,7 @@ export type LoginOutcome = 'success' | 'wrong_credentials' | 'blocked' | 'thrott
 
 /** A label value for anything not known to the tenant: labels stay bounded whatever requests say. */
 export const OTHER = 'other';
-/** A token with no audience of the registry (an ID-token-only login, several audiences). */
+/** A token with no audience (an ID-token-only login) or several APIs of the registry. */
 export const NO_AUDIENCE = 'none';
 
 /** Seconds: a token request is a few milliseconds, a login with password hashing a few hundred. */

@@ -43,8 +43,11 @@ export function countTokenIssuance(
   });
 }
 
+/** The one API of the registry the token is for (a userinfo audience beside it is not an API). */
 function audienceLabel(aud: unknown, registry: TenantRegistry): string {
-  const audience = Array.isArray(aud) && aud.length === 1 ? aud[0] : aud;
-  if (typeof audience !== 'string') return NO_AUDIENCE;
-  return registry.resourceServer(audience) !== undefined ? audience : OTHER;
+  const audiences = (Array.isArray(aud) ? aud : [aud]).filter((a): a is string => typeof a === 'string');
+  if (audiences.length === 0) return NO_AUDIENCE;
+  const known = audiences.filter((a) => registry.resourceServer(a) !== undefined);
+  if (known.length === 1 && known[0] !== undefined) return known[0];
+  return known.length === 0 ? OTHER : NO_AUDIENCE;
 }
