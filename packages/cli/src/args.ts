@@ -15,6 +15,8 @@ export interface DevArgs {
   showSecrets: boolean;
   /** Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed. */
   trustProxy: string[];
+  /** `--database postgres://…` (else `AUTHMESH_DATABASE_URL`): state in that database instead of `data`. */
+  database?: string;
 }
 
 /** `authmesh serve`: the production entry (see packages/cli/src/serve.ts). */
@@ -35,6 +37,7 @@ export interface ServeArgs {
   metricsHost: string;
   /** How long SIGTERM waits for requests in flight, in milliseconds. */
   drainTimeoutMs: number;
+  database?: string;
 }
 
 export interface ExportArgs {
@@ -44,6 +47,7 @@ export interface ExportArgs {
   out?: string;
   includeSecrets: boolean;
   users: boolean;
+  database?: string;
 }
 
 export interface ImportArgs {
@@ -54,9 +58,23 @@ export interface ImportArgs {
   data: string;
   issuer?: string;
   dryRun: boolean;
+  database?: string;
 }
 
-export type Args = DevArgs | ServeArgs | ExportArgs | ImportArgs | { command: 'help' } | { command: 'version' };
+/** `authmesh migrate`: applies the Postgres schema migrations, alone (before starting new versions). */
+export interface MigrateArgs {
+  command: 'migrate';
+  database?: string;
+}
+
+export type Args =
+  | DevArgs
+  | ServeArgs
+  | ExportArgs
+  | ImportArgs
+  | MigrateArgs
+  | { command: 'help' }
+  | { command: 'version' };
 
 export class UsageError extends Error {}
 
@@ -67,6 +85,11 @@ Commands:
   serve    Run the tenant in production: JSON logs, health probes, metrics, graceful stop
   export   Write the tenant in --data (changes made through /api/v2 included) as a Deploy CLI tenant.yaml
   import   Apply a tenant.yaml to the tenant in --data, idempotently (--dry-run shows the plan)
+  migrate  Apply the Postgres schema migrations of --database and exit (tenants also apply them at start)
+
+Every command takes --database <postgres://user:password@host:5432/db> (or AUTHMESH_DATABASE_URL):
+  the tenant's state then lives in that PostgreSQL database, which several tenant processes may
+  share, instead of SQLite in --data (the default).
 
 Options for dev:
   --config <path>   tenant.yaml, or a directory, in the Auth0 Deploy CLI format (required)
@@ -133,6 +156,7 @@ export function parseCommandLine(argv: string[]): Args {
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
       'drain-timeout': { type: 'string' },
+      database: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -142,6 +166,11 @@ export function parseCommandLine(argv: string[]): Args {
   const [command, ...extra] = positionals;
   const data = values.data ?? '.authmesh';
   const issuer = values.issuer === undefined ? {} : { issuer: values.issuer };
+  const database = values.database === undefined ? {} : { database: values.database };
+  if (command === 'migrate') {
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+    return { command: 'migrate', ...database };
+  }
   if (command === 'export') {
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     return {
@@ -151,6 +180,7 @@ export function parseCommandLine(argv: string[]): Args {
       ...(values.out === undefined ? {} : { out: values.out }),
       includeSecrets: values['include-secrets'] ?? false,
       users: !(values['no-users'] ?? false),
+      ...database,
     };
   }
   if (command === 'import') {
@@ -164,10 +194,11 @@ export function parseCommandLine(argv: string[]): Args {
       ...issuer,
       ...(values.keywords === undefined ? {} : { keywords: values.keywords }),
       dryRun: values['dry-run'] ?? false,
+      ...database,
     };
   }
   if (command !== 'dev' && command !== 'serve') {
-    throw new UsageError(`unknown command "${command}"; the commands are dev, serve, export and import`);
+    throw new UsageError(`unknown command "${command}"; the commands are dev, serve, export, import and migrate`);
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (!values.config)
@@ -187,6 +218,7 @@ export function parseCommandLine(argv: string[]): Args {
   };
   if (values.issuer !== undefined) args.issuer = values.issuer;
   if (values.keywords !== undefined) args.keywords = values.keywords;
+  if (values.database !== undefined) args.database = values.database;
   return args;
 }
 
@@ -229,6 +261,7 @@ function serveArgs(
     metricsHost: text('metrics-host') ?? '127.0.0.1',
     drainTimeoutMs: drainSeconds * 1_000,
     ...(keywords === undefined ? {} : { keywords }),
+    ...(typeof values.database === 'string' ? { database: values.database } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import {
 import { type DevArgs, parseCommandLine, USAGE, UsageError } from './args.ts';
 import { formatAudit } from './audit.ts';
 import { formatBanner } from './banner.ts';
+import { databaseOf, migrateCommand } from './database.ts';
 import { serve } from './serve.ts';
 import { exportCommand, importCommand } from './tenant-as-code.ts';
 import { trustInstructions } from './trust.ts';
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (args.command === 'export') return await exportCommand(args);
     if (args.command === 'import') return await importCommand(args);
+    if (args.command === 'migrate') return await migrateCommand(args);
   } catch (error) {
     if (error instanceof AuthmeshError) {
       console.error(`authmesh: ${error.message}`);
@@ -61,7 +63,9 @@ async function dev(args: DevArgs): Promise<number> {
   try {
     const mappings = args.keywords === undefined ? {} : await loadKeywordMappings(resolve(args.keywords));
     const config = await loadTenantConfigFile(resolve(args.config), process.env, { mappings });
-    lock = claimDataDir(resolve(args.data));
+    const database = databaseOf(args);
+    // Only the SQLite file is one process's: processes sharing a Postgres database is what it is for.
+    if (database === undefined) lock = claimDataDir(resolve(args.data));
     if (args.https) tls = await ensureTls(resolve(args.data));
     tenant = await createTenant({
       config,
@@ -69,6 +73,7 @@ async function dev(args: DevArgs): Promise<number> {
       host: args.host,
       trustProxy: args.trustProxy,
       dataDir: resolve(args.data),
+      ...(database !== undefined ? { database } : {}),
       ...(args.issuer !== undefined ? { issuer: args.issuer } : {}),
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       onError: (error) => console.error(`authmesh: internal error: ${error.message}`),
@@ -99,7 +104,7 @@ async function dev(args: DevArgs): Promise<number> {
   console.log(banner);
   await stopped;
   await tenant.close();
-  lock.release();
+  lock?.release();
   return 0;
 }
 

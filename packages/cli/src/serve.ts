@@ -13,6 +13,7 @@ import {
   TenantMetrics,
 } from '@authmesh/server';
 import type { ServeArgs } from './args.ts';
+import { databaseOf } from './database.ts';
 
 /**
  * `authmesh serve`: the same tenant as `authmesh dev`, run for production. Everything it prints is one
@@ -27,9 +28,13 @@ export async function serve(args: ServeArgs, logger: Logger = createJsonLogger()
     const mappings = args.keywords === undefined ? {} : await loadKeywordMappings(resolve(args.keywords));
     const config = await loadTenantConfigFile(resolve(args.config), process.env, { mappings });
     const dataDir = resolve(args.data);
-    const warning = securePrivateDirectory(dataDir);
-    if (warning !== undefined) logger.warn({ data_dir: dataDir }, warning);
-    lock = lockDataDir(dataDir);
+    const database = databaseOf(args);
+    // The data directory holds the SQLite file; with a Postgres database it is not used, and not locked.
+    if (database === undefined) {
+      const warning = securePrivateDirectory(dataDir);
+      if (warning !== undefined) logger.warn({ data_dir: dataDir }, warning);
+      lock = lockDataDir(dataDir);
+    }
     tenant = await createTenant({
       config,
       port: args.port,
@@ -37,6 +42,7 @@ export async function serve(args: ServeArgs, logger: Logger = createJsonLogger()
       issuer: args.issuer,
       trustProxy: args.trustProxy,
       dataDir,
+      ...(database === undefined ? {} : { database }),
       observe: {
         logger,
         metrics: new TenantMetrics({ processMetrics: true }),
@@ -84,7 +90,7 @@ export async function serve(args: ServeArgs, logger: Logger = createJsonLogger()
   const drained = tenant.drain(args.drainTimeoutMs);
   logger.info({ signal, grace_ms: args.drainTimeoutMs }, 'draining');
   await drained;
-  lock.release();
+  lock?.release();
   logger.info('stopped');
   return 0;
 }

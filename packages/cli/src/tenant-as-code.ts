@@ -9,14 +9,16 @@ import {
   loadKeywordMappings,
   loadTenantConfigFile,
   openSqliteStorage,
+  openStorage,
   planImport,
   type Storage,
 } from '@authmesh/server';
 import type { ExportArgs, ImportArgs } from './args.ts';
+import { databaseOf } from './database.ts';
 
 /** `authmesh export`: the live tenant (with /api/v2 changes) as a Deploy CLI tenant.yaml. */
 export async function exportCommand(args: ExportArgs): Promise<number> {
-  return withStorage(args.data, async (storage) => {
+  return withStorage(args, async (storage) => {
     const issuer = await issuerOf(storage, args.issuer);
     const text = await exportTenant(storage, {
       issuer,
@@ -36,17 +38,33 @@ export async function exportCommand(args: ExportArgs): Promise<number> {
 export async function importCommand(args: ImportArgs): Promise<number> {
   const mappings = args.keywords === undefined ? {} : await loadKeywordMappings(resolve(args.keywords));
   const config = await loadTenantConfigFile(resolve(args.file), process.env, { mappings });
-  return withStorage(args.data, async (storage) => {
+  return withStorage(args, async (storage) => {
     const issuer = await issuerOf(storage, args.issuer);
     const plan = args.dryRun ? await planImport(storage, config, issuer) : await applyImport(storage, config, issuer);
     process.stdout.write(formatPlan(plan));
-    if (!args.dryRun)
-      console.error('authmesh: applied. A running `authmesh dev` on this data directory picks it up when restarted.');
+    if (!args.dryRun) {
+      const where =
+        databaseOf(args) === undefined ? '`authmesh dev` on this data directory' : 'tenant on this database';
+      console.error(`authmesh: applied. A running ${where} picks it up when restarted.`);
+    }
     return 0;
   });
 }
 
-async function withStorage(data: string, run: (storage: Storage) => Promise<number>): Promise<number> {
+async function withStorage(
+  { data, ...args }: { data: string; database?: string },
+  run: (storage: Storage) => Promise<number>,
+): Promise<number> {
+  const database = databaseOf(args);
+  if (database !== undefined) {
+    // A Postgres database may be empty (import is how a tenant moves there): it is migrated, then used.
+    const storage = await openStorage({ database, sweepIntervalMs: 0 });
+    try {
+      return await run(storage);
+    } finally {
+      await storage.close();
+    }
+  }
   const path = join(resolve(data), 'tenant.db');
   if (!existsSync(path)) {
     console.error(
