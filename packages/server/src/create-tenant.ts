@@ -2,7 +2,10 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import type Provider from 'oidc-provider';
+import { WorkerActionRunner } from './actions/runner.ts';
+import type { ActionLogLine } from './actions/types.ts';
 import type { TenantConfig } from './config/types.ts';
 import { createEngine } from './engine/provider.ts';
 import { requestState } from './engine/request-state.ts';
@@ -87,6 +90,10 @@ export interface TenantOptions {
   trustProxy?: string[];
   /** Logs, metrics and health endpoints for running in production (`authmesh serve`); none by default. */
   observe?: TenantObservability;
+  /** Receives the Auth0 Actions' `console.*` lines and failures (with stacks), tagged with action and trigger. */
+  onActionLog?: (line: ActionLogLine) => void;
+  /** Time limit of one action run in milliseconds; Auth0's 20 s by default (tests use a short one). */
+  actionTimeoutMs?: number;
 }
 
 /**
@@ -189,6 +196,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     ? timeStorage(openedStorage, (operation, ok, seconds) => metrics.storageOperation(operation, ok, seconds))
     : openedStorage;
   let metricsListener: MetricsListener | undefined;
+  let actions: WorkerActionRunner | undefined;
   try {
     const seeded = await seedTenant(storage, options.config, issuer);
     await storage.setState(LAST_ISSUER, issuer);
@@ -200,7 +208,15 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     await restoreTenantSettings(tenant);
     // One brute-force count per (user, IP) for the login page and the password grants.
     const loginThrottle = new FailureThrottle();
-    const provider = createEngine(tenant, { signing, cookies }, { loginThrottle });
+    // Auth0 Actions run in a worker started on first use; dependencies resolve next to the config file.
+    actions = new WorkerActionRunner({
+      registry,
+      storage,
+      resolveFrom: options.config.source.startsWith('<') ? process.cwd() : dirname(options.config.source),
+      ...(options.actionTimeoutMs === undefined ? {} : { timeoutMs: options.actionTimeoutMs }),
+      ...(options.onActionLog ? { onLog: options.onActionLog } : {}),
+    });
+    const provider = createEngine(tenant, { signing, cookies }, { loginThrottle, actions });
     const ready = async () => {
       const failed: string[] = [];
       if (inFlight.draining) failed.push('draining');
@@ -234,6 +250,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       close() {
         closed ??= (async () => {
           await inFlight.drain(0);
+          await actions?.close();
           await metricsListener?.close();
           if (ownsStorage) await storage.close();
         })();
@@ -242,6 +259,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       drain(graceMs = DEFAULT_DRAIN_MS) {
         closed ??= (async () => {
           await inFlight.drain(graceMs);
+          await actions?.close();
           await metricsListener?.close();
           if (ownsStorage) await storage.close();
         })();
@@ -250,6 +268,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     };
   } catch (error) {
     server.close();
+    await actions?.close();
     await metricsListener?.close();
     if (ownsStorage) await storage.close();
     throw error;

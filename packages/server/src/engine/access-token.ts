@@ -1,6 +1,8 @@
 import type { AccessToken, ClientCredentials, KoaContextWithOIDC } from 'oidc-provider';
+import type { ActionRunner } from '../actions/types.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { accountUser } from './accounts.ts';
+import { applyAccessTokenChanges, postLoginForTokens, runCredentialsExchange } from './actions.ts';
 import { requestState } from './request-state.ts';
 import { OIDC_SCOPES, splitScope } from './scopes.ts';
 
@@ -17,8 +19,10 @@ interface JwtParts {
  * - user tokens with `openid`: `aud` = [api, `<issuer>userinfo`] and the OIDC scopes inside `scope`.
  * - `permissions` when the API enforces RBAC with an `_authz` dialect: every permission the user holds on
  *   the API (direct and via roles), whatever was requested; for M2M the granted scopes.
+ * - Auth0 Actions (with `actions`): credentials-exchange claims on M2M tokens, post-login claims and scope
+ *   changes on user tokens (engine/actions.ts).
  */
-export function createJwtCustomizer(tenant: TenantContext) {
+export function createJwtCustomizer(tenant: TenantContext, actions?: ActionRunner) {
   return async function customizeJwt(
     ctx: KoaContextWithOIDC,
     token: AccessToken | ClientCredentials,
@@ -41,6 +45,7 @@ export function createJwtCustomizer(tenant: TenantContext) {
       payload.aud = audience;
       if (!rfc9068) payload.gty = 'client-credentials';
       if (withPermissions) payload.permissions = apiScopes;
+      if (actions) Object.assign(payload, await runCredentialsExchange(ctx, tenant, actions, audience, apiScopes));
     } else {
       const granted = grantedScopes(ctx);
       // offline_access is named only when a refresh token comes with it (Auth0 §2.1): on a refresh, the
@@ -51,6 +56,8 @@ export function createJwtCustomizer(tenant: TenantContext) {
       const oidcScopes = granted.filter((s) => OIDC_SCOPES.has(s) && (s !== 'offline_access' || offline));
       payload.aud = granted.includes('openid') ? [audience, `${tenant.issuer}userinfo`] : audience;
       payload.scope = [...oidcScopes, ...apiScopes].join(' ') || undefined;
+      const actionResult = actions ? await postLoginForTokens(ctx, tenant, actions) : undefined;
+      if (actionResult) applyAccessTokenChanges(payload, actionResult);
       requestState(ctx).issuedScope = payload.scope as string | undefined;
       const user = accountUser(ctx.oidc.entities.Account);
       if (withPermissions) payload.permissions = user ? tenant.registry.permissionsOf(user, audience) : [];

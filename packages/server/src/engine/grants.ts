@@ -1,6 +1,8 @@
 import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
+import type { ActionRunner } from '../actions/types.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { accountUser } from './accounts.ts';
+import { runPostLoginAtAuthorize } from './actions.ts';
 import { resourceToAudience } from './audience.ts';
 import { OIDC_SCOPES, splitScope } from './scopes.ts';
 
@@ -14,8 +16,9 @@ export function consentKey(accountId: string, clientId: string): string {
  * to whatever the request asks for (within the API's scopes, and the user's permissions under RBAC) and
  * saved before the engine checks for missing consent. Without this, every new audience would need a
  * consent screen, and `prompt=none` for a second API would fail with `consent_required`.
+ * With `actions`, the post-login actions run once the grant is saved (engine/actions.ts).
  */
-export function createLoadExistingGrant(tenant: TenantContext) {
+export function createLoadExistingGrant(tenant: TenantContext, actions?: ActionRunner) {
   return async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
     const { client, session, params, provider } = ctx.oidc;
     const accountId = session?.accountId;
@@ -63,6 +66,8 @@ export function createLoadExistingGrant(tenant: TenantContext) {
       if (refused.length > 0) grant.rejectResourceScope(resource, refused.join(' '));
     }
     await grant.save();
+    // Auth0 runs post-login here: the user is authenticated, the code not issued yet (silent auth too).
+    if (actions) await runPostLoginAtAuthorize(ctx, tenant, actions, grant);
     return grant;
   };
 }

@@ -1,12 +1,14 @@
 // Must run before oidc-provider is evaluated (see the module).
 import './quiet-runtime-notice.ts';
 import Provider, { type Configuration, errors } from 'oidc-provider';
+import type { ActionRunner } from '../actions/types.ts';
 import type { TenantSettings } from '../config/types.ts';
 import { isLoopbackHost } from '../config/urls.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
 import { createJwtCustomizer } from './access-token.ts';
 import { createFindAccount } from './accounts.ts';
+import { installIdTokenClaims } from './actions.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { originAllowedForClient } from './client-cors.ts';
 import { createConnectionParam, screenHintParam } from './connection-param.ts';
@@ -33,6 +35,8 @@ export interface EngineKeys {
 export interface EngineOptions {
   /** The login page's brute-force counter, shared with the password grants (one count per user and IP). */
   loginThrottle: LoginThrottle;
+  /** Runs the tenant's Auth0 Actions (post-login, credentials-exchange); none when absent. */
+  actions?: ActionRunner;
 }
 
 const DAY = 86_400;
@@ -73,14 +77,17 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys, options: E
     extraClientMetadata: { properties: ['web_origins', 'allowed_origins'] },
     clientBasedCORS: (_ctx, origin, client) => originAllowedForClient(tenant, origin, client.clientId),
     findAccount: createFindAccount(tenant) as unknown as Configuration['findAccount'],
-    loadExistingGrant: createLoadExistingGrant(tenant) as unknown as Configuration['loadExistingGrant'],
+    loadExistingGrant: createLoadExistingGrant(
+      tenant,
+      options.actions,
+    ) as unknown as Configuration['loadExistingGrant'],
     issueRefreshToken: createIssueRefreshToken(tenant) as unknown as Configuration['issueRefreshToken'],
     rotateRefreshToken: createRotateRefreshToken(tenant),
     interactions: { url: (_ctx, interaction) => `${LOGIN_PATH}?state=${encodeURIComponent(interaction.uid)}` },
     renderError: renderErrorPage as unknown as Configuration['renderError'],
     formats: {
       customizers: {
-        jwt: createJwtCustomizer(tenant) as JwtCustomizer,
+        jwt: createJwtCustomizer(tenant, options.actions) as JwtCustomizer,
       },
     },
     features: {
@@ -142,6 +149,7 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys, options: E
   // The issuer is configured, never derived from Host / X-Forwarded-* headers (RFC 8414 §3.3).
   provider.proxy = false;
   registerPasswordGrants(provider, tenant, options.loginThrottle);
+  if (options.actions) installIdTokenClaims(provider, tenant, options.actions);
   return provider;
 }
 

@@ -1,3 +1,5 @@
+import type { PostLoginResult } from '../actions/types.ts';
+
 /**
  * The one channel between the Auth0 layer (`http/`) and the engine's hooks for a single request.
  *
@@ -27,6 +29,11 @@ export interface RequestState {
    * which has no authorization code or refresh token for the access-token customizer to read them from.
    */
   grantedScope?: readonly string[];
+  /**
+   * The post-login actions' result for the tokens this request mints (engine/actions.ts), computed once:
+   * the access-token customizer and the ID token both apply it.
+   */
+  postLogin?: Promise<PostLoginResult | undefined>;
 }
 
 const states = new WeakMap<object, RequestState>();

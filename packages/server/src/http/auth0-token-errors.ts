@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { AccessDeniedByAction } from '../actions/errors.ts';
 import { PASSWORD_GRANT, PASSWORD_REALM_GRANT } from '../engine/password-grant.ts';
 import { requestState } from '../engine/request-state.ts';
 
@@ -72,10 +73,32 @@ function toAuth0(error: Error, ctx: KoaContextWithOIDC): Auth0TokenError | undef
   if (error instanceof errors.InvalidTarget) {
     return { status: 403, error: 'access_denied', description: 'Service not found' };
   }
+  if (error instanceof errors.AccessDenied && error.cause instanceof AccessDeniedByAction) {
+    return actionRefusal(error.cause);
+  }
   if (error instanceof errors.AccessDenied) {
     return { status: 403, error: 'access_denied', description: describe(error) };
   }
   return undefined;
+}
+
+/**
+ * An action ended the token request. Credentials-exchange's `api.access.deny(code, reason)` names the
+ * OAuth error: Auth0 answers `invalid_scope` and `invalid_request` with 400 and `server_error` with 500
+ * (the codes its docs list for that call); anything else, and post-login's deny on a refresh, is 403
+ * `access_denied`. The description is the action's reason.
+ * https://auth0.com/docs/customize/actions/explore-triggers/machine-to-machine-trigger/credentials-exchange-api-object
+ */
+function actionRefusal(refusal: AccessDeniedByAction): Auth0TokenError {
+  switch (refusal.oauthError) {
+    case 'invalid_scope':
+    case 'invalid_request':
+      return { status: 400, error: refusal.oauthError, description: refusal.reason };
+    case 'server_error':
+      return { status: 500, error: 'server_error', description: refusal.reason };
+    default:
+      return { status: 403, error: 'access_denied', description: refusal.reason };
+  }
 }
 
 function describe(error: Error): string {

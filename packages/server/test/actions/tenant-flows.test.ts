@@ -1,0 +1,181 @@
+import { fixtureConfig, loginForCode } from '@authmesh/testkit';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActionLogLine } from '../../src/actions/types.ts';
+import { createTenant, type Tenant } from '../../src/create-tenant.ts';
+import type { Storage } from '../../src/storage/contract.ts';
+import { openSqliteStorage } from '../../src/storage/sqlite.ts';
+import type { UserRecord } from '../../src/tenant/records.ts';
+import { action, storeActions } from './helpers.ts';
+
+/*
+ * Where the engine runs actions, against a real tenant: post-login before the code is issued (login and
+ * silent authentication), again on a refresh-token exchange, and credentials-exchange before an M2M token.
+ */
+
+const SPA = 'spa-client-0001';
+const CALLBACK = 'http://localhost:5173/callback';
+const CATALOG = 'https://catalog.example.test';
+const NS = 'https://shop.example.test';
+
+const postLogin = action(
+  'roles-and-plan',
+  `exports.onExecutePostLogin = async (event, api) => {
+     if (event.user.email.startsWith('bob')) return api.access.deny('Staff may not use the shop');
+     console.log('login', event.stats.logins_count, event.transaction.protocol);
+     api.idToken.setCustomClaim('${NS}/roles', event.authorization.roles);
+     api.idToken.setCustomClaim('sub', 'ignored');
+     api.accessToken.setCustomClaim('${NS}/protocol', event.transaction.protocol);
+     api.accessToken.setCustomClaim('${NS}/visits', event.user.app_metadata.visits ?? 0);
+     if (event.transaction.protocol !== 'oauth2-refresh-token') {
+       api.user.setAppMetadata('visits', (event.user.app_metadata.visits ?? 0) + 1);
+     }
+   };`,
+);
+const m2m = action(
+  'service-name',
+  `exports.onExecuteCredentialsExchange = async (event, api) => {
+     if (event.client.name === 'Inventory Service') return api.access.deny('invalid_scope', 'Inventory is read-only today');
+     api.accessToken.setCustomClaim('${NS}/service', event.client.name);
+   };`,
+  { supported_triggers: [{ id: 'credentials-exchange', version: 'v2' }] },
+);
+
+let storage: Storage;
+let tenant: Tenant;
+const logs: ActionLogLine[] = [];
+
+beforeAll(async () => {
+  storage = openSqliteStorage({ path: ':memory:' });
+  await storeActions(storage, [postLogin, m2m], {
+    'post-login': ['roles-and-plan'],
+    'credentials-exchange': ['service-name'],
+  });
+  tenant = await createTenant({
+    config: fixtureConfig(),
+    port: 0,
+    storage,
+    actionTimeoutMs: 5_000,
+    onActionLog: (line) => logs.push(line),
+  });
+});
+
+afterAll(async () => {
+  await tenant?.close();
+  await storage?.close();
+});
+
+async function token(body: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(new URL('oauth/token', tenant.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+async function login(username: string, password: string, extra: Record<string, string> = {}) {
+  return loginForCode({
+    issuer: tenant.issuer,
+    clientId: SPA,
+    redirectUri: CALLBACK,
+    username,
+    password,
+    scope: 'openid profile email offline_access read:catalog',
+    audience: CATALOG,
+    ...extra,
+  });
+}
+
+describe('post-login', () => {
+  it('adds the ID-token and access-token claims at the code exchange, drops restricted ones, and persists metadata', async () => {
+    const flow = await login('alice@example.test', 'correct horse battery staple');
+    const { status, json } = await token({
+      grant_type: 'authorization_code',
+      client_id: SPA,
+      code: flow.code,
+      code_verifier: flow.verifier,
+      redirect_uri: CALLBACK,
+    });
+    expect(status, JSON.stringify(json)).toBe(200);
+    const id = decodeJwt(String(json.id_token));
+    expect(id[`${NS}/roles`]).toEqual(['Customer']);
+    expect(id.sub).toMatch(/^auth0\|/);
+    const access = decodeJwt(String(json.access_token));
+    expect(access[`${NS}/protocol`]).toBe('oidc-basic-profile');
+    expect(access[`${NS}/visits`]).toBe(0);
+    const alice = (await storage.entities.getByKey<UserRecord>('user', 'alice@example.test'))?.doc;
+    expect(alice?.app_metadata).toMatchObject({ visits: 1 });
+
+    // Silent authentication (prompt=none) runs post-login again: the next login's event sees the metadata.
+    const silent = await loginForCode({
+      issuer: tenant.issuer,
+      clientId: SPA,
+      redirectUri: CALLBACK,
+      username: '',
+      password: '',
+      scope: 'openid profile email offline_access read:catalog',
+      audience: CATALOG,
+      browser: flow.browser,
+      extraParams: { prompt: 'none' },
+    });
+    const second = await token({
+      grant_type: 'authorization_code',
+      client_id: SPA,
+      code: silent.code,
+      code_verifier: silent.verifier,
+      redirect_uri: CALLBACK,
+    });
+    expect(decodeJwt(String(second.json.access_token))[`${NS}/visits`]).toBe(1);
+    expect(logs.filter((l) => l.message.startsWith('login ')).map((l) => l.message)).toEqual([
+      'login 1 oidc-basic-profile',
+      'login 2 oidc-basic-profile',
+    ]);
+
+    // A refresh-token exchange runs post-login with Auth0's protocol for it.
+    expect(typeof second.json.refresh_token).toBe('string');
+    const refreshed = await token({
+      grant_type: 'refresh_token',
+      client_id: SPA,
+      refresh_token: String(second.json.refresh_token),
+    });
+    expect(refreshed.status, JSON.stringify(refreshed.json)).toBe(200);
+    expect(decodeJwt(String(refreshed.json.access_token))[`${NS}/protocol`]).toBe('oauth2-refresh-token');
+    expect(decodeJwt(String(refreshed.json.id_token))[`${NS}/roles`]).toEqual(['Customer']);
+  });
+
+  it('a deny sends the application error=access_denied with the reason, and no code', async () => {
+    const flow = await login('bob@example.test', 'staff password 1234').then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(flow).toContain('callback without code');
+    expect(flow).toContain('error=access_denied');
+    expect(flow).toContain('error_description=Staff+may+not+use+the+shop');
+  });
+});
+
+describe('credentials-exchange', () => {
+  it('adds the action claim to an M2M token', async () => {
+    const { status, json } = await token({
+      grant_type: 'client_credentials',
+      client_id: 'orders-m2m-0001',
+      client_secret: 'orders-secret-0123456789abcdef0123456789abcdef',
+      audience: CATALOG,
+    });
+    expect(status, JSON.stringify(json)).toBe(200);
+    expect(decodeJwt(String(json.access_token))[`${NS}/service`]).toBe('Orders Service');
+  });
+
+  it("a deny answers the action's OAuth error and reason, as Auth0", async () => {
+    const inventory = tenant.clients.find((c) => c.name === 'Inventory Service');
+    const { status, json } = await token({
+      grant_type: 'client_credentials',
+      client_id: inventory?.client_id ?? '',
+      client_secret: inventory?.client_secret ?? '',
+      audience: CATALOG,
+    });
+    expect(status).toBe(400);
+    expect(json).toEqual({ error: 'invalid_scope', error_description: 'Inventory is read-only today' });
+  });
+});
