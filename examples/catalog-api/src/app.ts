@@ -1,5 +1,11 @@
 import { auth, requireScopes } from '@authmesh/api/express';
-import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import type { CatalogConfig } from './config.ts';
 import { cors } from './cors.ts';
 import { createProductStore, type ProductStore } from './products.ts';
@@ -31,6 +37,7 @@ export function createApp(config: CatalogConfig, store: ProductStore = createPro
   });
 
   app.use(auth({ issuerBaseURL: config.issuerBaseURL, audience: config.audience }));
+  app.use(logMachineCaller);
 
   app.get('/products', requireScopes('read:products'), (_req, res) => {
     res.json({ products: store.list() });
@@ -53,6 +60,19 @@ export function createApp(config: CatalogConfig, store: ProductStore = createPro
   app.use(errorHandler);
   return app;
 }
+
+/** The claim the tenant's credentials-exchange action adds (examples/actions/service-name-in-m2m-tokens). */
+export const CLIENT_NAME_CLAIM = 'https://acme.test/client_name';
+
+/** One line per machine-to-machine call, naming the calling service as its token does. */
+const logMachineCaller: RequestHandler = (req, _res, next) => {
+  if (req.auth?.isMachine) {
+    const name = req.auth.claims[CLIENT_NAME_CLAIM];
+    const caller = typeof name === 'string' ? `${name} (${req.auth.clientId})` : String(req.auth.clientId);
+    console.log(`catalog-api: ${req.method} ${req.path} called by ${caller}`);
+  }
+  next();
+};
 
 function fail(res: Response, status: number, error: string, description: string): void {
   res.status(status).json({ error, error_description: description });

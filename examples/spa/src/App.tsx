@@ -10,6 +10,15 @@ import { describeError, useSession } from './session.tsx';
 
 type Screen = 'catalog' | 'orders' | 'inventory';
 
+/** The ID-token claim the tenant's post-login action adds (examples/actions/roles-in-tokens). */
+export const ROLES_CLAIM = 'https://acme.test/roles';
+
+/** The user's roles as the ID token carries them; none when the tenant runs no such action. */
+export function rolesOf(user: Record<string, unknown> | undefined): string[] {
+  const roles = user?.[ROLES_CLAIM];
+  return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
+}
+
 export function App() {
   const { isLoading, isAuthenticated, error, user, logout } = useAuth0();
   const { mode, tokens } = useSession();
@@ -45,6 +54,10 @@ export function App() {
             <span data-testid="user-email" title={user?.sub}>
               {user?.name ?? user?.email}
               <span className="muted small"> {user?.email}</span>
+              <span className="muted small" data-testid="user-roles">
+                {' '}
+                {rolesOf(user).join(', ') || 'no roles'}
+              </span>
             </span>
             <button
               type="button"
