@@ -12,6 +12,7 @@ import {
   securePrivateDirectory,
   type Tenant,
 } from '@authmesh/server';
+import { formatActionLog } from './action-log.ts';
 import { type DevArgs, parseCommandLine, USAGE, UsageError } from './args.ts';
 import { formatAudit } from './audit.ts';
 import { formatBanner } from './banner.ts';
@@ -78,6 +79,7 @@ async function dev(args: DevArgs): Promise<number> {
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       onError: (error) => console.error(`authmesh: internal error: ${error.message}`),
       onAudit: (event) => console.log(formatAudit(event)),
+      onActionLog: (line) => (line.level === 'error' ? console.error : console.log)(formatActionLog(line)),
     });
   } catch (error) {
     lock?.release();

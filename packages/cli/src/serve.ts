@@ -53,6 +53,11 @@ export async function serve(args: ServeArgs, logger: Logger = createJsonLogger()
       // The error's class and message only: engine messages describe the failure, never the request's values.
       onError: (error) => logger.error({ error: { type: error.name, message: error.message } }, 'internal error'),
       onAudit: (event) => logger.info({ audit: event }, 'audit'),
+      onActionLog: (line) =>
+        logger[line.level === 'error' ? 'error' : line.level === 'warn' ? 'warn' : 'info'](
+          { action: line.action, trigger: line.trigger },
+          line.message,
+        ),
     });
   } catch (error) {
     lock?.release();

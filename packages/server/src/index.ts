@@ -9,6 +9,8 @@
  * await tenant.close();
  * ```
  */
+
+export type { ActionLogLine } from './actions/types.ts';
 export { loadKeywordMappings } from './config/keyword-mappings.ts';
 export { type KeywordOptions, loadTenantConfigFile, parseTenantConfig } from './config/load.ts';
 export type * from './config/types.ts';
