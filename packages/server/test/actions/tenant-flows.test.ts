@@ -1,4 +1,4 @@
-import { fixtureConfig, loginForCode } from '@authmesh/testkit';
+import { loginForCode } from '@authmesh/testkit';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionLogLine } from '../../src/actions/types.ts';
@@ -6,6 +6,7 @@ import { createTenant, type Tenant } from '../../src/create-tenant.ts';
 import type { Storage } from '../../src/storage/contract.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite.ts';
 import type { UserRecord } from '../../src/tenant/records.ts';
+import { ADMIN, api, freePort, managementConfig, managementToken } from '../management/support.ts';
 import { action, storeActions } from './helpers.ts';
 
 /*
@@ -51,9 +52,12 @@ beforeAll(async () => {
     'post-login': ['roles-and-plan'],
     'credentials-exchange': ['service-name'],
   });
+  const port = await freePort();
+  const issuer = `http://localhost:${port}/`;
   tenant = await createTenant({
-    config: fixtureConfig(),
-    port: 0,
+    config: managementConfig(issuer),
+    port,
+    issuer,
     storage,
     actionTimeoutMs: 5_000,
     onActionLog: (line) => logs.push(line),
@@ -106,6 +110,11 @@ describe('post-login', () => {
     expect(access[`${NS}/visits`]).toBe(0);
     const alice = (await storage.entities.getByKey<UserRecord>('user', 'alice@example.test'))?.doc;
     expect(alice?.app_metadata).toMatchObject({ visits: 1 });
+    const viaManagement = await api(tenant.issuer, 'GET', `/users/${encodeURIComponent(alice?.user_id ?? '')}`, {
+      token: await managementToken(tenant.issuer, ADMIN),
+    });
+    expect(viaManagement.status).toBe(200);
+    expect(viaManagement.json).toMatchObject({ app_metadata: { visits: 1 } });
 
     // Silent authentication (prompt=none) runs post-login again: the next login's event sees the metadata.
     const silent = await loginForCode({
