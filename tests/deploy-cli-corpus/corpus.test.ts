@@ -207,6 +207,21 @@ const cases: CorpusCase[] = [
       /grants\/Terraform Provider-Auth0 Management API\.json: audience \(line 3\): .* is taken as this tenant's Management API/,
     ],
   },
+  {
+    path: 'yaml/17-actions-b2b-tenant.yaml',
+    env: { CLAIM_NAMESPACE: 'https://partners.acme.test' },
+    client: 'Partner Sync (Globex)',
+    audience: 'https://partners.acme.test/api',
+    scope: ['read:shipments', 'write:shipments'],
+    warnings: [/^Auth0 fields accepted but not emulated .*clients\[\]\.client_metadata/],
+  },
+  {
+    path: 'directory/18-actions-export',
+    env: { CLAIM_NAMESPACE: 'https://billing.acme.test' },
+    client: 'Billing Worker',
+    audience: 'https://billing.acme.test',
+    scope: ['read:invoices'],
+  },
 ];
 
 let tenant: Tenant | undefined;

@@ -50,7 +50,6 @@ export function actionView(action: StoredAction): Record<string, unknown> {
     ...(action.deployed ? { deployed_version: versionView(action) } : {}),
     status: action.status,
     built_at: action.updated_at,
-    modules: [],
   };
 }
 
@@ -79,7 +78,6 @@ export function versionView(action: StoredAction): Record<string, unknown> {
     created_at: action.updated_at,
     updated_at: action.updated_at,
     supported_triggers: action.supported_triggers,
-    modules: [],
   };
 }
 

@@ -1,0 +1,3 @@
+module.exports = {
+  namespaced: (name) => `https://api.acme.test/${name}`,
+};
