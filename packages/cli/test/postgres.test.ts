@@ -70,6 +70,18 @@ describe('authmesh on Postgres', () => {
     }
   });
 
+  it('two processes migrating one empty database together: it is migrated once', async () => {
+    const database = await server.createDatabase();
+    const results = await Promise.all([
+      runCli(['migrate', '--database', database]),
+      runCli(['migrate', '--database', database]),
+    ]);
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const outputs = results.map((r) => r.stdout).sort();
+    expect(outputs[0]).toMatch(/applied migration 1; schema version 1/);
+    expect(outputs[1]).toMatch(/schema is current \(version 1\)/);
+  });
+
   it('refuses a --database that is not a postgres:// URL, without echoing it', async () => {
     const result = await runCli(['export', '--database', 'mysql://root:s3cret-pw@db/auth']);
     expect(result.code).toBe(1);

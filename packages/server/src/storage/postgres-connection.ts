@@ -101,6 +101,14 @@ function toResult<Row>(result: pg.QueryResult): QueryResult<Row> {
   return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
 }
 
+/**
+ * False for a string Postgres `text` cannot hold (a NUL character): no stored row can match it, so a lookup by
+ * it finds nothing without asking the server (which would refuse the parameter with an encoding error).
+ */
+export function isStorableText(value: string): boolean {
+  return !value.includes('\u0000');
+}
+
 /** The SQLSTATE of a driver error, if it has one (e.g. `23505` unique_violation). */
 export function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

@@ -1,6 +1,6 @@
 import { AuthmeshError } from '../errors.ts';
 import type { Entity, EntityKind, EntityOp, EntityPage, EntityStore, ListOptions } from './contract.ts';
-import { type PostgresConnection, sqlState } from './postgres-connection.ts';
+import { isStorableText, type PostgresConnection, sqlState } from './postgres-connection.ts';
 import { toJson } from './sqlite-connection.ts';
 
 /** SQLSTATE unique_violation. */
@@ -27,6 +27,8 @@ export class PostgresEntityStore implements EntityStore {
   }
 
   async get<T>(kind: EntityKind, id: string): Promise<Entity<T> | undefined> {
+    this.#conn.assertOpen('entities.get');
+    if (!isStorableText(id)) return undefined;
     const { rows } = await this.#conn.query<Entity<T>>(
       'entities.get',
       'SELECT id, key, doc FROM entities WHERE kind = $1 AND id = $2',
@@ -36,6 +38,8 @@ export class PostgresEntityStore implements EntityStore {
   }
 
   async getByKey<T>(kind: EntityKind, key: string): Promise<Entity<T> | undefined> {
+    this.#conn.assertOpen('entities.getByKey');
+    if (!isStorableText(key)) return undefined;
     const { rows } = await this.#conn.query<Entity<T>>(
       'entities.getByKey',
       'SELECT id, key, doc FROM entities WHERE kind = $1 AND key = $2',
@@ -57,10 +61,17 @@ export class PostgresEntityStore implements EntityStore {
     if (ops.length === 0) return;
     // Serialise up front: a doc that cannot be stored fails the batch before the transaction starts.
     const docs = ops.map((op) => (op.op === 'put' ? toJson(op.doc, `${op.kind} ${op.id} doc`) : ''));
+    for (const op of ops) {
+      if (op.op === 'put' && !(isStorableText(op.id) && isStorableText(op.key))) {
+        throw new AuthmeshError('ERR_STORAGE', `storage: a ${op.kind} id or key cannot contain a NUL character`);
+      }
+    }
     await this.#conn.transaction('entities.apply', async (tx) => {
       // Ops apply in order, so a key freed by an earlier op of the batch can be taken by a later one.
       for (const [i, op] of ops.entries()) {
         if (op.op === 'delete') {
+          // No stored id has a NUL character: nothing to delete.
+          if (!isStorableText(op.id)) continue;
           await tx.query('DELETE FROM entities WHERE kind = $1 AND id = $2', [op.kind, op.id]);
           continue;
         }

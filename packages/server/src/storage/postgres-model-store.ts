@@ -1,6 +1,6 @@
 import { AuthmeshError } from '../errors.ts';
 import type { ModelPayload, ModelStore } from './contract.ts';
-import type { PostgresConnection } from './postgres-connection.ts';
+import { isStorableText, type PostgresConnection } from './postgres-connection.ts';
 import { toJson } from './sqlite-connection.ts';
 
 /** "Not expired at $n": every read adds it, so that an expired row is invisible before the sweeper deletes it. */
@@ -78,20 +78,28 @@ export class PostgresModelStore implements ModelStore {
   }
 
   async consume(id: string): Promise<boolean> {
+    this.#conn.assertOpen(`${this.#model}.consume`);
+    if (!isStorableText(id)) return false;
     const now = this.#conn.now();
     const { rowCount } = await this.#conn.query(`${this.#model}.consume`, MODEL_SQL.consume, [now, this.#model, id]);
     return rowCount === 1;
   }
 
   async destroy(id: string): Promise<void> {
+    this.#conn.assertOpen(`${this.#model}.destroy`);
+    if (!isStorableText(id)) return;
     await this.#conn.query(`${this.#model}.destroy`, MODEL_SQL.destroy, [this.#model, id]);
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
+    this.#conn.assertOpen(`${this.#model}.revokeByGrantId`);
+    if (!isStorableText(grantId)) return;
     await this.#conn.query(`${this.#model}.revokeByGrantId`, MODEL_SQL.revokeByGrantId, [this.#model, grantId]);
   }
 
   async #payload(action: string, sql: string, value: string): Promise<ModelPayload | undefined> {
+    this.#conn.assertOpen(`${this.#model}.${action}`);
+    if (!isStorableText(value)) return undefined;
     const { rows } = await this.#conn.query<ModelRow>(`${this.#model}.${action}`, sql, [
       this.#model,
       value,

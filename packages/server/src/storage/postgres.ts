@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { AuthmeshError } from '../errors.ts';
 import type { EntityStore, ModelStore, Storage } from './contract.ts';
-import { PostgresConnection, redactUrl } from './postgres-connection.ts';
+import { isStorableText, PostgresConnection, redactUrl } from './postgres-connection.ts';
 import { PostgresEntityStore } from './postgres-entity-store.ts';
 import { loadMigrations, type MigrationReport, migrateSchema } from './postgres-migrate.ts';
 import { MODEL_SQL, PostgresModelStore } from './postgres-model-store.ts';
@@ -149,10 +149,14 @@ class PostgresStorage implements Storage {
   }
 
   async revokeGrant(grantId: string): Promise<void> {
+    this.#conn.assertOpen('revokeGrant');
+    if (!isStorableText(grantId)) return;
     await this.#conn.query('revokeGrant', MODEL_SQL.revokeGrant, [grantId]);
   }
 
   async revokeAccount(accountId: string): Promise<number> {
+    this.#conn.assertOpen('revokeAccount');
+    if (!isStorableText(accountId)) return 0;
     return (await this.#conn.query('revokeAccount', MODEL_SQL.revokeAccount, [accountId])).rowCount;
   }
 

@@ -207,6 +207,20 @@ export function describeStorageContract(name: string, open: OpenStorage): void {
         expect(await sessions.find('s')).toBeUndefined();
       });
 
+      it('a lookup by a value that cannot be stored (a NUL character) finds nothing and changes nothing', async () => {
+        const codes = storage.model('DeviceCode');
+        await codes.upsert('d1', { userCode: 'ABCD', grantId: 'g', accountId: 'a' }, 600);
+        expect(await codes.find('d1\u0000')).toBeUndefined();
+        expect(await codes.findByUserCode('AB\u0000CD')).toBeUndefined();
+        expect(await codes.findByUid('\u0000')).toBeUndefined();
+        expect(await codes.consume('d1\u0000')).toBe(false);
+        await codes.destroy('d1\u0000');
+        await codes.revokeByGrantId('g\u0000');
+        await storage.revokeGrant('g\u0000');
+        expect(await storage.revokeAccount('a\u0000')).toBe(0);
+        expect(await codes.find('d1')).toStrictEqual({ userCode: 'ABCD', grantId: 'g', accountId: 'a' });
+      });
+
       it('sweepExpired deletes expired records and returns how many', async () => {
         for (const id of ['a', 'b', 'c']) await storage.model('AccessToken').upsert(id, { id }, 10);
         await storage.model('Session').upsert('s', { uid: 'u' }, 5);
@@ -320,6 +334,14 @@ export function describeStorageContract(name: string, open: OpenStorage): void {
           put('resource_server', 'rs2', 'https://api.example/'),
         ]);
         expect((await storage.entities.getByKey('resource_server', 'https://api.example/'))?.id).toBe('rs2');
+      });
+
+      it('a lookup by an id or key with a NUL character finds nothing', async () => {
+        await storage.entities.apply([put('user', 'u1', 'ann@example.com')]);
+        expect(await storage.entities.get('user', 'u1\u0000')).toBeUndefined();
+        expect(await storage.entities.getByKey('user', 'ann@example.com\u0000x')).toBeUndefined();
+        await storage.entities.apply([{ op: 'delete', kind: 'user', id: 'u1\u0000' }]);
+        expect(await storage.entities.get('user', 'u1')).toBeDefined();
       });
 
       it('deletes, frees the key, and ignores absent ids', async () => {
