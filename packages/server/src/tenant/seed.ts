@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { checkIssuerIdentifiers } from '../config/identifier-collisions.ts';
 import { withManagementApiAudience } from '../config/management-audience.ts';
 import type { TenantConfig, UserSeed } from '../config/types.ts';
@@ -15,6 +15,8 @@ import {
 import { managementApiIdentifier } from './management-api.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import {
+  ACTION_BINDINGS_STATE_KEY,
+  type ActionRecord,
   type ClientRecord,
   type ConnectionRecord,
   grantKey,
@@ -152,6 +154,23 @@ async function applyConfig(storage: Storage, config: TenantConfig): Promise<Seed
     return { id, key: connection.name, doc };
   });
 
+  // Actions from the file are deployed (the Deploy CLI deploys what it imports with `deployed: true`, and
+  // the config loader refuses bindings to the others); an edit made through /api/v2 is replaced.
+  const now = new Date().toISOString();
+  const actionKeys = await upsertAll(storage, ops, 'action', config.actions, (action, existing) => {
+    const stored = existing?.doc as ActionRecord | undefined;
+    const id = stored?.id ?? randomUUID();
+    const doc: ActionRecord = {
+      ...action,
+      id,
+      deployed: true,
+      status: 'built',
+      created_at: stored?.created_at ?? now,
+      updated_at: now,
+    };
+    return { id, key: action.name, doc };
+  });
+
   const users: { seed: UserSeed; existing: Entity<UserRecord> | undefined }[] = [];
   for (const seed of config.users) {
     users.push({ seed, existing: await storage.entities.getByKey<UserRecord>('user', seed.email) });
@@ -181,11 +200,16 @@ async function applyConfig(storage: Storage, config: TenantConfig): Promise<Seed
     ['client_grant', grantKeys],
     ['role', roleKeys],
     ['connection', connectionKeys],
+    ['action', actionKeys],
     ['user', userKeys],
   ] as const;
   for (const [kind, keys] of declared) await removeUndeclared(storage, ops, kind, keys);
   await storage.entities.apply(ops);
   for (const [kind, keys] of declared) await storage.setState(seededKey(kind), keys);
+  // A file with actions or triggers owns the bindings, as `a0deploy import` rewrites every trigger it lists.
+  if (config.actions.length > 0 || Object.keys(config.triggers).length > 0) {
+    await storage.setState(ACTION_BINDINGS_STATE_KEY, config.triggers);
+  }
   for (const op of ops) if (op.op === 'delete' && op.kind === 'user') signedOut.push(op.id);
   for (const userId of new Set(signedOut)) await storage.revokeAccount(userId);
   const generatedSecrets = new Set<string>();
