@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -172,8 +172,16 @@ async function clientCredentials(clientId: string, clientSecret: string, audienc
   });
 }
 
+/** An action as a team writes it: code in its own file, as the Deploy CLI exports it. */
+const ACTION_CODE = [
+  'exports.onExecutePostLogin = async (event, api) => {',
+  "  api.idToken.setCustomClaim('https://shop.example.test/roles', event.authorization?.roles ?? []);",
+  '};',
+  '',
+].join('\n');
+
 describe('a0deploy export → edit → import → export, default configuration', () => {
-  it('round-trips clients, APIs, grants, roles, tenant settings and database connections', async () => {
+  it('round-trips clients, APIs, grants, roles, tenant settings, database connections and actions', async () => {
     const first = await exportTenant('export-1');
     expect(first.clients.map((c) => c.name)).toEqual(expect.arrayContaining(['Shop SPA', 'Orders Service']));
     expect(first.databases.map((d) => d.name)).toContain('Username-Password-Authentication');
@@ -201,6 +209,22 @@ describe('a0deploy export → edit → import → export, default configuration'
     edited.tenant = { ...edited.tenant, friendly_name: 'Forum', session_lifetime: 168, default_audience: CATALOG };
     const database = edited.databases.find((d) => d.name === 'Username-Password-Authentication');
     if (database) database.options = { ...database.options, disable_signup: true };
+    // An action in its code file, deployed and bound to post-login.
+    await mkdir(join(workDir, 'export-1', 'actions', 'add-roles'), { recursive: true });
+    await writeFile(join(workDir, 'export-1', 'actions', 'add-roles', 'code.js'), ACTION_CODE);
+    edited.actions = [
+      {
+        name: 'add-roles',
+        code: './actions/add-roles/code.js',
+        runtime: 'node22',
+        dependencies: [],
+        deployed: true,
+        status: 'built',
+        secrets: [],
+        supported_triggers: [{ id: 'post-login', version: 'v3' }],
+      },
+    ];
+    edited.triggers = { 'post-login': [{ action_name: 'add-roles', display_name: 'Roles in the ID token' }] };
     const tenantFile = join(workDir, 'export-1', 'tenant.yaml');
     await writeFile(tenantFile, stringify(edited));
 
@@ -217,6 +241,8 @@ describe('a0deploy export → edit → import → export, default configuration'
     for (const db of expected.databases) db.options = { disable_self_service_change_password: false, ...db.options };
     expected.clients = expected.clients.map((c) => (c.name === 'Reporting Service' ? (reporting ?? c) : c));
     expect(second).toEqual(expected);
+    // The action's code comes back in its own file, as the Deploy CLI writes it.
+    expect(await readFile(join(workDir, 'export-2', 'actions', 'add-roles', 'code.js'), 'utf8')).toBe(ACTION_CODE);
   }, 480_000);
 
   it('what was imported is live: the new client gets a token for its grant at once', async () => {
