@@ -7,6 +7,7 @@ import type { TenantContext } from '../tenant/context.ts';
 import type { UserRecord } from '../tenant/records.ts';
 import { accountUser } from './accounts.ts';
 import { resourceToAudience } from './audience.ts';
+import { PASSWORD_GRANT, PASSWORD_REALM_GRANT } from './password-grant.ts';
 import { requestState } from './request-state.ts';
 import { splitScope } from './scopes.ts';
 
@@ -154,7 +155,18 @@ export function postLoginForTokens(
   state.postLogin ??= (async () => {
     if (!actions.has('post-login')) return undefined;
     const { AuthorizationCode, RefreshToken } = ctx.oidc.entities;
-    if (ctx.oidc.params?.grant_type === 'refresh_token' && RefreshToken) {
+    const grantType = ctx.oidc.params?.grant_type;
+    if (grantType === PASSWORD_GRANT || grantType === PASSWORD_REALM_GRANT) {
+      // Auth0 runs post-login for the password grants too, with protocol `oauth2-password`.
+      const user = accountUser(ctx.oidc.entities.Account);
+      if (!user) return undefined;
+      const resource = (ctx.oidc.entities.AccessToken as { resource?: string | string[] } | undefined)?.resource;
+      const first = [resource].flat()[0];
+      const audience = typeof first === 'string' ? resourceToAudience(first) : undefined;
+      const scopes = [...(requestState(ctx).grantedScope ?? [])];
+      return runPostLogin(ctx, tenant, actions, user, 'oauth2-password', scopes, audience);
+    }
+    if (grantType === 'refresh_token' && RefreshToken) {
       const user = accountUser(ctx.oidc.entities.Account);
       if (!user) return undefined;
       const scopes = typeof RefreshToken.scope === 'string' ? splitScope(RefreshToken.scope) : [];

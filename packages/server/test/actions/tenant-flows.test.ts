@@ -54,8 +54,17 @@ beforeAll(async () => {
   });
   const port = await freePort();
   const issuer = `http://localhost:${port}/`;
+  const base = managementConfig(issuer);
+  // The back-office application may use the password grant against the default database.
+  const config = {
+    ...base,
+    tenant: { ...base.tenant, default_directory: 'Username-Password-Authentication' },
+    clients: base.clients.map((c) =>
+      c.name === 'Back Office' ? { ...c, grant_types: [...c.grant_types, 'password' as const] } : c,
+    ),
+  };
   tenant = await createTenant({
-    config: managementConfig(issuer),
+    config,
     port,
     issuer,
     storage,
@@ -161,6 +170,37 @@ describe('post-login', () => {
     expect(flow).toContain('callback without code');
     expect(flow).toContain('error=access_denied');
     expect(flow).toContain('error_description=Staff+may+not+use+the+shop');
+  });
+});
+
+describe('post-login on the password grant', () => {
+  it("runs with Auth0's protocol oauth2-password, and a deny answers 403 access_denied with the reason", async () => {
+    const backOffice = {
+      client_id: 'backoffice-0001',
+      client_secret: 'backoffice-secret-0123456789abcdef0123456789ab',
+    };
+    const ok = await token({
+      ...backOffice,
+      grant_type: 'password',
+      username: 'alice@example.test',
+      password: 'correct horse battery staple',
+      audience: CATALOG,
+      scope: 'openid read:catalog',
+    });
+    expect(ok.status, JSON.stringify(ok.json)).toBe(200);
+    expect(decodeJwt(String(ok.json.access_token))[`${NS}/protocol`]).toBe('oauth2-password');
+    expect(decodeJwt(String(ok.json.id_token))[`${NS}/roles`]).toEqual(['Customer']);
+
+    const denied = await token({
+      ...backOffice,
+      grant_type: 'password',
+      username: 'bob@example.test',
+      password: 'staff password 1234',
+      audience: CATALOG,
+      scope: 'openid read:catalog',
+    });
+    expect(denied.status).toBe(403);
+    expect(denied.json).toEqual({ error: 'access_denied', error_description: 'Staff may not use the shop' });
   });
 });
 
