@@ -30,8 +30,10 @@ export const MODEL_SQL = {
   // The Grant record itself has no grantId (its id is the grant id) but is the head of the family.
   revokeGrant: `DELETE FROM oidc_models WHERE grant_id = $1 OR (model = 'Grant' AND id = $1)`,
   // The account's own records, and every record of its grants (a token of a grant may lack accountId).
+  // `= ANY (ARRAY(…))`, not `IN (…)`: the grant ids become one value, so both sides of the OR use their index
+  // (with IN, Postgres scans the whole table).
   revokeAccount: `DELETE FROM oidc_models WHERE account_id = $1
-                    OR grant_id IN (SELECT id FROM oidc_models WHERE model = 'Grant' AND account_id = $1)`,
+                    OR grant_id = ANY (ARRAY(SELECT id FROM oidc_models WHERE model = 'Grant' AND account_id = $1))`,
   sweep: 'DELETE FROM oidc_models WHERE expires_at <= $1',
 } as const;
 

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { Storage } from '../../src/storage/contract.ts';
 import { migratePostgres, openPostgresStorage, type PostgresStorageOptions } from '../../src/storage/postgres.ts';
 import { loadMigrations } from '../../src/storage/postgres-migrate.ts';
+import { MODEL_SQL } from '../../src/storage/postgres-model-store.ts';
 import { describeStorageContract } from './contract.ts';
 
 let server: TestPostgres;
@@ -73,6 +74,37 @@ describe('postgres storage', () => {
       'schema_migrations_pkey',
       'state_pkey',
     ]);
+  });
+
+  it('every statement of the engine records uses an index, never a scan of the whole table', async () => {
+    const url = await server.createDatabase();
+    await open({ url });
+    // Enough rows, in every model, for the planner to prefer an index whenever one applies.
+    await raw(
+      url,
+      `INSERT INTO oidc_models (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
+       SELECT (ARRAY['Grant', 'Session', 'RefreshToken', 'DeviceCode'])[1 + i % 4], 'id' || i, '{}', 'g' || i / 4,
+              CASE WHEN i % 4 = 1 THEN 'u' || i END, CASE WHEN i % 4 = 3 THEN 'c' || i END, 'a' || i / 40, 1000 + i
+       FROM generate_series(1, 20000) AS i`,
+    );
+    await raw(url, 'ANALYZE oidc_models');
+    const params: Record<keyof typeof MODEL_SQL, unknown[]> = {
+      upsert: ['Session', 'id5', '{}', null, null, null, null, null, null],
+      find: ['Session', 'id5', 0],
+      findByUid: ['Session', 'u5', 0],
+      findByUserCode: ['DeviceCode', 'c7', 0],
+      consume: [0, 'RefreshToken', 'id6'],
+      destroy: ['Session', 'id5'],
+      revokeByGrantId: ['RefreshToken', 'g5'],
+      revokeGrant: ['g5'],
+      revokeAccount: ['a5'],
+      sweep: [1010],
+    };
+    for (const [name, sql] of Object.entries(MODEL_SQL)) {
+      const plan = await raw<{ 'QUERY PLAN': string }>(url, `EXPLAIN ${sql}`, params[name as keyof typeof MODEL_SQL]);
+      const text = plan.map((row) => row['QUERY PLAN']).join('\n');
+      expect(text, `${name}:\n${text}`).not.toContain('Seq Scan');
+    }
   });
 
   it('two processes starting together on an empty database migrate it once', async () => {
