@@ -195,6 +195,26 @@ describe('postgres storage', () => {
     expect((await storage.entities.get('role', 'r'))?.doc).toStrictEqual({ n: 2 });
   });
 
+  it('survives the server ending its connections (a restart, a failover) and recovers on the next call', async () => {
+    const url = await server.createDatabase();
+    const storage = await open({ url, poolSize: 4 });
+    // Fill the pool: four connections, idle once these return.
+    await Promise.all(Array.from({ length: 4 }, (_, i) => storage.setState(`k${i}`, i)));
+    const ended = await raw<{ ended: boolean }>(
+      url,
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+       WHERE datname = current_database() AND application_name = 'authmesh'`,
+    );
+    expect(ended.length).toBeGreaterThan(0);
+    // An idle connection's death is an 'error' event on the pool: unhandled, it would end this process.
+    // The calls after it run on new connections (a call caught on a dying one may fail, with ERR_STORAGE).
+    const results = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => storage.getState(`k${i}`)));
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'ERR_STORAGE' });
+    expect(await storage.getState('k3')).toBe(3);
+    await storage.entities.apply([{ op: 'put', kind: 'role', id: 'r', key: 'after', doc: {} }]);
+    expect((await storage.entities.getByKey('role', 'after'))?.id).toBe('r');
+  });
+
   it('fails with ERR_STORAGE, without the password, when the database cannot be reached', async () => {
     const url = new URL(server.url);
     url.username = 'nobody';
