@@ -3,6 +3,7 @@ import {
   AuthmeshError,
   createJsonLogger,
   createTenant,
+  currentRequestId,
   type DataDirLock,
   type Logger,
   loadKeywordMappings,
@@ -50,9 +51,15 @@ export async function serve(args: ServeArgs, logger: Logger = createJsonLogger()
           ? {}
           : { metricsListener: { port: args.metricsPort, host: args.metricsHost } }),
       },
-      // The error's class and message only: engine messages describe the failure, never the request's values.
-      onError: (error) => logger.error({ error: { type: error.name, message: error.message } }, 'internal error'),
-      onAudit: (event) => logger.info({ audit: event }, 'audit'),
+      // Errors and audit events carry the id of the request they happened in, to find it among the access
+      // lines (action lines cannot: they arrive from the actions' worker thread, outside any request). Of an
+      // error, the class and message only: engine messages describe the failure, never the request's values.
+      onError: (error) =>
+        logger.error(
+          { req_id: currentRequestId(), error: { type: error.name, message: error.message } },
+          'internal error',
+        ),
+      onAudit: (event) => logger.info({ req_id: currentRequestId(), audit: event }, 'audit'),
       onActionLog: (line) =>
         logger[line.level === 'error' ? 'error' : line.level === 'warn' ? 'warn' : 'info'](
           { action: line.action, trigger: line.trigger },

@@ -26,6 +26,7 @@ export { AuthmeshError, type AuthmeshErrorCode, ConfigError, type ConfigIssue } 
 export type { AuditEvent } from './management/types.ts';
 export { createJsonLogger, type Logger } from './observability/logger.ts';
 export { type LoginOutcome, TenantMetrics } from './observability/metrics.ts';
+export { currentRequestId } from './observability/request-id.ts';
 export type { Storage } from './storage/contract.ts';
 export { type DataDirLock, lockDataDir } from './storage/data-dir-lock.ts';
 export {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from './logger.ts';
 import { OTHER, type TenantMetrics } from './metrics.ts';
+import { withRequestId } from './request-id.ts';
 
 export interface RequestObserverOptions {
   logger?: Logger;
@@ -35,7 +36,7 @@ export function createRequestObserver(options: RequestObserverOptions) {
     ctx.set('X-Request-Id', requestId);
     let failed: unknown;
     try {
-      await next();
+      await withRequestId(requestId, next);
     } catch (error) {
       failed = error;
       throw error;
