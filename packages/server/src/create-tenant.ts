@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type Provider from 'oidc-provider';
 import { WorkerActionRunner } from './actions/runner.ts';
-import type { ActionLogLine } from './actions/types.ts';
+import type { ActionLogLine, ActionRunner } from './actions/types.ts';
 import type { TenantConfig } from './config/types.ts';
 import { createEngine } from './engine/provider.ts';
 import { requestState } from './engine/request-state.ts';
@@ -224,7 +224,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       if (!(await passesWithin(() => storage.getState(LAST_ISSUER), READINESS_STORAGE_MS))) failed.push('storage');
       return failed;
     };
-    installMiddleware(provider, tenant, signing, cookies[0] ?? '', options, clientIp, loginThrottle, ready);
+    installMiddleware(provider, tenant, signing, cookies[0] ?? '', options, clientIp, loginThrottle, ready, actions);
     if (metrics && options.observe?.metricsListener) {
       metricsListener = await startMetricsListener(metrics, options.observe.metricsListener);
     }
@@ -288,6 +288,7 @@ function installMiddleware(
   clientIp: ClientIpResolver,
   loginThrottle: FailureThrottle,
   ready: () => Promise<string[]>,
+  actions: ActionRunner,
 ): void {
   const app = provider as unknown as {
     use(fn: unknown): void;
@@ -302,10 +303,11 @@ function installMiddleware(
   // The e-mails the tenant would send (password resets), shown on the outbox page instead.
   const outbox = new Outbox();
   const tenantName = tenant.settings.friendly_name ?? 'authmesh';
-  const mailPages = { tenant, outbox, tenantName };
+  const mailPages = { tenant, outbox, tenantName, actions };
   const dbConnections = createDbConnections({
     tenant,
     outbox,
+    actions,
     ...(options.onAudit ? { onAudit: options.onAudit } : {}),
   });
 
@@ -365,6 +367,7 @@ function installMiddleware(
           csrf: new CsrfTokens(csrfKey),
           throttle: loginThrottle,
           tenantName: tenant.settings.friendly_name ?? 'authmesh',
+          actions,
           ...(options.observe?.metrics
             ? { onOutcome: options.observe.metrics.login.bind(options.observe.metrics) }
             : {}),

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import type { ActionRunner } from '../actions/types.ts';
 import { parseJson } from '../encoding/json.ts';
 import { originAllowedForClient } from '../engine/client-cors.ts';
 import { AuthmeshError } from '../errors.ts';
@@ -6,7 +7,8 @@ import { BodyError, readBody } from '../http/body.ts';
 import type { AuditEvent } from '../management/types.ts';
 import { databaseFor, isDatabase } from '../tenant/connections.ts';
 import type { TenantContext } from '../tenant/context.ts';
-import { findDatabaseUser, type SignupInput, signUp } from '../tenant/database-users.ts';
+import { findDatabaseUser, type SignupInput } from '../tenant/database-users.ts';
+import { deniedSignupBody, signUpWithActions } from './flow-actions.ts';
 import type { Outbox } from './outbox.ts';
 import { RESET_PATH } from './reset-password.ts';
 import { signupRefusalBody } from './signup-refusals.ts';
@@ -28,6 +30,8 @@ export interface DbConnectionsDeps {
   outbox: Outbox;
   /** The tenant log (`authmesh dev` prints it): sign-ups, and where to read a reset e-mail. */
   onAudit?: (event: AuditEvent) => void;
+  /** Runs the pre- and post-user-registration actions around a sign-up. */
+  actions?: ActionRunner;
 }
 
 type Fields = Record<string, unknown>;
@@ -85,7 +89,13 @@ export function createDbConnections(deps: DbConnectionsDeps) {
     if (ctx.path === SIGNUP_PATH) {
       const input = signupInput(fields);
       if (typeof input === 'string') return refuse(ctx, 'invalid_body', input);
-      const result = await signUp(deps.tenant, connection, input);
+      const flow = { tenant: deps.tenant, actions: deps.actions, ctx, clientId };
+      const result = await signUpWithActions(flow, connection, input, fields);
+      if ('denied' in result) {
+        ctx.status = 400;
+        ctx.body = deniedSignupBody(result.denied);
+        return;
+      }
       if ('refused' in result) {
         ctx.status = 400;
         ctx.body = signupRefusalBody(result.refused);

@@ -1,14 +1,16 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import type { ActionRunner } from '../actions/types.ts';
 import type { FailureThrottle } from '../http/failure-throttle.ts';
 import type { LoginOutcome } from '../observability/metrics.ts';
 import { databaseFor, isDatabase } from '../tenant/connections.ts';
 import type { TenantContext } from '../tenant/context.ts';
-import { authenticateDatabaseUser, signUp } from '../tenant/database-users.ts';
+import { authenticateDatabaseUser } from '../tenant/database-users.ts';
 import { knownExternalUsers, signInExternalUser } from '../tenant/external-users.ts';
 import type { ConnectionRecord } from '../tenant/records.ts';
 import { handleConsent } from './consent.ts';
 import type { CsrfTokens } from './csrf.ts';
+import { deniedSignupText, signUpWithActions } from './flow-actions.ts';
 import { renderIdentityPage } from './identity-page.ts';
 import { readLoginForm } from './login-form.ts';
 import { type ConnectionButton, renderLoginExpiredPage, renderLoginPage } from './login-page.ts';
@@ -23,6 +25,8 @@ export interface LoginDeps {
   tenantName: string;
   /** Told how each submission of the login page ended (for metrics); never who or with what password. */
   onOutcome?: (outcome: LoginOutcome) => void;
+  /** Runs the pre- and post-user-registration actions around a sign-up on the page. */
+  actions?: ActionRunner;
 }
 
 /** Auth0's text for a failed login; identical for an unknown user and a wrong password (no enumeration). */
@@ -237,11 +241,24 @@ async function submitSignup(deps: LoginDeps, tx: Transaction, form: URLSearchPar
   const username = form.get('username') ?? undefined;
   const database = tx.database;
   if (!database) return renderLogin(deps, tx, 400, { error: NO_DATABASE });
-  const result = await signUp(deps.tenant, database, {
+  const flow = {
+    tenant: deps.tenant,
+    actions: deps.actions,
+    ctx: tx.ctx,
+    clientId: String(tx.details.params.client_id),
+  };
+  const result = await signUpWithActions(flow, database, {
     email,
     password: form.get('password') ?? '',
     ...(username === undefined || username === '' ? {} : { username }),
   });
+  if ('denied' in result) {
+    return renderSignup(deps, tx, 400, {
+      email,
+      ...(username === undefined ? {} : { username }),
+      error: deniedSignupText(result.denied),
+    });
+  }
   if ('refused' in result) {
     const rules = result.refused.code === 'invalid_password' ? result.refused.verdict.rules : undefined;
     return renderSignup(deps, tx, 400, {

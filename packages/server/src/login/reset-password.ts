@@ -1,7 +1,9 @@
 import type { Context } from 'koa';
+import type { ActionRunner } from '../actions/types.ts';
 import { html, page, raw } from '../encoding/html.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { resetPassword } from '../tenant/database-users.ts';
+import { afterPasswordChange } from './flow-actions.ts';
 import { readLoginForm } from './login-form.ts';
 import { isLoopbackAddress } from './loopback.ts';
 import type { Outbox } from './outbox.ts';
@@ -14,6 +16,8 @@ export interface ResetDeps {
   tenant: TenantContext;
   outbox: Outbox;
   tenantName: string;
+  /** Runs the post-change-password actions once a reset link set a new password. */
+  actions?: ActionRunner;
 }
 
 /**
@@ -68,6 +72,7 @@ export function createResetPasswordPage(deps: ResetDeps) {
       return;
     }
     deps.outbox.redeem(ticket);
+    await afterPasswordChange({ tenant: deps.tenant, actions: deps.actions, ctx }, connection, grant.userId);
     ctx.body = page(
       'Password changed',
       html`<h1 id="password-changed">Password changed!</h1><p class="lead">You can now log in with your new password.</p>`,

@@ -63,6 +63,8 @@ export interface SignupInput {
   nickname?: string;
   picture?: string;
   user_metadata?: Record<string, unknown>;
+  /** Set by pre-user-registration actions only (a sign-up request cannot set it, as on Auth0). */
+  app_metadata?: Record<string, unknown>;
 }
 
 /** Why a sign-up was refused, by Auth0's error codes. */
@@ -111,7 +113,7 @@ export async function signUp(
     password_hash: await hashPassword(input.password),
     roles: [],
     permissions: [],
-    app_metadata: {},
+    app_metadata: input.app_metadata ?? {},
     user_metadata: input.user_metadata ?? {},
     blocked: false,
     connection: connection.name,
