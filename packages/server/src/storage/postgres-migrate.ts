@@ -57,15 +57,20 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
 export async function migrateSchema(client: pg.ClientBase, migrations = loadMigrations()): Promise<MigrationReport> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
   try {
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS schema_migrations (
-         version    integer PRIMARY KEY,
-         name       text NOT NULL,
-         applied_at timestamptz NOT NULL DEFAULT now()
-       )`,
-    );
-    const current = await schemaVersion(client);
     const newest = migrations.length;
+    let current = await schemaVersion(client);
+    // A current schema needs no DDL at all, so a role that may only read and write rows starts fine.
+    if (current === newest) return { applied: [], version: newest };
+    if (current === 0) {
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (
+           version    integer PRIMARY KEY,
+           name       text NOT NULL,
+           applied_at timestamptz NOT NULL DEFAULT now()
+         )`,
+      );
+      current = await schemaVersion(client);
+    }
     if (current > newest) {
       throw new AuthmeshError(
         'ERR_STORAGE',
@@ -94,7 +99,12 @@ export async function migrateSchema(client: pg.ClientBase, migrations = loadMigr
   }
 }
 
-async function schemaVersion(client: pg.ClientBase): Promise<number> {
+/** The newest applied migration; 0 for a database never migrated (no `schema_migrations` table). */
+export async function schemaVersion(client: pg.ClientBase): Promise<number> {
+  const { rows: table } = await client.query<{ exists: boolean }>(
+    "SELECT to_regclass('schema_migrations') IS NOT NULL AS exists",
+  );
+  if (!table[0]?.exists) return 0;
   const { rows } = await client.query<{ version: number | null }>(
     'SELECT max(version) AS version FROM schema_migrations',
   );

@@ -3,7 +3,7 @@ import { AuthmeshError } from '../errors.ts';
 import type { EntityStore, ModelStore, Storage } from './contract.ts';
 import { isStorableText, PostgresConnection, redactUrl } from './postgres-connection.ts';
 import { PostgresEntityStore } from './postgres-entity-store.ts';
-import { loadMigrations, type MigrationReport, migrateSchema } from './postgres-migrate.ts';
+import { loadMigrations, type MigrationReport, migrateSchema, schemaVersion } from './postgres-migrate.ts';
 import { MODEL_SQL, PostgresModelStore } from './postgres-model-store.ts';
 import { toJson, wrap } from './sqlite-connection.ts';
 
@@ -106,13 +106,7 @@ async function withMigrationClient<T>(url: string, connectTimeoutMs: number, fn:
 
 async function assertSchemaCurrent(client: pg.Client): Promise<void> {
   const newest = loadMigrations().length;
-  const { rows: table } = await client.query<{ exists: boolean }>(
-    "SELECT to_regclass('schema_migrations') IS NOT NULL AS exists",
-  );
-  const { rows } = table[0]?.exists
-    ? await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations')
-    : { rows: [] };
-  const current = rows[0]?.version ?? 0;
+  const current = await schemaVersion(client);
   if (current !== newest) {
     throw new AuthmeshError(
       'ERR_STORAGE',

@@ -137,6 +137,30 @@ describe('postgres storage', () => {
     await (await open({ url, migrate: false })).setState('k', 1);
   });
 
+  it('a role that may only read and write rows opens a migrated database (no DDL when the schema is current)', async () => {
+    const url = await server.createDatabase();
+    await migratePostgres(url);
+    const role = `authmesh_app_${Math.random().toString(36).slice(2, 10)}`;
+    await raw(
+      url,
+      `CREATE ROLE ${role} LOGIN PASSWORD 'app-password';
+       REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+       GRANT USAGE ON SCHEMA public TO ${role};
+       GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role};`,
+    );
+    try {
+      const appUrl = new URL(url);
+      appUrl.username = role;
+      appUrl.password = 'app-password';
+      const storage = await open({ url: appUrl.toString() });
+      await storage.entities.apply([{ op: 'put', kind: 'role', id: 'r', key: 'k', doc: {} }]);
+      expect((await storage.entities.get('role', 'r'))?.key).toBe('k');
+      await storage.close();
+    } finally {
+      await raw(url, `DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
+
   it('refuses a database with a newer schema version', async () => {
     const url = await server.createDatabase();
     await migratePostgres(url);
