@@ -233,6 +233,15 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
 
     const users = await storage.entities.list<{ email: string; user_id: string }>('user');
     let closed: Promise<void> | undefined;
+    const stop = (graceMs: number) => {
+      closed ??= (async () => {
+        await inFlight.drain(graceMs);
+        await actions?.close();
+        await metricsListener?.close();
+        if (ownsStorage) await storage.close();
+      })();
+      return closed;
+    };
     return {
       issuer,
       url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -247,24 +256,8 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       users: users.items.map((u) => ({ email: u.doc.email, user_id: u.doc.user_id })),
       warnings: options.config.warnings,
       ...(metricsListener ? { metricsUrl: metricsListener.url } : {}),
-      close() {
-        closed ??= (async () => {
-          await inFlight.drain(0);
-          await actions?.close();
-          await metricsListener?.close();
-          if (ownsStorage) await storage.close();
-        })();
-        return closed;
-      },
-      drain(graceMs = DEFAULT_DRAIN_MS) {
-        closed ??= (async () => {
-          await inFlight.drain(graceMs);
-          await actions?.close();
-          await metricsListener?.close();
-          if (ownsStorage) await storage.close();
-        })();
-        return closed;
-      },
+      close: () => stop(0),
+      drain: (graceMs = DEFAULT_DRAIN_MS) => stop(graceMs),
     };
   } catch (error) {
     server.close();
