@@ -329,6 +329,7 @@ function installMiddleware(
           ),
           tokenPath: ROUTES.token,
           revocationPath: ROUTES.revocation,
+          quietPaths: [HEALTHZ_PATH, READYZ_PATH],
         }),
       );
     }

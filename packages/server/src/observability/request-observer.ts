@@ -12,6 +12,11 @@ export interface RequestObserverOptions {
   /** Paths whose error answers count as token refusals. */
   tokenPath: string;
   revocationPath: string;
+  /**
+   * Paths whose successful answers get no access line (still timed): the health probes, which a load
+   * balancer calls every few seconds and would otherwise drown the log. A failing probe is logged.
+   */
+  quietPaths?: readonly string[];
 }
 
 /** An `X-Request-Id` a proxy may have set: kept when it is short and plain, replaced otherwise. */
@@ -29,6 +34,7 @@ const ERROR_CODE = /^[a-z_]{1,40}$/;
  */
 export function createRequestObserver(options: RequestObserverOptions) {
   const { logger, metrics, routeOf } = options;
+  const quiet = new Set(options.quietPaths);
   return async function observeRequest(ctx: Context, next: Next): Promise<void> {
     const started = performance.now();
     const offered = ctx.get('X-Request-Id');
@@ -50,17 +56,20 @@ export function createRequestObserver(options: RequestObserverOptions) {
         if (ctx.path === options.tokenPath) metrics.tokenRefused('token', errorCode(ctx.body));
         else if (ctx.path === options.revocationPath) metrics.tokenRefused('revocation', errorCode(ctx.body));
       }
-      logger?.info(
-        {
-          req_id: requestId,
-          method: ctx.method,
-          route,
-          status,
-          duration_ms: Math.round(seconds * 10_000) / 10,
-          ip: ctx.request.ip,
-        },
-        'request',
-      );
+      const logged = status >= 400 || !quiet.has(ctx.path);
+      if (logged) {
+        logger?.info(
+          {
+            req_id: requestId,
+            method: ctx.method,
+            route,
+            status,
+            duration_ms: Math.round(seconds * 10_000) / 10,
+            ip: ctx.request.ip,
+          },
+          'request',
+        );
+      }
     }
   };
 }

@@ -152,10 +152,12 @@ describe('the access log', () => {
   });
 
   it('echoes a proxy-set X-Request-Id and logs it; replaces one that is not plain', async () => {
-    const kept = await fetch(new URL('/healthz', tenant.issuer), { headers: { 'X-Request-Id': 'edge-42.abc' } });
+    const kept = await fetch(new URL('.well-known/jwks.json', tenant.issuer), {
+      headers: { 'X-Request-Id': 'edge-42.abc' },
+    });
     expect(kept.headers.get('x-request-id')).toBe('edge-42.abc');
     expect(logLines.some((line) => (JSON.parse(line) as { req_id?: string }).req_id === 'edge-42.abc')).toBe(true);
-    const replaced = await fetch(new URL('/healthz', tenant.issuer), {
+    const replaced = await fetch(new URL('.well-known/jwks.json', tenant.issuer), {
       headers: { 'X-Request-Id': '"><script>x</script>' },
     });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -200,12 +202,21 @@ describe('the metrics', () => {
 });
 
 describe('health probes', () => {
-  it('/healthz and /readyz answer 200 on a running tenant; other methods 405', async () => {
+  it('/healthz and /readyz answer 200 on a running tenant, timed but without access lines; other methods 405', async () => {
+    const linesBefore = logLines.length;
     const live = await fetch(new URL('/healthz', tenant.issuer));
     expect([live.status, await live.json()]).toEqual([200, { status: 'ok' }]);
     const ready = await fetch(new URL('/readyz', tenant.issuer));
     expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
     expect((await fetch(new URL('/readyz', tenant.issuer), { method: 'POST' })).status).toBe(405);
+    // A load balancer's probes every few seconds would drown the log; a failed one is logged (the 405).
+    expect(logLines.slice(linesBefore).map((line) => JSON.parse(line) as { route: string; status: number })).toEqual([
+      expect.objectContaining({ route: '/readyz', status: 405 }),
+    ]);
+    const text = await scrape();
+    expect(
+      sample(text, 'authmesh_http_request_duration_seconds_count{method="GET",route="/readyz",status="2xx"}'),
+    ).toBe(1);
   });
 
   it('/readyz answers 503 naming storage once storage is out of reach, while /healthz stays 200', async () => {
