@@ -14,6 +14,7 @@ import { AuthmeshError } from './errors.ts';
 import { createAuth0Requests } from './http/auth0-requests.ts';
 import { createClientAuthGuard } from './http/client-auth-guard.ts';
 import { type ClientIpResolver, createClientIpResolver } from './http/client-ip.ts';
+import { CONTINUE_PATH, createActionContinue } from './http/continue.ts';
 import { trackInFlight } from './http/drain.ts';
 import { createEdge } from './http/edge.ts';
 import { FailureThrottle } from './http/failure-throttle.ts';
@@ -318,6 +319,7 @@ function installMiddleware(
               ...ENGINE_PATHS,
               LOGIN_PATH,
               AUTH0_LOGOUT_PATH,
+              CONTINUE_PATH,
               SIGNUP_PATH,
               CHANGE_PASSWORD_PATH,
               OUTBOX_PATH,
@@ -368,6 +370,8 @@ function installMiddleware(
         }),
       ],
       [AUTH0_LOGOUT_PATH]: [createAuth0Logout(tenant, provider)],
+      // Back from a page a post-login action redirected to (api.redirect.sendUserTo).
+      [CONTINUE_PATH]: [createActionContinue(provider)],
       [SIGNUP_PATH]: [dbConnections],
       [CHANGE_PASSWORD_PATH]: [dbConnections],
       [OUTBOX_PATH]: [createOutboxPage(mailPages)],

@@ -16,6 +16,7 @@ import type {
   PostChangePasswordEvent,
   PostLoginEvent,
   PostLoginResult,
+  PostLoginResume,
   PostUserRegistrationEvent,
   PreUserRegistrationEvent,
   PreUserRegistrationResult,
@@ -84,17 +85,34 @@ export class WorkerActionRunner implements ActionRunner {
     return this.#options.registry.boundActions(trigger).length > 0;
   }
 
-  async postLogin(input: Omit<PostLoginEvent, 'secrets'>): Promise<PostLoginResult> {
-    const result: PostLoginResult = { idTokenClaims: {}, accessTokenClaims: {}, scopeChanges: [] };
-    const actions = this.#options.registry.boundActions('post-login');
+  async postLogin(input: Omit<PostLoginEvent, 'secrets'>, resume?: PostLoginResume): Promise<PostLoginResult> {
+    const result: PostLoginResult = resume
+      ? { ...structuredClone(resume.result), redirect: undefined }
+      : { idTokenClaims: {}, accessTokenClaims: {}, scopeChanges: [] };
+    delete result.redirect;
+    let actions = this.#options.registry.boundActions('post-login');
+    if (resume) {
+      // Continue with the action that redirected (its onContinuePostLogin), then the ones after it.
+      const at = actions.findIndex((a) => a.name === resume.action);
+      if (at === -1) {
+        throw new AccessDeniedByAction('ERR_ACTION_FAILED', {
+          action: resume.action,
+          reason: 'the action that redirected is no longer bound to post-login',
+        });
+      }
+      actions = actions.slice(at);
+    }
     if (actions.length === 0) return result;
     const user = structuredClone(input.user);
     const changed = { app: false, user: false };
-    const refresh = input.transaction.protocol === 'oauth2-refresh-token';
+    // Auth0 post-login v3: a redirect in a non-interactive flow fails with interaction_required.
+    const interactive = input.transaction.protocol.startsWith('oidc-');
     try {
-      for (const action of actions) {
-        const calls = await this.#run(action, 'post-login', { ...input, user });
+      for (const [index, action] of actions.entries()) {
+        const handler = resume && index === 0 ? 'onContinuePostLogin' : undefined;
+        const calls = await this.#run(action, 'post-login', { ...input, user }, handler);
         let denied: string | undefined;
+        let redirect: string | undefined;
         for (const { method, args } of calls) {
           const [a, b] = args;
           switch (method) {
@@ -122,19 +140,15 @@ export class WorkerActionRunner implements ActionRunner {
               changed.user = true;
               break;
             case 'redirect.sendUserTo':
-              // Auth0 post-login v3: a redirect in a non-interactive flow fails with interaction_required.
-              if (refresh) {
-                denied = undefined;
+              if (!interactive) {
                 throw new AccessDeniedByAction('ERR_ACTION_DENIED', {
                   action: action.name,
-                  reason: 'api.redirect.sendUserTo is not available on a refresh-token exchange',
+                  reason: `api.redirect.sendUserTo needs an interactive login (not ${input.transaction.protocol})`,
                   oauthError: 'interaction_required',
                 });
               }
-              throw new AccessDeniedByAction('ERR_ACTION_FAILED', {
-                action: action.name,
-                reason: 'api.redirect.sendUserTo is not emulated by authmesh yet (the login cannot continue)',
-              });
+              redirect = redirectUrl(action.name, a, b);
+              break;
             case 'multifactor.enable':
             case 'authentication.challengeWith':
             case 'authentication.challengeWithAny':
@@ -155,6 +169,11 @@ export class WorkerActionRunner implements ActionRunner {
         }
         if (denied !== undefined) {
           throw new AccessDeniedByAction('ERR_ACTION_DENIED', { action: action.name, reason: denied });
+        }
+        if (redirect !== undefined) {
+          // The flow pauses after this action; the rest run when the browser comes back to /continue.
+          result.redirect = { url: redirect, action: action.name };
+          break;
         }
       }
     } finally {
@@ -247,7 +266,7 @@ export class WorkerActionRunner implements ActionRunner {
   }
 
   /** Runs one action and returns its recorded `api` calls; throws `AccessDeniedByAction` when it fails. */
-  async #run(action: ActionRecord, trigger: TriggerId, input: object): Promise<ApiCall[]> {
+  async #run(action: ActionRecord, trigger: TriggerId, input: object, handler?: string): Promise<ApiCall[]> {
     const code = await this.#currentCode(action);
     const cache = Object.fromEntries(this.#cache(action.name));
     const id = this.#nextId++;
@@ -255,7 +274,7 @@ export class WorkerActionRunner implements ActionRunner {
       type: 'run',
       id,
       trigger,
-      handler: HANDLERS[trigger],
+      handler: handler ?? HANDLERS[trigger],
       module: {
         name: action.name,
         code,
@@ -441,6 +460,20 @@ export class WorkerActionRunner implements ActionRunner {
   #log(action: string, trigger: TriggerId, level: ActionLogLine['level'], message: string): void {
     this.#options.onLog?.({ action, trigger, level, message });
   }
+}
+
+/** `api.redirect.sendUserTo(url, { query })`: the URL with the query parameters added. */
+function redirectUrl(action: string, url: unknown, options: unknown): string {
+  const target = URL.parse(String(url));
+  if (!target || (target.protocol !== 'https:' && target.protocol !== 'http:')) {
+    throw new AccessDeniedByAction('ERR_ACTION_FAILED', {
+      action,
+      reason: `api.redirect.sendUserTo needs an absolute http(s) URL, not "${String(url)}"`,
+    });
+  }
+  const query = (options as { query?: Record<string, unknown> } | undefined)?.query ?? {};
+  for (const [key, value] of Object.entries(query)) target.searchParams.set(key, String(value));
+  return target.href;
 }
 
 /** Auth0's `setAppMetadata(key, value)`: sets one top-level key; `undefined` or `null` removes it. */

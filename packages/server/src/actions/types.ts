@@ -104,8 +104,17 @@ export interface PostLoginResult {
   accessTokenClaims: Record<string, unknown>;
   /** Scopes to add to and remove from the access token, in the order the actions asked. */
   scopeChanges: { op: 'add' | 'remove'; scope: string }[];
-  /** Set when an action called `api.redirect.sendUserTo`: where to send the browser now. */
+  /**
+   * Set when an action called `api.redirect.sendUserTo` in an interactive login: where to send the browser
+   * now (Auth0 adds `state`), and the action whose `onContinuePostLogin` runs when it comes back.
+   */
   redirect?: { url: string; action: string };
+}
+
+/** Where a login paused by `api.redirect.sendUserTo` resumes: the action, and what the actions set so far. */
+export interface PostLoginResume {
+  action: string;
+  result: PostLoginResult;
 }
 
 /** The credentials-exchange (v2) event. */
@@ -168,9 +177,10 @@ export interface ActionRunner {
   /**
    * Runs the post-login actions bound now, in order; `api.user` metadata changes are persisted after the
    * last one (also when one denies, as Auth0). Throws `AccessDeniedByAction` when one denies, throws or
-   * times out.
+   * times out. An action that redirects pauses the flow (`result.redirect`); `resume` continues it with
+   * that action's `onContinuePostLogin`, then the actions after it.
    */
-  postLogin(event: Omit<PostLoginEvent, 'secrets'>): Promise<PostLoginResult>;
+  postLogin(event: Omit<PostLoginEvent, 'secrets'>, resume?: PostLoginResume): Promise<PostLoginResult>;
   /** Runs the credentials-exchange actions; throws `AccessDeniedByAction` (with Auth0's `code`) on a deny. */
   credentialsExchange(event: Omit<CredentialsExchangeEvent, 'secrets'>): Promise<CredentialsExchangeResult>;
   /** Throws `AccessDeniedByAction` (with `userMessage`) when one denies the sign-up. */

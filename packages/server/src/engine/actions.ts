@@ -1,8 +1,8 @@
 import type Provider from 'oidc-provider';
-import { errors, type Grant, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, type Grant, type Interaction, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { AccessDeniedByAction } from '../actions/errors.ts';
 import { eventClient, eventConnection, eventTenant, eventUser, roleNames } from '../actions/events.ts';
-import type { ActionRequest, ActionRunner, LoginProtocol, PostLoginResult } from '../actions/types.ts';
+import type { ActionRequest, ActionRunner, LoginProtocol, PostLoginResult, PostLoginResume } from '../actions/types.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import type { UserRecord } from '../tenant/records.ts';
 import { accountUser } from './accounts.ts';
@@ -24,6 +24,16 @@ import { splitScope } from './scopes.ts';
 const RESULT_MODEL = 'ActionResult';
 /** As long as an authorization code lives (engine/provider.ts `ttl.AuthorizationCode`). */
 const RESULT_TTL_SECONDS = 60;
+/** The model that holds a login paused by `api.redirect.sendUserTo`, keyed by the interaction uid. */
+const PAUSE_MODEL = 'ActionPause';
+/** The interaction result key /continue sets (http/continue.ts) for the resumed authorization to find. */
+export const CONTINUE_RESULT_KEY = 'authmesh_continue';
+/** What /continue records: the paused interaction and the query and body the browser came back with. */
+export interface ContinueResult {
+  uid: string;
+  query: Record<string, unknown>;
+  body: Record<string, unknown>;
+}
 /** Where a user's login count lives (Auth0's `event.stats.logins_count`). */
 const loginsKey = (userId: string) => `stats:logins:${userId}`;
 
@@ -62,38 +72,45 @@ async function runPostLogin(
   protocol: LoginProtocol,
   scopes: string[],
   audience: string | undefined,
+  resume?: { pause: PostLoginResume; back: ContinueResult },
 ): Promise<PostLoginResult> {
   const client = ctx.oidc.client ? tenant.registry.client(ctx.oidc.client.clientId) : undefined;
   if (!client) throw new Error('post-login actions need a client');
-  const count = protocol === 'oauth2-refresh-token' ? undefined : await countLogin(tenant, user.user_id);
+  // One login counts once: not again on a refresh, nor when a redirected login continues.
+  const count = protocol === 'oauth2-refresh-token' || resume ? undefined : await countLogin(tenant, user.user_id);
+  const request = actionRequest(ctx);
   const params = ctx.oidc.params ?? {};
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   try {
-    return await actions.postLogin({
-      user: eventUser(user, tenant.registry),
-      client: eventClient(client),
-      connection: eventConnection(user, tenant.registry),
-      request: actionRequest(ctx),
-      ...(audience ? { resource_server: { identifier: audience } } : {}),
-      authorization: { roles: roleNames(user, tenant.registry) },
-      stats: { logins_count: count ?? (await tenant.storage.getState<number>(loginsKey(user.user_id))) ?? 0 },
-      transaction: {
-        protocol,
-        requested_scopes: scopes,
-        ...(str(params.redirect_uri) ? { redirect_uri: str(params.redirect_uri) } : {}),
-        ...(str(params.response_type) ? { response_type: splitScope(str(params.response_type) ?? '') } : {}),
-        ...(str(params.response_mode) ? { response_mode: str(params.response_mode) } : {}),
-        ...(str(params.state) ? { state: str(params.state) } : {}),
-        ...(str(params.prompt) ? { prompt: splitScope(str(params.prompt) ?? '') } : {}),
-        ui_locales: splitScope(str(params.ui_locales) ?? ''),
-        locale: splitScope(str(params.ui_locales) ?? '')[0] ?? 'en',
-        acr_values: splitScope(str(params.acr_values) ?? ''),
-        metadata: {},
+    return await actions.postLogin(
+      {
+        user: eventUser(user, tenant.registry),
+        client: eventClient(client),
+        connection: eventConnection(user, tenant.registry),
+        // onContinuePostLogin sees the request that came back to /continue (its query holds session tokens).
+        request: resume ? { ...request, method: 'GET', query: resume.back.query, body: resume.back.body } : request,
+        ...(audience ? { resource_server: { identifier: audience } } : {}),
+        authorization: { roles: roleNames(user, tenant.registry) },
+        stats: { logins_count: count ?? (await tenant.storage.getState<number>(loginsKey(user.user_id))) ?? 0 },
+        transaction: {
+          protocol,
+          requested_scopes: scopes,
+          ...(str(params.redirect_uri) ? { redirect_uri: str(params.redirect_uri) } : {}),
+          ...(str(params.response_type) ? { response_type: splitScope(str(params.response_type) ?? '') } : {}),
+          ...(str(params.response_mode) ? { response_mode: str(params.response_mode) } : {}),
+          ...(str(params.state) ? { state: str(params.state) } : {}),
+          ...(str(params.prompt) ? { prompt: splitScope(str(params.prompt) ?? '') } : {}),
+          ui_locales: splitScope(str(params.ui_locales) ?? ''),
+          locale: splitScope(str(params.ui_locales) ?? '')[0] ?? 'en',
+          acr_values: splitScope(str(params.acr_values) ?? ''),
+          metadata: {},
+        },
+        authentication: { methods: [{ name: 'pwd', timestamp: new Date().toISOString() }] },
+        ...(ctx.oidc.session?.uid ? { session: { id: ctx.oidc.session.uid } } : {}),
+        tenant: eventTenant(tenant.settings.friendly_name),
       },
-      authentication: { methods: [{ name: 'pwd', timestamp: new Date().toISOString() }] },
-      ...(ctx.oidc.session?.uid ? { session: { id: ctx.oidc.session.uid } } : {}),
-      tenant: eventTenant(tenant.settings.friendly_name),
-    });
+      resume?.pause,
+    );
   } catch (error) {
     if (error instanceof AccessDeniedByAction) {
       // The application gets `error=access_denied&error_description=<reason>`, as from Auth0.
@@ -135,11 +152,73 @@ export async function runPostLoginAtAuthorize(
   const scopes = typeof params.scope === 'string' ? splitScope(params.scope) : [];
   const resource = [params.resource].flat()[0];
   const audience = typeof resource === 'string' ? resourceToAudience(resource) : undefined;
-  const result = await runPostLogin(ctx, tenant, actions, user, protocol, scopes, audience);
+  const resume = await pausedLogin(ctx, tenant);
+  const result = await runPostLogin(ctx, tenant, actions, user, protocol, scopes, audience, resume);
+  if (result.redirect) {
+    // The `action` prompt (actionInteractions) sends the browser there; the code waits for /continue.
+    requestState(ctx).actionRedirect = { url: result.redirect.url, pause: { action: result.redirect.action, result } };
+    return;
+  }
   await tenant.storage.model(RESULT_MODEL).upsert(grant.jti, { ...result }, RESULT_TTL_SECONDS);
   // An ID token issued by /authorize itself (implicit and hybrid flows) gets the claims at once.
   requestState(ctx).postLogin = Promise.resolve(result);
 }
+
+/** The login paused by a redirect that this request resumes (after /continue), once: a replay finds none. */
+async function pausedLogin(
+  ctx: KoaContextWithOIDC,
+  tenant: TenantContext,
+): Promise<{ pause: PostLoginResume; back: ContinueResult } | undefined> {
+  const back = (ctx.oidc.result as Record<string, unknown> | undefined)?.[CONTINUE_RESULT_KEY] as
+    | ContinueResult
+    | undefined;
+  if (!back) return undefined;
+  const store = tenant.storage.model(PAUSE_MODEL);
+  const pause = (await store.find(back.uid)) as PostLoginResume | undefined;
+  if (!pause || !(await store.consume(back.uid))) {
+    throw new errors.AccessDenied('The login that redirected was already continued or has expired.');
+  }
+  return { pause, back };
+}
+
+/**
+ * Auth0's `api.redirect.sendUserTo` as an engine interaction: a prompt whose check holds when this
+ * request's post-login paused on a redirect (`prompt=none` then fails with `interaction_required`, as
+ * Auth0 v3), and an interaction URL that is the action's page with Auth0's `state` (the interaction uid)
+ * added. The paused progress is kept under that uid until /continue (http/continue.ts) resumes it.
+ * https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger/redirect-with-actions
+ */
+export function actionInteractions(
+  tenant: TenantContext,
+  loginUrl: (interaction: Interaction) => string,
+): { policy: interactionPolicy.Prompt[]; url: (ctx: KoaContextWithOIDC, interaction: Interaction) => Promise<string> } {
+  const policy = interactionPolicy.base();
+  policy.add(
+    new interactionPolicy.Prompt(
+      { name: 'action', requestable: false },
+      new interactionPolicy.Check(
+        'action_redirect',
+        'an action sent the user to another page',
+        'interaction_required',
+        (ctx) => requestState(ctx).actionRedirect !== undefined,
+      ),
+    ),
+  );
+  return {
+    policy,
+    async url(ctx, interaction) {
+      const redirect = requestState(ctx).actionRedirect;
+      if (!redirect) return loginUrl(interaction);
+      await tenant.storage.model(PAUSE_MODEL).upsert(interaction.uid, { ...redirect.pause }, PAUSE_TTL_SECONDS);
+      const target = new URL(redirect.url);
+      target.searchParams.set('state', interaction.uid);
+      return target.href;
+    },
+  };
+}
+
+/** As long as the engine's interaction (engine/provider.ts `ttl.Interaction`). */
+const PAUSE_TTL_SECONDS = 3_600;
 
 /**
  * The post-login result that applies to the tokens this request mints: on a code exchange, the one kept

@@ -8,7 +8,7 @@ import type { TenantContext } from '../tenant/context.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
 import { createJwtCustomizer } from './access-token.ts';
 import { createFindAccount } from './accounts.ts';
-import { installIdTokenClaims } from './actions.ts';
+import { actionInteractions, installIdTokenClaims } from './actions.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { originAllowedForClient } from './client-cors.ts';
 import { createConnectionParam, screenHintParam } from './connection-param.ts';
@@ -83,7 +83,11 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys, options: E
     ) as unknown as Configuration['loadExistingGrant'],
     issueRefreshToken: createIssueRefreshToken(tenant) as unknown as Configuration['issueRefreshToken'],
     rotateRefreshToken: createRotateRefreshToken(tenant),
-    interactions: { url: (_ctx, interaction) => `${LOGIN_PATH}?state=${encodeURIComponent(interaction.uid)}` },
+    // The login page, or the page a post-login action redirects to (engine/actions.ts).
+    interactions: actionInteractions(
+      tenant,
+      (interaction) => `${LOGIN_PATH}?state=${encodeURIComponent(interaction.uid)}`,
+    ) as unknown as Configuration['interactions'],
     renderError: renderErrorPage as unknown as Configuration['renderError'],
     formats: {
       customizers: {

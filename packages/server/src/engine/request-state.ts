@@ -1,4 +1,4 @@
-import type { PostLoginResult } from '../actions/types.ts';
+import type { PostLoginResult, PostLoginResume } from '../actions/types.ts';
 
 /**
  * The one channel between the Auth0 layer (`http/`) and the engine's hooks for a single request.
@@ -34,6 +34,8 @@ export interface RequestState {
    * the access-token customizer and the ID token both apply it.
    */
   postLogin?: Promise<PostLoginResult | undefined>;
+  /** Set when a post-login action called `api.redirect.sendUserTo`: the engine's `action` prompt sends the browser there. */
+  actionRedirect?: { url: string; pause: PostLoginResume };
 }
 
 const states = new WeakMap<object, RequestState>();
