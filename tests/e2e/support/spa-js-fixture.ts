@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { createTenant, type RefreshTokenPolicy, type Tenant } from '@authmesh/server';
+import { createTenant, type RefreshTokenPolicy, type Tenant, type TenantConfig } from '@authmesh/server';
 import { fixtureConfig } from '@authmesh/testkit';
 import { type StaticServer, serveFiles } from './static-server.ts';
 
@@ -16,14 +16,18 @@ export interface SpaJsFixture {
 
 /**
  * The auth0-spa-js test page on its own origin, and a tenant whose SPA client (`spa-client-0001`) allows
- * that origin as callback, web origin, CORS origin and logout URL, with optional MRRT policies.
+ * that origin as callback, web origin, CORS origin and logout URL, with optional MRRT policies and other
+ * configuration (`overrides`, e.g. actions).
  */
-export async function startSpaJsFixture(policies: RefreshTokenPolicy[] = []): Promise<SpaJsFixture> {
+export async function startSpaJsFixture(
+  policies: RefreshTokenPolicy[] = [],
+  overrides: Partial<TenantConfig> = {},
+): Promise<SpaJsFixture> {
   const spa = await serveFiles({
     '/': fileURLToPath(new URL('../pages/spa-js.html', import.meta.url)),
     '/auth0-spa-js.production.js': require.resolve('@auth0/auth0-spa-js/dist/auth0-spa-js.production.js'),
   });
-  const base = fixtureConfig();
+  const base = fixtureConfig(overrides);
   const tenant = await createTenant({
     port: 0,
     dataDir: null,
