@@ -162,6 +162,8 @@ describe('the reference system in Chromium: one login, three APIs', () => {
     await login(page, system, 'customer');
     await loginMetrics(page, 'customer, iframe mode');
     await expect.poll(() => page.textContent(sel('user-email'))).toContain('customer@acme.test');
+    // auth0-react's user holds the ID token's claims: the roles the tenant's post-login action added.
+    await expect.poll(() => page.textContent(sel('user-roles'))).toContain('Customer');
 
     // API 1: the catalog, with a token for the catalog only.
     await page.waitForSelector(sel('catalog'));
