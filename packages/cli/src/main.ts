@@ -80,6 +80,8 @@ async function dev(args: DevArgs): Promise<number> {
       onError: (error) => console.error(`authmesh: internal error: ${error.message}`),
       onAudit: (event) => console.log(formatAudit(event)),
       onActionLog: (line) => (line.level === 'error' ? console.error : console.log)(formatActionLog(line)),
+      // An edited action file is re-read with the keywords the tenant file was loaded with.
+      actionKeywords: { env: process.env, mappings },
     });
   } catch (error) {
     lock?.release();

@@ -6,6 +6,8 @@ import { dirname } from 'node:path';
 import type Provider from 'oidc-provider';
 import { WorkerActionRunner } from './actions/runner.ts';
 import type { ActionLogLine, ActionRunner } from './actions/types.ts';
+import { keywordMappingsFromEnv } from './config/keyword-mappings.ts';
+import type { KeywordEnv, KeywordMappings } from './config/keywords.ts';
 import type { TenantConfig } from './config/types.ts';
 import { createEngine } from './engine/provider.ts';
 import { requestState } from './engine/request-state.ts';
@@ -95,6 +97,11 @@ export interface TenantOptions {
   onActionLog?: (line: ActionLogLine) => void;
   /** Time limit of one action run in milliseconds; Auth0's 20 s by default (tests use a short one). */
   actionTimeoutMs?: number;
+  /**
+   * Keyword values for re-reading an edited action file (hot reload), as `loadTenantConfigFile` was given
+   * them; `env` defaults to `process.env` and its `AUTH0_KEYWORD_REPLACE_MAPPINGS` wins, as there.
+   */
+  actionKeywords?: { env?: KeywordEnv; mappings?: KeywordMappings };
 }
 
 /**
@@ -216,6 +223,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       resolveFrom: options.config.source.startsWith('<') ? process.cwd() : dirname(options.config.source),
       ...(options.actionTimeoutMs === undefined ? {} : { timeoutMs: options.actionTimeoutMs }),
       ...(options.onActionLog ? { onLog: options.onActionLog } : {}),
+      keywords: actionKeywords(options.actionKeywords),
     });
     const provider = createEngine(tenant, { signing, cookies }, { loginThrottle, actions });
     const ready = async () => {
@@ -385,6 +393,12 @@ function installMiddleware(
   app.on('grant.error', recordEngineError);
   app.on('revocation.error', recordEngineError);
   app.on('server_error', (_ctx, error) => options.onError?.(error));
+}
+
+/** The keywords for re-read action files, merged as `loadTenantConfigFile` merges them (the environment wins). */
+function actionKeywords(given: TenantOptions['actionKeywords']): { env: KeywordEnv; mappings: KeywordMappings } {
+  const env = given?.env ?? process.env;
+  return { env, mappings: { ...given?.mappings, ...keywordMappingsFromEnv(env) } };
 }
 
 function normaliseIssuer(issuer: string): string {

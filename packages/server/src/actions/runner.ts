@@ -1,7 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { type KeywordEnv, type KeywordMappings, replaceKeywords } from '../config/keywords.ts';
 import type { TriggerId } from '../config/types.ts';
+import { ConfigError } from '../errors.ts';
 import type { Storage } from '../storage/contract.ts';
 import type { ActionRecord, UserRecord } from '../tenant/records.ts';
 import type { TenantRegistry } from '../tenant/registry.ts';
@@ -42,6 +44,11 @@ export interface ActionRunnerOptions {
   resolveFrom: string;
   /** Receives the actions' `console.*` lines, failures with their stacks, and notes on ignored calls. */
   onLog?: (line: ActionLogLine) => void;
+  /**
+   * The `##KEY##` / `@@KEY@@` values an edited action file is re-read with, as the config loader read it
+   * first (the Deploy CLI replaces keywords inside action code). Without it, edited files are used as written.
+   */
+  keywords?: { env: KeywordEnv; mappings: KeywordMappings };
 }
 
 const HANDLERS: Record<TriggerId, string> = {
@@ -337,10 +344,25 @@ export class WorkerActionRunner implements ActionRunner {
     }
     const known = this.#files.get(action.name);
     if (known?.mtimeMs === mtimeMs) return known.code;
-    // The first run uses the code the tenant loaded (keywords replaced); later edits are read as written.
-    const code = known === undefined ? action.code : await readFile(action.codeFile, 'utf8');
+    // The first run uses the code the tenant loaded; an edit is read again, keywords replaced as at load.
+    const code = known === undefined ? action.code : await this.#readEdited(action.name, action.codeFile);
     this.#files.set(action.name, { mtimeMs, code });
     return code;
+  }
+
+  async #readEdited(name: string, file: string): Promise<string> {
+    const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+    const keywords = this.#options.keywords;
+    if (!keywords) return text;
+    try {
+      return replaceKeywords(text, file, keywords.env, keywords.mappings);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      throw new AccessDeniedByAction('ERR_ACTION_LOAD', {
+        action: name,
+        reason: `${file}: ${error.issues[0]?.message ?? 'a keyword has no value'}`,
+      });
+    }
   }
 
   #ensureWorker(): Worker {

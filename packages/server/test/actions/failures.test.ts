@@ -33,7 +33,10 @@ function m2m(name: string, code: string, overrides: Partial<Action> = {}): Actio
   return action(name, code, { supported_triggers: [{ id: 'credentials-exchange', version: 'v2' }], ...overrides });
 }
 
-async function start(actions: Action[], options: { timeoutMs?: number; resolveFrom?: string } = {}) {
+async function start(
+  actions: Action[],
+  options: { timeoutMs?: number; resolveFrom?: string; keywords?: Record<string, string> } = {},
+) {
   await storeActions(storage, actions, { 'credentials-exchange': actions.map((a) => a.name) });
   await registry.refresh();
   runner = new WorkerActionRunner({
@@ -42,6 +45,7 @@ async function start(actions: Action[], options: { timeoutMs?: number; resolveFr
     timeoutMs: options.timeoutMs ?? 5_000,
     resolveFrom: options.resolveFrom ?? process.cwd(),
     onLog: (l) => logs.push(l),
+    ...(options.keywords ? { keywords: { env: options.keywords, mappings: {} } } : {}),
   });
   return runner;
 }
@@ -175,5 +179,24 @@ describe('hot reload', () => {
     const later = new Date(Date.now() + 5_000);
     utimesSync(file, later, later);
     expect((await r.credentialsExchange(event)).accessTokenClaims).toEqual({ 'https://x.test/v': 2 });
+  });
+
+  it('re-reads an edited file with its keywords replaced, as at load; a keyword without a value fails the load', async () => {
+    const dir = actionsDir();
+    const v1 = `exports.onExecuteCredentialsExchange = async (e, api) => { api.accessToken.setCustomClaim('https://x.test/plan', 'free'); };`;
+    const file = writeAction(dir, 'plan', v1);
+    const r = await start([m2m('plan', v1, { codeFile: file })], { keywords: { PLAN: 'gold' } });
+    expect((await r.credentialsExchange(event)).accessTokenClaims).toEqual({ 'https://x.test/plan': 'free' });
+    const bump = (text: string, seconds: number) => {
+      writeFileSync(file, text);
+      const later = new Date(Date.now() + seconds * 1_000);
+      utimesSync(file, later, later);
+    };
+    bump(v1.replace("'free'", "'##PLAN##'"), 5);
+    expect((await r.credentialsExchange(event)).accessTokenClaims).toEqual({ 'https://x.test/plan': 'gold' });
+    bump(v1.replace("'free'", "'##UNSET_KEYWORD##'"), 10);
+    const error = await failure(r);
+    expect(error.code).toBe('ERR_ACTION_LOAD');
+    expect(error.reason).toContain('UNSET_KEYWORD');
   });
 });
