@@ -2,6 +2,7 @@ import type { Context, Next } from 'koa';
 import type { TenantContext } from '../tenant/context.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
 import { actionTriggerRoutes } from './action-triggers.ts';
+import { actionVersionRoutes } from './action-versions.ts';
 import { actionRoutes } from './actions.ts';
 import { requireActiveUser } from './active-user.ts';
 import { createAuthenticator, requireScope } from './auth.ts';
@@ -71,6 +72,7 @@ export function createManagementApi(options: ManagementApiOptions) {
     ...tenantSettingsRoutes(deps),
     ...actionRoutes(deps),
     ...actionTriggerRoutes(deps),
+    ...actionVersionRoutes(deps),
     // What authmesh does not emulate answers as an empty Auth0 tenant does (see empty-resources.ts).
     ...emptyResourceRoutes(),
     ...connectionRoutes(deps),

@@ -106,6 +106,9 @@ describe('node auth0 ManagementClient.actions', () => {
     expect(deployed).toMatchObject({ number: 2, code: CODE_V2 });
     const got = await management.actions.get(actionId);
     expect(got).toMatchObject({ all_changes_deployed: true, code: CODE_V2 });
+    const versions = await management.actions.versions.list(actionId);
+    expect(versions.data.map((v) => [v.id, v.number, v.deployed])).toEqual([[deployed.id, 2, true]]);
+    expect(await management.actions.versions.get(actionId, deployed.id ?? '')).toMatchObject({ code: CODE_V2 });
   });
 
   it('lists with Auth0 filters and the {actions, total, page, per_page} envelope', async () => {
