@@ -1,49 +1,78 @@
 /*
  * Auth0's rules for the custom claims an action sets ("Create Custom Claims"): registered JWT/OIDC claims
- * are restricted and the `auth0.com`, `webtask.io` and `webtask.run` namespaces are reserved. Auth0 leaves
- * such claims out of the token without failing the login; the tenant does the same and logs why, so the
- * developer learns locally what production would silently drop.
+ * are restricted and the `auth0.com`, `webtask.io` and `webtask.run` namespaces are reserved. "In case of
+ * collisions, the transaction won't fail, but your custom claim won't be added to your tokens": the tenant
+ * does the same and logs why, so the developer learns locally what production would silently drop. The
+ * custom claims of one token are capped at 100 KB (an error, as at Auth0).
  * https://auth0.com/docs/secure/tokens/json-web-tokens/create-custom-claims
  */
 
-/** Claims an action may not set (Auth0's restricted list). */
+/**
+ * Claims an action may not set: Auth0's list ("The following claims are subject to Auth0's restrictions"),
+ * plus `scope`, which an action changes only through `api.accessToken.addScope` / `removeScope`.
+ */
 const RESTRICTED = new Set([
   'acr',
+  'act',
+  'active',
   'amr',
+  'at_hash',
+  'ath',
+  'attest',
   'aud',
   'auth_time',
+  'authorization_details',
   'azp',
-  'at_hash',
   'c_hash',
+  'client_id',
   'cnf',
+  'cty',
+  'dest',
+  'entitlements',
+  'events',
   'exp',
+  'groups',
+  'gty',
+  'htm',
+  'htu',
   'iat',
+  'internalService',
   'iss',
+  'jcard',
+  'jku',
   'jti',
+  'jwe',
+  'jwk',
+  'kid',
+  'may_act',
+  'mky',
   'nbf',
   'nonce',
-  'sid',
-  'sub',
-  'sub_jwk',
-  'scope',
-  'permissions',
-  'gty',
+  'object_id',
   'org_id',
   'org_name',
-  'events',
-  'toe',
-  'txn',
-  'rph',
-  'vot',
-  'vtm',
   'orig',
-  'dest',
-  'mky',
-  'sip_from_tag',
-  'sip_date',
+  'origid',
+  'permissions',
+  'roles',
+  'rph',
+  's_hash',
+  'sid',
   'sip_callid',
   'sip_cseq_num',
+  'sip_date',
+  'sip_from_tag',
   'sip_via_branch',
+  'sub',
+  'sub_jwk',
+  'toe',
+  'txn',
+  'typ',
+  'uuid',
+  'vot',
+  'vtm',
+  'x5t#S256',
+  'scope',
 ]);
 
 const RESERVED_DOMAINS = ['auth0.com', 'webtask.io', 'webtask.run'];
