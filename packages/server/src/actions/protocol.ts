@@ -9,7 +9,7 @@ import type { TriggerId } from '../config/types.ts';
 export interface ActionModuleSpec {
   name: string;
   code: string;
-  /** The file the code came from (stack traces and syntax errors name it), or `action:<name>`. */
+  /** The file the code came from (stack traces and syntax errors name it), or `<resolveFrom>/action:<name>`. */
   filename: string;
   /** Changes whenever the code or the dependencies change: the worker recompiles on a new key. */
   version: string;

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type KeywordEnv, type KeywordMappings, replaceKeywords } from '../config/keywords.ts';
 import type { TriggerId } from '../config/types.ts';
@@ -285,7 +285,8 @@ export class WorkerActionRunner implements ActionRunner {
       module: {
         name: action.name,
         code,
-        filename: action.codeFile ?? `action:${action.name}`,
+        // Code without a file is named as if it lived in the folder its dependencies resolve from.
+        filename: action.codeFile ?? join(this.#options.resolveFrom, `action:${action.name}`),
         version: `${action.updated_at}\0${code}\0${JSON.stringify(action.dependencies)}`,
         dependencies: action.dependencies,
         resolveFrom: action.codeFile ? dirname(action.codeFile) : this.#options.resolveFrom,
@@ -369,7 +370,9 @@ export class WorkerActionRunner implements ActionRunner {
     if (this.#closed)
       throw new AccessDeniedByAction('ERR_ACTION_FAILED', { action: '-', reason: 'the tenant is closing' });
     if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('./worker.ts', import.meta.url));
+    // `import()` in actions uses Node's loader through a vm option Node still flags as experimental: its
+    // one-time warning would read as a tenant problem, so the worker runs without warnings.
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { execArgv: ['--no-warnings'] });
     // The worker must not keep a finished process alive; runs in flight keep their own timers.
     worker.unref();
     worker.on('message', (message: WorkerMessage) => {

@@ -132,6 +132,27 @@ describe('a failing action', () => {
     expect(error.reason).toContain(`add it to the dependencies of action "undeclared"`);
   });
 
+  it('imports its declared dependencies with import(), and an undeclared import() fails at load', async () => {
+    const r = await start([
+      m2m(
+        'esm-user',
+        `exports.onExecuteCredentialsExchange = async (event, api) => {
+           const { stringify } = await import('yaml');
+           api.accessToken.setCustomClaim('https://x.test/y', stringify([1]).trim());
+         };`,
+        { dependencies: [{ name: 'yaml', version: '2.9.1' }] },
+      ),
+    ]);
+    expect((await r.credentialsExchange(event)).accessTokenClaims).toEqual({ 'https://x.test/y': '- 1' });
+    await r.close();
+    const other = await start([
+      m2m('esm-undeclared', `exports.onExecuteCredentialsExchange = async () => { await import('zod'); };`),
+    ]);
+    const error = await failure(other);
+    expect(error.code).toBe('ERR_ACTION_LOAD');
+    expect(error.reason).toContain(`add it to the dependencies of action "esm-undeclared"`);
+  });
+
   it('with a syntax error fails at load with the file and line', async () => {
     const dir = actionsDir();
     const file = writeAction(
