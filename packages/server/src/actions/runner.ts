@@ -27,10 +27,15 @@ import type {
 /** Auth0's execution limit for one action ("Actions limitations": 20 seconds). */
 export const DEFAULT_ACTION_TIMEOUT_MS = 20_000;
 
-/** Auth0's `api.cache` limits ("Actions limitations"): entries per action, value size, longest lifetime. */
+/**
+ * Auth0's `api.cache` limits ("Actions Limitations", cached data): at most 20 entries per trigger, 8 KB of
+ * keys and values together, 24 hours; the key and value sizes are checked in the worker (actions/worker.ts).
+ * https://auth0.com/docs/customize/actions/limitations
+ */
 const CACHE_MAX_ENTRIES = 20;
-const CACHE_MAX_VALUE_BYTES = 4_096;
+const CACHE_MAX_TOTAL_BYTES = 8 * 1024;
 const CACHE_MAX_TTL_MS = 24 * 3_600_000;
+const CACHE_DEFAULT_TTL_MS = 15 * 60_000;
 
 /** The message Auth0 reports for an action that overran its limit. */
 const TIMEOUT_REASON = 'Script Execution Time Exceeded';
@@ -79,7 +84,7 @@ export class WorkerActionRunner implements ActionRunner {
   readonly #pending = new Map<number, PendingRun>();
   /** Per action name: the file's mtime and code as last read (hot reload). */
   readonly #files = new Map<string, { mtimeMs: number; code: string }>();
-  /** Per action name: Auth0's `api.cache` (kept in memory, as Auth0 keeps it best-effort). */
+  /** Per trigger: Auth0's `api.cache`, scoped to the trigger (kept in memory, best-effort as Auth0's). */
   readonly #caches = new Map<string, Map<string, CacheRecord>>();
   #closed = false;
 
@@ -168,7 +173,7 @@ export class WorkerActionRunner implements ActionRunner {
               break;
             case 'cache.set':
             case 'cache.delete':
-              this.#applyCache(action, method, args);
+              this.#applyCache('post-login', method, args);
               break;
             default:
               this.#log(action.name, 'post-login', 'warn', `api.${method} is not emulated by authmesh: ignored`);
@@ -206,7 +211,8 @@ export class WorkerActionRunner implements ActionRunner {
           });
         }
         if (method === 'accessToken.setCustomClaim') this.#setClaim(result.accessTokenClaims, action, a, b);
-        else if (method === 'cache.set' || method === 'cache.delete') this.#applyCache(action, method, args);
+        else if (method === 'cache.set' || method === 'cache.delete')
+          this.#applyCache('credentials-exchange', method, args);
       }
     }
     return result;
@@ -236,7 +242,8 @@ export class WorkerActionRunner implements ActionRunner {
         }
         if (method === 'user.setAppMetadata') setMetadata(result.app_metadata, a, b);
         else if (method === 'user.setUserMetadata') setMetadata(result.user_metadata, a, b);
-        else if (method === 'cache.set' || method === 'cache.delete') this.#applyCache(action, method, args);
+        else if (method === 'cache.set' || method === 'cache.delete')
+          this.#applyCache('pre-user-registration', method, args);
       }
     }
     return result;
@@ -264,7 +271,7 @@ export class WorkerActionRunner implements ActionRunner {
       try {
         const calls = await this.#run(action, trigger, input);
         for (const { method, args } of calls) {
-          if (method === 'cache.set' || method === 'cache.delete') this.#applyCache(action, method, args);
+          if (method === 'cache.set' || method === 'cache.delete') this.#applyCache(trigger, method, args);
         }
       } catch (error) {
         if (!(error instanceof AccessDeniedByAction)) throw error;
@@ -275,7 +282,7 @@ export class WorkerActionRunner implements ActionRunner {
   /** Runs one action and returns its recorded `api` calls; throws `AccessDeniedByAction` when it fails. */
   async #run(action: ActionRecord, trigger: TriggerId, input: object, handler?: string): Promise<ApiCall[]> {
     const code = await this.#currentCode(action);
-    const cache = Object.fromEntries(this.#cache(action.name));
+    const cache = Object.fromEntries(this.#cache(trigger));
     const id = this.#nextId++;
     const request: RunRequest = {
       type: 'run',
@@ -409,43 +416,33 @@ export class WorkerActionRunner implements ActionRunner {
     for (const run of pending) run.reject(error);
   }
 
-  #cache(name: string): Map<string, CacheRecord> {
-    let cache = this.#caches.get(name);
+  #cache(trigger: TriggerId): Map<string, CacheRecord> {
+    let cache = this.#caches.get(trigger);
     if (!cache) {
       cache = new Map();
-      this.#caches.set(name, cache);
+      this.#caches.set(trigger, cache);
     }
     const now = Date.now();
     for (const [key, record] of cache) if (record.expires_at <= now) cache.delete(key);
     return cache;
   }
 
-  #applyCache(action: ActionRecord, method: string, args: unknown[]): void {
-    const cache = this.#cache(action.name);
+  /** Applies a recorded `api.cache` write; a full cache drops the entries closest to expiry first. */
+  #applyCache(trigger: TriggerId, method: string, args: unknown[]): void {
+    const cache = this.#cache(trigger);
     const key = String(args[0]);
-    if (method === 'cache.delete') {
-      cache.delete(key);
-      return;
-    }
-    const value = args[1];
+    cache.delete(key);
+    if (method === 'cache.delete' || typeof args[1] !== 'string') return;
     const options = (args[2] ?? {}) as { ttl?: number; expires_at?: number };
-    if (typeof value !== 'string' || Buffer.byteLength(value) > CACHE_MAX_VALUE_BYTES) {
-      this.#log(
-        action.name,
-        'post-login',
-        'warn',
-        `api.cache.set("${key}"): values are strings of at most ${CACHE_MAX_VALUE_BYTES} bytes; not cached`,
-      );
-      return;
-    }
-    if (!cache.has(key) && cache.size >= CACHE_MAX_ENTRIES) {
-      // Auth0 evicts the entry closest to expiry when an action's cache is full.
-      const oldest = [...cache.entries()].sort((x, y) => x[1].expires_at - y[1].expires_at)[0];
-      if (oldest) cache.delete(oldest[0]);
-    }
     const now = Date.now();
-    const wanted = options.expires_at ?? now + (options.ttl ?? 15 * 60_000);
-    cache.set(key, { value, expires_at: Math.min(wanted, now + CACHE_MAX_TTL_MS) });
+    const wanted = options.expires_at ?? now + (options.ttl ?? CACHE_DEFAULT_TTL_MS);
+    cache.set(key, { value: args[1], expires_at: Math.min(wanted, now + CACHE_MAX_TTL_MS) });
+    const size = () => [...cache].reduce((n, [k, r]) => n + Buffer.byteLength(k) + Buffer.byteLength(r.value), 0);
+    while (cache.size > CACHE_MAX_ENTRIES || size() > CACHE_MAX_TOTAL_BYTES) {
+      const soonest = [...cache.entries()].sort((x, y) => x[1].expires_at - y[1].expires_at)[0];
+      if (!soonest) break;
+      cache.delete(soonest[0]);
+    }
   }
 
   #setClaim(claims: Record<string, unknown>, action: ActionRecord, name: unknown, value: unknown): void {

@@ -196,6 +196,11 @@ function buildApi(request: RunRequest, calls: ApiCall[]): Record<string, unknown
       return record && record.expires_at > Date.now() ? { ...record } : undefined;
     },
     set(key: string, value: string, options?: { ttl?: number; expires_at?: number }) {
+      // Auth0's limits: keys of at most 64 bytes, string values of at most 4 KB.
+      if (typeof key !== 'string' || Buffer.byteLength(key) > 64) return { type: 'error', code: 'invalid_key' };
+      if (typeof value !== 'string' || Buffer.byteLength(value) > 4_096) {
+        return { type: 'error', code: 'invalid_value' };
+      }
       calls.push({ method: 'cache.set', args: [key, value, options ?? {}] });
       cache.set(key, { value, expires_at: options?.expires_at ?? Date.now() + (options?.ttl ?? 15 * 60_000) });
       return { type: 'success', record: cache.get(key) };

@@ -157,19 +157,34 @@ describe('post-login actions', () => {
     });
   });
 
-  it('keeps api.cache per action across runs', async () => {
+  it("keeps api.cache for the trigger across runs and actions, within Auth0's limits", async () => {
     await bind([
       action(
-        'cached',
+        'writer',
         `exports.onExecutePostLogin = async (event, api) => {
           const hit = api.cache.get('k');
           api.idToken.setCustomClaim('https://x.test/hit', hit ? hit.value : 'miss');
           api.cache.set('k', 'stored', { ttl: 60000 });
+          api.idToken.setCustomClaim('https://x.test/big', api.cache.set('big', 'x'.repeat(4097)).type);
+          api.idToken.setCustomClaim('https://x.test/long', api.cache.set('k'.repeat(65), 'v').code);
+        };`,
+      ),
+      action(
+        'reader',
+        `exports.onExecutePostLogin = async (event, api) => {
+          api.accessToken.setCustomClaim('https://x.test/seen', api.cache.get('k')?.value ?? 'nothing');
         };`,
       ),
     ]);
-    expect((await runner.postLogin(loginEvent())).idTokenClaims).toEqual({ 'https://x.test/hit': 'miss' });
-    expect((await runner.postLogin(loginEvent())).idTokenClaims).toEqual({ 'https://x.test/hit': 'stored' });
+    const first = await runner.postLogin(loginEvent());
+    expect(first.idTokenClaims).toEqual({
+      'https://x.test/hit': 'miss',
+      'https://x.test/big': 'error',
+      'https://x.test/long': 'invalid_key',
+    });
+    // The next action of the same trigger sees what the first cached.
+    expect(first.accessTokenClaims).toEqual({ 'https://x.test/seen': 'stored' });
+    expect((await runner.postLogin(loginEvent())).idTokenClaims).toMatchObject({ 'https://x.test/hit': 'stored' });
   });
 
   it('signs and validates redirect session tokens (api.redirect.encodeToken / validateToken)', async () => {
