@@ -31,6 +31,7 @@ import { createLoginRoutes } from './login/login-routes.ts';
 import { Outbox } from './login/outbox.ts';
 import { createOutboxPage, createResetPasswordPage, RESET_PATH } from './login/reset-password.ts';
 import { createManagementApi } from './management/create-management-api.ts';
+import { followOtherProcesses } from './management/follow-changes.ts';
 import { restoreTenantSettings } from './management/tenant-settings.ts';
 import type { AuditEvent } from './management/types.ts';
 import { createHealthRoutes, HEALTHZ_PATH, passesWithin, READYZ_PATH } from './observability/health.ts';
@@ -43,6 +44,7 @@ import { countTokenIssuance } from './observability/token-issuance.ts';
 import type { Storage } from './storage/contract.ts';
 import { openStorage } from './storage/open.ts';
 import { timeStorage } from './storage/timed-storage.ts';
+import { isStorageFailure } from './storage/unavailable.ts';
 import type { TenantContext } from './tenant/context.ts';
 import { loadCookieKeys, loadSigningKeys } from './tenant/keys.ts';
 import { TenantRegistry } from './tenant/registry.ts';
@@ -205,6 +207,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     : openedStorage;
   let metricsListener: MetricsListener | undefined;
   let actions: WorkerActionRunner | undefined;
+  let stopFollowing: (() => void) | undefined;
   try {
     const seeded = await seedTenant(storage, options.config, issuer);
     await storage.setState(LAST_ISSUER, issuer);
@@ -214,6 +217,8 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     // A copy: PATCH /api/v2/tenants/settings changes the running tenant's settings, never the caller's config.
     const tenant: TenantContext = { issuer, storage, registry, settings: { ...options.config.tenant } };
     await restoreTenantSettings(tenant);
+    // Changes other processes make through /api/v2 on the same storage are reloaded here.
+    stopFollowing = followOtherProcesses(tenant);
     // One brute-force count per (user, IP) for the login page and the password grants.
     const loginThrottle = new FailureThrottle();
     // Auth0 Actions run in a worker started on first use; dependencies resolve next to the config file.
@@ -245,6 +250,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     const stop = (graceMs: number) => {
       closed ??= (async () => {
         await inFlight.drain(graceMs);
+        stopFollowing?.();
         await actions?.close();
         await metricsListener?.close();
         if (ownsStorage) await storage.close();
@@ -270,6 +276,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     };
   } catch (error) {
     server.close();
+    stopFollowing?.();
     await actions?.close();
     await metricsListener?.close();
     if (ownsStorage) await storage.close();
@@ -392,7 +399,11 @@ function installMiddleware(
   };
   app.on('grant.error', recordEngineError);
   app.on('revocation.error', recordEngineError);
-  app.on('server_error', (_ctx, error) => options.onError?.(error));
+  app.on('server_error', (ctx, error) => {
+    // Storage that cannot answer is 503 at the edge, not the engine's 500.
+    if (isStorageFailure(error)) recordEngineError(ctx, error);
+    options.onError?.(error);
+  });
 }
 
 /** The keywords for re-read action files, merged as `loadTenantConfigFile` merges them (the environment wins). */

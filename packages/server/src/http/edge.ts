@@ -1,5 +1,7 @@
 import type { Context, Next } from 'koa';
+import { requestState } from '../engine/request-state.ts';
 import { ROUTES } from '../engine/routes.ts';
+import { isStorageFailure, STORAGE_RETRY_AFTER_S } from '../storage/unavailable.ts';
 import { applyAuth0TokenError } from './auth0-token-errors.ts';
 import { type ClientIpResolver, createClientIpResolver } from './client-ip.ts';
 import { applySecurityHeaders } from './security-headers.ts';
@@ -24,7 +26,10 @@ const DEV_HSTS = 'max-age=3600';
  * - before: the client IP is resolved once; the request names the issuer's host, whatever its `Host` and
  *   `X-Forwarded-*` headers said (the issuer is configuration, never derived from a request);
  * - after: Auth0's token-endpoint statuses, texts and `scope`; `no-store` on token responses
- *   (RFC 6749 §5.1); security headers on every response, HSTS when served over HTTPS.
+ *   (RFC 6749 §5.1); security headers on every response, HSTS when served over HTTPS;
+ * - on failure: storage that cannot answer (a database restarting) is 503 with `Retry-After`, whether the
+ *   error was thrown through here (login pages, the Auth0 layer) or caught and reported by the engine
+ *   (`engineError`), never a 500 with a stack.
  */
 export function createEdge(options: EdgeOptions) {
   const { host, protocol } = new URL(options.issuer);
@@ -39,7 +44,18 @@ export function createEdge(options: EdgeOptions) {
     delete headers['x-forwarded-proto'];
     delete headers['x-forwarded-for'];
     try {
-      await next();
+      try {
+        await next();
+      } catch (error) {
+        if (!isStorageFailure(error)) throw error;
+        // Answered, not re-thrown: Koa would print the stack; the access line records the 503.
+        answerStorageUnavailable(ctx);
+        return;
+      }
+      if (ctx.status === 500 && isStorageFailure(requestState(ctx).engineError)) {
+        answerStorageUnavailable(ctx);
+        return;
+      }
       if (ctx.path === ROUTES.token || ctx.path === ROUTES.revocation) {
         if (ctx.status >= 400) applyAuth0TokenError(ctx);
         else if (ctx.path === ROUTES.token) copyIssuedScope(ctx);
@@ -50,5 +66,16 @@ export function createEdge(options: EdgeOptions) {
       if (hsts) ctx.set('Strict-Transport-Security', DEV_HSTS);
       applySecurityHeaders(ctx);
     }
+  };
+}
+
+/** 503 in the OAuth error shape (what the engine's clients parse), never cached. */
+function answerStorageUnavailable(ctx: Context): void {
+  ctx.status = 503;
+  ctx.set('Retry-After', String(STORAGE_RETRY_AFTER_S));
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = {
+    error: 'temporarily_unavailable',
+    error_description: 'The tenant storage is unavailable. Retry later.',
   };
 }

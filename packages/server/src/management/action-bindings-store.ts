@@ -30,7 +30,7 @@ export async function writeBindings(
   const all: TriggerBindings = { ...tenant.registry.bindings(), [trigger]: bindings.map((b) => b.name) };
   if (bindings.length === 0) delete all[trigger];
   await tenant.storage.setState(ACTION_BINDINGS_STATE_KEY, all);
-  await tenant.registry.refresh();
+  await tenant.registry.publish();
 }
 
 /** Follows an action's rename: bindings refer to actions by name. */
@@ -50,5 +50,5 @@ async function rewrite(tenant: TenantContext, change: (names: string[]) => strin
     if (next.length > 0) all[trigger] = next;
   }
   await tenant.storage.setState(ACTION_BINDINGS_STATE_KEY, all);
-  await tenant.registry.refresh();
+  await tenant.registry.publish();
 }

@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { isStorageFailure, STORAGE_RETRY_AFTER_S } from '../storage/unavailable.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import type { SigningJwk } from '../tenant/keys.ts';
 import { actionTriggerRoutes } from './action-triggers.ts';
@@ -124,10 +125,18 @@ export function createManagementApi(options: ManagementApiOptions) {
     } catch (error) {
       const known = error instanceof ManagementError ? error : undefined;
       if (!known) options.onError?.(error instanceof Error ? error : new Error(String(error)));
-      const answer = known ?? new ManagementError(500, 'Internal Server Error');
+      const answer = known ?? unexpected(error);
       ctx.status = answer.statusCode;
       ctx.set(answer.headers);
       ctx.body = answer.toBody();
     }
   };
+}
+
+/** An error no handler expected: 503 with `Retry-After` when storage is unavailable (it passes), else a 500. */
+function unexpected(error: unknown): ManagementError {
+  if (!isStorageFailure(error)) return new ManagementError(500, 'Internal Server Error');
+  return new ManagementError(503, 'The tenant storage is unavailable. Retry later.', undefined, {
+    headers: { 'Retry-After': String(STORAGE_RETRY_AFTER_S) },
+  });
 }

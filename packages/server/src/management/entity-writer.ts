@@ -7,7 +7,8 @@ import { conflict } from './errors.ts';
  * The Management API's only path to storage. Writes run one at a time, so that the checks a handler makes
  * against the registry (does the client exist, is the identifier free) still hold when its batch is
  * applied; each batch is atomic (a failed request changes nothing) and is made live with
- * `registry.refresh()` before the response, so the token endpoint honours it on the very next request.
+ * `registry.publish()` before the response, so the token endpoint honours it on the very next request (and
+ * the other processes sharing the storage are told to reload).
  */
 export class EntityWriter {
   readonly #tenant: TenantContext;
@@ -39,6 +40,6 @@ export class EntityWriter {
       if (error instanceof AuthmeshError && error.code === 'ERR_STORAGE_CONFLICT') throw conflict(conflictMessage);
       throw error;
     }
-    await this.#tenant.registry.refresh();
+    await this.#tenant.registry.publish();
   }
 }

@@ -73,6 +73,8 @@ export function tenantSettingsRoutes({ tenant, writer }: ManagementDeps): Manage
           };
           await tenant.storage.setState(STATE_KEY, next);
           replaceSettings(tenant, settings);
+          // The other processes sharing the storage restore the stored settings when told.
+          await tenant.registry.publish();
           return { status: 200, body: settingsView(settings, extras) };
         });
       },
@@ -82,7 +84,7 @@ export function tenantSettingsRoutes({ tenant, writer }: ManagementDeps): Manage
 
 /**
  * Makes the tenant run with the settings last PATCHed through /api/v2, unless tenant.yaml changed since
- * (then the file's settings stand). Called once at start, after seeding.
+ * (then the file's settings stand). Called at start, after seeding, and when another process changed them.
  */
 export async function restoreTenantSettings(tenant: TenantContext): Promise<void> {
   const stored = await currentStored(tenant);

@@ -76,6 +76,9 @@ export interface EntityStore {
   apply(ops: readonly EntityOp[]): Promise<void>;
 }
 
+/** Called when another process sharing the storage changed the tenant's configuration (or may have). */
+export type ChangeListener = () => void;
+
 export interface Storage {
   /** The store of one oidc-provider model; the same object for the same name. */
   model(name: string): ModelStore;
@@ -92,6 +95,18 @@ export interface Storage {
   /** Stores `value` unless the key exists; returns what is stored afterwards (create-once, race-free). */
   setStateIfAbsent<T>(key: string, value: T): Promise<T>;
   setState(key: string, value: unknown): Promise<void>;
+  /**
+   * Tells the other processes sharing this storage that the tenant's configuration (entities or state that
+   * processes cache) changed, so that they reload it. Called after the change is stored. A backend only one
+   * process can open (SQLite, by its lock) has no one to tell.
+   */
+  announceChange(): Promise<void>;
+  /**
+   * Calls `listener` when another process announced a change, and whenever announcements may have been
+   * missed (a lost connection to the database is back). Never for this storage's own announcements. Returns
+   * the unsubscribe.
+   */
+  onChange(listener: ChangeListener): () => void;
   /** Deletes expired model records; returns how many. Backends also run it periodically on their own. */
   sweepExpired(): Promise<number>;
   /** Releases the backend (stops the sweeper, closes the database). Idempotent. */

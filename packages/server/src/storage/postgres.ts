@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { AuthmeshError } from '../errors.ts';
-import type { EntityStore, ModelStore, Storage } from './contract.ts';
+import type { ChangeListener, EntityStore, ModelStore, Storage } from './contract.ts';
+import { PostgresChangeFeed } from './postgres-change-feed.ts';
 import { isStorableText, PostgresConnection, redactUrl } from './postgres-connection.ts';
 import { PostgresEntityStore } from './postgres-entity-store.ts';
 import { loadMigrations, type MigrationReport, migrateSchema, schemaVersion } from './postgres-migrate.ts';
@@ -71,7 +72,9 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     keepAlive: true,
     application_name: 'authmesh',
   });
-  return new PostgresStorage(new PostgresConnection(pool, label, options.now ?? Date.now), settings.sweepIntervalMs);
+  const conn = new PostgresConnection(pool, label, options.now ?? Date.now);
+  const changes = new PostgresChangeFeed(conn, options.url, settings.connectTimeoutMs);
+  return new PostgresStorage(conn, changes, settings.sweepIntervalMs);
 }
 
 /**
@@ -118,12 +121,14 @@ async function assertSchemaCurrent(client: pg.Client): Promise<void> {
 class PostgresStorage implements Storage {
   readonly entities: EntityStore;
   readonly #conn: PostgresConnection;
+  readonly #changes: PostgresChangeFeed;
   readonly #stores = new Map<string, ModelStore>();
   readonly #timer: NodeJS.Timeout | undefined;
   #sweeping = false;
 
-  constructor(conn: PostgresConnection, sweepIntervalMs: number) {
+  constructor(conn: PostgresConnection, changes: PostgresChangeFeed, sweepIntervalMs: number) {
     this.#conn = conn;
+    this.#changes = changes;
     this.entities = new PostgresEntityStore(conn);
     if (sweepIntervalMs > 0) {
       this.#timer = setInterval(() => this.#sweepInBackground(), sweepIntervalMs);
@@ -180,12 +185,22 @@ class PostgresStorage implements Storage {
     );
   }
 
+  announceChange(): Promise<void> {
+    return this.#changes.announce();
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.#conn.assertOpen('onChange');
+    return this.#changes.subscribe(listener);
+  }
+
   async sweepExpired(): Promise<number> {
     return (await this.#conn.query('sweepExpired', MODEL_SQL.sweep, [this.#conn.now()])).rowCount;
   }
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    await this.#changes.close();
     await this.#conn.close();
   }
 

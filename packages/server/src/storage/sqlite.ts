@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { AuthmeshError } from '../errors.ts';
-import type { EntityStore, ModelStore, Storage } from './contract.ts';
+import type { ChangeListener, EntityStore, ModelStore, Storage } from './contract.ts';
 import { createPrivateDirectory, ensurePrivateFile, tightenFileIfPresent } from './private-files.ts';
 import { integer, SqliteConnection, text, toJson, wrap } from './sqlite-connection.ts';
 import { SqliteEntityStore } from './sqlite-entity-store.ts';
@@ -127,6 +127,13 @@ class SqliteStorage implements Storage {
 
   async sweepExpired(): Promise<number> {
     return this.#sweep();
+  }
+
+  /** One process per database file (the data-directory lock): there is no other process to tell. */
+  async announceChange(): Promise<void> {}
+
+  onChange(_listener: ChangeListener): () => void {
+    return () => {};
   }
 
   async close(): Promise<void> {

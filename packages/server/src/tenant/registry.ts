@@ -28,14 +28,22 @@ export class TenantRegistry {
   #connections = new Map<string, ConnectionRecord>();
   #actions = new Map<string, ActionRecord>();
   #bindings: TriggerBindings = {};
+  /** Refreshes started, and the newest whose reads were applied: an older read never overwrites a newer one. */
+  #refreshesStarted = 0;
+  #refreshApplied = 0;
 
   constructor(storage: Storage, issuer: string) {
     this.#storage = storage;
     this.issuer = issuer;
   }
 
-  /** Reloads every entity from storage; call after any write. */
+  /**
+   * Reloads every entity from storage; call after any write. Concurrent refreshes (a write here while another
+   * process's change is being loaded) may finish in any order: only the most recently started one's reads are
+   * kept, as they are the newest.
+   */
   async refresh(): Promise<void> {
+    const ticket = ++this.#refreshesStarted;
     const [apis, clients, grants, roles, connections, actions, bindings] = await Promise.all([
       this.#storage.entities.list<ResourceServerRecord>('resource_server'),
       this.#storage.entities.list<ClientRecord>('client'),
@@ -45,6 +53,8 @@ export class TenantRegistry {
       this.#storage.entities.list<ActionRecord>('action'),
       this.#storage.getState<TriggerBindings>(ACTION_BINDINGS_STATE_KEY),
     ]);
+    if (ticket < this.#refreshApplied) return;
+    this.#refreshApplied = ticket;
     const management = managementApi(this.issuer);
     this.#resourceServers = new Map([
       [management.identifier, { ...management, id: 'management-api' }],
@@ -56,6 +66,20 @@ export class TenantRegistry {
     this.#connections = new Map(connections.items.map((e) => [e.doc.name, e.doc]));
     this.#actions = new Map(actions.items.map((e) => [e.doc.name, e.doc]));
     this.#bindings = bindings ?? {};
+  }
+
+  /**
+   * Makes a change this process just stored live here, then tells the other processes sharing the storage,
+   * which reload it (see `management/follow-changes.ts`) within about a second.
+   */
+  async publish(): Promise<void> {
+    await this.refresh();
+    try {
+      await this.#storage.announceChange();
+    } catch {
+      // The change is stored and live here; the write must not be reported as failed. When the database is
+      // unreachable the other processes have lost their listening connection too, and reload when it is back.
+    }
   }
 
   /** Every action (deployed or not), in creation order. */

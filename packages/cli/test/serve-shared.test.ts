@@ -1,0 +1,167 @@
+import { startPostgres, type TestPostgres } from '@authmesh/testkit';
+import { AuthenticationClient, ManagementClient } from 'auth0';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { killLeftovers, tokenRequest } from './support/cli.ts';
+import {
+  ADMIN,
+  API,
+  DOOMED,
+  machineToken,
+  OTHER_USER,
+  passwordToken,
+  repeatUntil,
+  type ServeProcess,
+  startPair,
+  THIRD_USER,
+  USER,
+  WEB,
+  WORKER,
+} from './support/shared-tenant.ts';
+
+/*
+ * Two `authmesh serve` processes on one Postgres database: what one process is told through /api/v2 (a new
+ * or deleted grant, a rotated secret, a blocked user, tenant settings) the other enforces within a second;
+ * brute-force blocks and refresh-token reuse detection hold across them.
+ */
+
+/** How long the other process may take to enforce a change made through /api/v2. */
+const PROPAGATION_MS = 1_000;
+
+let server: TestPostgres;
+let a: ServeProcess;
+let b: ServeProcess;
+let issuer: string;
+let management: ManagementClient;
+
+/** node-auth0 hard-codes https://{domain}; the tenant here is http, so the transport rewrites the scheme. */
+const httpFetch: typeof fetch = (input, init) => {
+  const url = input instanceof Request ? input.url : String(input);
+  return fetch(url.replace(/^https:\/\//, 'http://'), init);
+};
+
+beforeAll(async () => {
+  server = await startPostgres();
+  ({ a, b, issuer } = await startPair(await server.createDatabase()));
+  // The Management API is called on A only (the issuer's host is A's port).
+  const domain = new URL(issuer).host;
+  const auth = new AuthenticationClient({ domain, ...toSdk(ADMIN), fetch: httpFetch });
+  const { data } = await auth.oauth.clientCredentialsGrant({ audience: `${issuer}api/v2/` });
+  management = new ManagementClient({ domain, token: data.access_token });
+  (management as unknown as { _options: { fetch: typeof fetch } })._options.fetch = httpFetch;
+}, 60_000);
+
+afterAll(async () => {
+  for (const { cli } of [a, b]) await cli?.stop('SIGTERM', 20_000).catch(() => {});
+  await killLeftovers();
+  await server?.stop();
+});
+
+function toSdk(client: { client_id: string; client_secret: string }) {
+  return { clientId: client.client_id, clientSecret: client.client_secret };
+}
+
+it('a client grant created on A is honoured by B within a second, and its deletion too', async () => {
+  expect((await machineToken(b.url, WORKER)).json).toMatchObject({ error: 'access_denied' });
+
+  const grant = await management.clientGrants.create({
+    client_id: WORKER.client_id,
+    audience: API,
+    scope: ['read:stock'],
+  });
+  const granted = await repeatUntil(
+    () => machineToken(b.url, WORKER),
+    (r) => r.status === 200,
+    PROPAGATION_MS,
+  );
+  expect(granted.status, granted.text).toBe(200);
+
+  await management.clientGrants.delete(String(grant.id));
+  const refused = await repeatUntil(
+    () => machineToken(b.url, WORKER),
+    (r) => r.status !== 200,
+    PROPAGATION_MS,
+  );
+  expect(refused.json).toMatchObject({ error: 'access_denied' });
+}, 30_000);
+
+it('a client secret rotated on A is the only one B accepts within a second', async () => {
+  await management.clientGrants.create({ client_id: WORKER.client_id, audience: API, scope: ['read:stock'] });
+  await repeatUntil(
+    () => machineToken(b.url, WORKER),
+    (r) => r.status === 200,
+    PROPAGATION_MS,
+  );
+
+  const rotated = await management.clients.rotateSecret(WORKER.client_id);
+  const fresh = { client_id: WORKER.client_id, client_secret: String(rotated.client_secret) };
+  expect(fresh.client_secret).not.toBe(WORKER.client_secret);
+  const oldRefused = await repeatUntil(
+    () => machineToken(b.url, WORKER),
+    (r) => r.status !== 200,
+    PROPAGATION_MS,
+  );
+  expect(oldRefused.status).toBe(401);
+  expect(oldRefused.json).toMatchObject({ error: 'access_denied' });
+  expect((await machineToken(b.url, fresh)).status).toBe(200);
+}, 30_000);
+
+it('a client deleted on A is unknown to B within a second', async () => {
+  expect((await machineToken(b.url, DOOMED, `${issuer}api/v2/`)).status).toBe(200);
+  await management.clients.delete(DOOMED.client_id);
+  const refused = await repeatUntil(
+    () => machineToken(b.url, DOOMED, `${issuer}api/v2/`),
+    (r) => r.status !== 200,
+    PROPAGATION_MS,
+  );
+  expect(refused.status).toBe(401);
+  expect(refused.json).toMatchObject({ error: 'access_denied' });
+}, 30_000);
+
+it('a user blocked on A is refused on B', async () => {
+  expect((await passwordToken(b.url, OTHER_USER)).status).toBe(200);
+  const users = await management.users.listUsersByEmail({ email: OTHER_USER.email });
+  const userId = String(users[0]?.user_id);
+  await management.users.update(userId, { blocked: true });
+
+  const refused = await passwordToken(b.url, OTHER_USER);
+  // Auth0's password grant does not tell a blocked user from a wrong password.
+  expect(refused.status).toBe(403);
+  expect(refused.json).toMatchObject({ error: 'invalid_grant', error_description: 'Wrong email or password.' });
+}, 30_000);
+
+it('a refresh token rotated on A and presented again on B revokes the family on both', async () => {
+  const login = await passwordToken(a.url, THIRD_USER, 'openid offline_access');
+  expect(login.status, login.text).toBe(200);
+  const original = String(login.json.refresh_token);
+  const rotated = await tokenRequest(a.url, { grant_type: 'refresh_token', ...WEB, refresh_token: original });
+  expect(rotated.status, rotated.text).toBe(200);
+  const successor = String(rotated.json.refresh_token);
+  expect(successor).not.toBe(original);
+
+  const reused = await tokenRequest(b.url, { grant_type: 'refresh_token', ...WEB, refresh_token: original });
+  expect(reused.json).toMatchObject({ error: 'invalid_grant' });
+  // Reuse detection revoked the whole family: the successor is dead on A too.
+  const afterReuse = await tokenRequest(a.url, { grant_type: 'refresh_token', ...WEB, refresh_token: successor });
+  expect(afterReuse.json).toMatchObject({ error: 'invalid_grant' });
+}, 30_000);
+
+it('tenant settings PATCHed on A are B’s within a second', async () => {
+  await management.tenants.settings.update({ friendly_name: 'Shared, renamed' });
+  const token = String(
+    (
+      await tokenRequest(a.url, {
+        grant_type: 'client_credentials',
+        ...ADMIN,
+        audience: `${issuer}api/v2/`,
+      })
+    ).json.access_token,
+  );
+  const settingsOnB = async () => {
+    const response = await fetch(new URL('api/v2/tenants/settings', b.url), {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return (await response.json()) as { friendly_name?: string };
+  };
+  const settings = await repeatUntil(settingsOnB, (s) => s.friendly_name === 'Shared, renamed', PROPAGATION_MS);
+  expect(settings.friendly_name).toBe('Shared, renamed');
+}, 30_000);

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { ChangeListener } from './contract.ts';
+import type { PostgresConnection } from './postgres-connection.ts';
+
+/** The Postgres channel on which tenant processes announce configuration changes to each other. */
+export const CHANGE_CHANNEL = 'authmesh_changes';
+
+/** The longest wait between two attempts to re-open the listening connection. */
+const MAX_RECONNECT_MS = 2_000;
+
+/**
+ * Configuration changes between the processes sharing one Postgres database, with LISTEN/NOTIFY.
+ *
+ * A process announces with `pg_notify` on a pooled connection; each process listens on one dedicated
+ * connection of its own, opened on the first subscription. The notification names its origin, so a process
+ * ignores its own (it refreshed before answering the write). A lost listening connection is re-opened with a
+ * growing delay, and listeners are called once when it is back: notifications sent meanwhile were lost, so
+ * the process must assume something changed. That keeps a restarted database from leaving a process on a
+ * stale configuration for ever, without polling.
+ */
+export class PostgresChangeFeed {
+  readonly #conn: PostgresConnection;
+  readonly #url: string;
+  readonly #connectTimeoutMs: number;
+  /** This process's (this storage's) id in notifications. */
+  readonly #origin = randomUUID();
+  readonly #listeners = new Set<ChangeListener>();
+  #client: pg.Client | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #failures = 0;
+  #started = false;
+  #closed = false;
+
+  constructor(conn: PostgresConnection, url: string, connectTimeoutMs: number) {
+    this.#conn = conn;
+    this.#url = url;
+    this.#connectTimeoutMs = connectTimeoutMs;
+  }
+
+  /** Tells every other process listening on this database that the configuration changed. */
+  async announce(): Promise<void> {
+    await this.#conn.query('announceChange', 'SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, this.#origin]);
+  }
+
+  /** Subscribes `listener`; the first subscription opens the listening connection. Returns the unsubscribe. */
+  subscribe(listener: ChangeListener): () => void {
+    this.#listeners.add(listener);
+    if (!this.#started) {
+      this.#started = true;
+      void this.#listen(false);
+    }
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => {});
+  }
+
+  async #listen(reconnecting: boolean): Promise<void> {
+    if (this.#closed) return;
+    const client = new pg.Client({
+      connectionString: this.#url,
+      connectionTimeoutMillis: this.#connectTimeoutMs,
+      keepAlive: true,
+      application_name: 'authmesh listen',
+    });
+    let lost = false;
+    const onLost = () => {
+      if (lost) return;
+      lost = true;
+      if (this.#client === client) this.#client = undefined;
+      client.end().catch(() => {});
+      this.#scheduleReconnect();
+    };
+    // The driver reports a dropped connection as 'error' (or only 'end'); either way, open a new one.
+    client.on('error', onLost);
+    client.on('end', onLost);
+    client.on('notification', (message) => {
+      if (message.channel === CHANGE_CHANNEL && message.payload !== this.#origin) this.#emit();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+    } catch {
+      onLost();
+      return;
+    }
+    if (this.#closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.#client = client;
+    this.#failures = 0;
+    if (reconnecting) this.#emit();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed) return;
+    this.#failures += 1;
+    const delay = Math.min(MAX_RECONNECT_MS, 100 * 2 ** Math.min(this.#failures, 5));
+    this.#retry = setTimeout(() => void this.#listen(true), delay);
+    // A pending reconnection must not keep the process alive on its own.
+    this.#retry.unref();
+  }
+
+  #emit(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}
