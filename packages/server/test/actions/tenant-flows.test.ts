@@ -24,6 +24,7 @@ const postLogin = action(
   `exports.onExecutePostLogin = async (event, api) => {
      if (event.user.email.startsWith('bob')) return api.access.deny('Staff may not use the shop');
      console.log('login', event.stats.logins_count, event.transaction.protocol);
+     if (event.transaction.protocol === 'oidc-basic-profile') console.log('query audience', event.request.query.audience);
      api.idToken.setCustomClaim('${NS}/roles', event.authorization.roles);
      api.idToken.setCustomClaim('sub', 'ignored');
      api.accessToken.setCustomClaim('${NS}/protocol', event.transaction.protocol);
@@ -145,6 +146,11 @@ describe('post-login', () => {
       redirect_uri: CALLBACK,
     });
     expect(decodeJwt(String(second.json.access_token))[`${NS}/visits`]).toBe(1);
+    // event.request.query holds the authorization request's parameters, also after the login page.
+    expect(logs.filter((l) => l.message.startsWith('query ')).map((l) => l.message)).toEqual([
+      `query audience ${CATALOG}`,
+      `query audience ${CATALOG}`,
+    ]);
     expect(logs.filter((l) => l.message.startsWith('login ')).map((l) => l.message)).toEqual([
       'login 1 oidc-basic-profile',
       'login 2 oidc-basic-profile',
