@@ -33,6 +33,7 @@ import { createOutboxPage, createResetPasswordPage, RESET_PATH } from './login/r
 import { createManagementApi } from './management/create-management-api.ts';
 import { followOtherProcesses } from './management/follow-changes.ts';
 import { restoreTenantSettings } from './management/tenant-settings.ts';
+import { createTestControl } from './management/test-control.ts';
 import type { AuditEvent } from './management/types.ts';
 import { createHealthRoutes, HEALTHZ_PATH, passesWithin, READYZ_PATH } from './observability/health.ts';
 import type { Logger } from './observability/logger.ts';
@@ -104,6 +105,12 @@ export interface TenantOptions {
    * them; `env` defaults to `process.env` and its `AUTH0_KEYWORD_REPLACE_MAPPINGS` wins, as there.
    */
   actionKeywords?: { env?: KeywordEnv; mappings?: KeywordMappings };
+  /**
+   * Test mode: serves the runtime control API under `/__authmesh/test/` (add and change users, reset
+   * them between tests), for requests carrying `Authorization: Bearer <token>`. Off unless given; never
+   * for a production tenant (`authmesh serve` has no way to set it).
+   */
+  testMode?: { token: string };
 }
 
 /**
@@ -364,6 +371,10 @@ function installMiddleware(
       ...(options.onAudit ? { onAudit: options.onAudit } : {}),
     }),
   );
+  // 2b. Test mode only: the control API test suites use between tests (never in production).
+  if (options.testMode) {
+    app.use(createTestControl({ tenant, config: options.config, token: options.testMode.token }));
+  }
   // 3. The path table: each path's handlers in order, then the engine. Other spellings of engine paths: 404.
   app.use(
     createRouter({

@@ -16,6 +16,7 @@ export { type KeywordOptions, loadTenantConfigFile, parseTenantConfig } from './
 export type * from './config/types.ts';
 export {
   createTenant,
+  type KeyRotationOptions,
   lastIssuer,
   type Tenant,
   type TenantClient,
@@ -23,6 +24,17 @@ export {
   type TenantOptions,
 } from './create-tenant.ts';
 export { AuthmeshError, type AuthmeshErrorCode, ConfigError, type ConfigIssue } from './errors.ts';
+export {
+  type AccessRow,
+  type ExplainOptions,
+  type ExplainTenant,
+  explainToken,
+  type LintFinding,
+  type LintReport,
+  lintTenant,
+  type PublicJwk,
+  type TokenVerdict,
+} from './explain/index.ts';
 export type { AuditEvent } from './management/types.ts';
 export { createJsonLogger, type Logger } from './observability/logger.ts';
 export { type LoginOutcome, TenantMetrics } from './observability/metrics.ts';
