@@ -19,7 +19,9 @@ export type AuthmeshErrorCode =
   | 'ERR_ACTION_DENIED'
   | 'ERR_ACTION_FAILED'
   | 'ERR_ACTION_TIMEOUT'
-  | 'ERR_ACTION_LOAD';
+  | 'ERR_ACTION_LOAD'
+  | 'ERR_SIGNING_KEY'
+  | 'ERR_SIGNING_KEY_NOT_FOUND';
 
 /** The one base class for every error `@authmesh/server` throws on purpose. */
 export class AuthmeshError extends Error {

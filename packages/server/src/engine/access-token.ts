@@ -2,7 +2,8 @@ import type { AccessToken, ClientCredentials, KoaContextWithOIDC } from 'oidc-pr
 import type { ActionRunner } from '../actions/types.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { accountUser } from './accounts.ts';
-import { applyAccessTokenChanges, postLoginForTokens, runCredentialsExchange } from './actions.ts';
+import { runCredentialsExchange } from './credentials-exchange.ts';
+import { applyAccessTokenChanges, postLoginForTokens } from './post-login.ts';
 import { requestState } from './request-state.ts';
 import { OIDC_SCOPES, splitScope } from './scopes.ts';
 
@@ -20,7 +21,7 @@ interface JwtParts {
  * - `permissions` when the API enforces RBAC with an `_authz` dialect: every permission the user holds on
  *   the API (direct and via roles), whatever was requested; for M2M the granted scopes.
  * - Auth0 Actions (with `actions`): credentials-exchange claims on M2M tokens, post-login claims and scope
- *   changes on user tokens (engine/actions.ts).
+ *   changes on user tokens (engine/credentials-exchange.ts, engine/post-login.ts).
  */
 export function createJwtCustomizer(tenant: TenantContext, actions?: ActionRunner) {
   return async function customizeJwt(

@@ -2,8 +2,8 @@ import type { Grant, KoaContextWithOIDC } from 'oidc-provider';
 import type { ActionRunner } from '../actions/types.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { accountUser } from './accounts.ts';
-import { runPostLoginAtAuthorize } from './actions.ts';
 import { resourceToAudience } from './audience.ts';
+import { runPostLoginAtAuthorize } from './post-login.ts';
 import { OIDC_SCOPES, splitScope } from './scopes.ts';
 
 /** Where a user's consent to a third-party application is remembered (written by login/consent.ts). */
@@ -16,7 +16,7 @@ export function consentKey(accountId: string, clientId: string): string {
  * to whatever the request asks for (within the API's scopes, and the user's permissions under RBAC) and
  * saved before the engine checks for missing consent. Without this, every new audience would need a
  * consent screen, and `prompt=none` for a second API would fail with `consent_required`.
- * With `actions`, the post-login actions run once the grant is saved (engine/actions.ts).
+ * With `actions`, the post-login actions run once the grant is saved (engine/post-login.ts).
  */
 export function createLoadExistingGrant(tenant: TenantContext, actions?: ActionRunner) {
   return async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {

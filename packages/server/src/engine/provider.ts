@@ -5,10 +5,11 @@ import type { ActionRunner } from '../actions/types.ts';
 import type { TenantSettings } from '../config/types.ts';
 import { isLoopbackHost } from '../config/urls.ts';
 import type { TenantContext } from '../tenant/context.ts';
-import type { SigningJwk } from '../tenant/keys.ts';
+import type { SigningKeyRing } from '../tenant/signing-key-ring.ts';
 import { createJwtCustomizer } from './access-token.ts';
 import { createFindAccount } from './accounts.ts';
-import { actionInteractions, installIdTokenClaims } from './actions.ts';
+import { installIdTokenClaims } from './action-id-token.ts';
+import { actionInteractions } from './action-redirect.ts';
 import { createAdapterFactory } from './adapter.ts';
 import { originAllowedForClient } from './client-cors.ts';
 import { createConnectionParam, screenHintParam } from './connection-param.ts';
@@ -20,6 +21,7 @@ import { type LoginThrottle, registerPasswordGrants } from './password-grant.ts'
 import { createIssueRefreshToken, createRefreshTokenTtl, createRotateRefreshToken } from './refresh-tokens.ts';
 import { createDefaultResource, createGetResourceServerInfo } from './resource-servers.ts';
 import { allowImplicitCallbacksOnLocalHttp, RESPONSE_TYPES } from './response-types.ts';
+import { EXTERNAL_SIGNING_FEATURE, rotatingSigningKeys } from './rotating-signing-keys.ts';
 import { LOGIN_PATH, ROUTES } from './routes.ts';
 import { SCOPE_CLAIMS } from './scopes.ts';
 import { matchCallbacksAsAuth0 } from './wildcard-callbacks.ts';
@@ -28,7 +30,8 @@ import { matchCallbacksAsAuth0 } from './wildcard-callbacks.ts';
 type JwtCustomizer = NonNullable<NonNullable<Configuration['formats']>['customizers']>['jwt'];
 
 export interface EngineKeys {
-  signing: SigningJwk[];
+  /** The tenant's signing keys as they change (rotation, revocation): see rotating-signing-keys.ts. */
+  signing: SigningKeyRing;
   cookies: string[];
 }
 
@@ -49,7 +52,7 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys, options: E
   const { registry, settings } = tenant;
   const configuration: Configuration = {
     adapter: createAdapterFactory(tenant.storage, registry) as unknown as Configuration['adapter'],
-    jwks: { keys: keys.signing as unknown as NonNullable<Configuration['jwks']>['keys'] },
+    jwks: { keys: rotatingSigningKeys(keys.signing) },
     cookies: {
       keys: keys.cookies,
       long: sessionCookies(tenant.issuer),
@@ -83,7 +86,7 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys, options: E
     ) as unknown as Configuration['loadExistingGrant'],
     issueRefreshToken: createIssueRefreshToken(tenant) as unknown as Configuration['issueRefreshToken'],
     rotateRefreshToken: createRotateRefreshToken(tenant),
-    // The login page, or the page a post-login action redirects to (engine/actions.ts).
+    // The login page, or the page a post-login action redirects to (engine/action-redirect.ts).
     interactions: actionInteractions(
       tenant,
       (interaction) => `${LOGIN_PATH}?state=${encodeURIComponent(interaction.uid)}`,
@@ -96,6 +99,7 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys, options: E
     },
     features: {
       devInteractions: { enabled: false },
+      externalSigningSupport: EXTERNAL_SIGNING_FEATURE,
       clientCredentials: { enabled: true },
       revocation: {
         enabled: true,

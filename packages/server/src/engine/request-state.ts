@@ -30,7 +30,7 @@ export interface RequestState {
    */
   grantedScope?: readonly string[];
   /**
-   * The post-login actions' result for the tokens this request mints (engine/actions.ts), computed once:
+   * The post-login actions' result for the tokens this request mints (engine/post-login.ts), computed once:
    * the access-token customizer and the ID token both apply it.
    */
   postLogin?: Promise<PostLoginResult | undefined>;

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { html, page } from '../encoding/html.ts';
-import { CONTINUE_RESULT_KEY, type ContinueResult } from '../engine/actions.ts';
+import { CONTINUE_RESULT_KEY, type ContinueResult } from '../engine/action-redirect.ts';
 import { BodyError, readBody } from './body.ts';
 
 /** Auth0's path for coming back from a page a post-login action redirected to. */
@@ -12,7 +12,7 @@ export const CONTINUE_PATH = '/continue';
  * paused authorization (the engine interaction the redirect started); it must belong to this browser's
  * session. The query and form body are recorded for the action's `onContinuePostLogin` (its
  * `event.request`), then the browser resumes the authorization, which runs the rest of post-login and
- * issues the code (engine/actions.ts).
+ * issues the code (engine/post-login.ts).
  * https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger/redirect-with-actions
  */
 export function createActionContinue(provider: Provider) {

@@ -3,9 +3,9 @@ import { userClaims } from '../engine/accounts.ts';
 import { originAllowedForClient } from '../engine/client-cors.ts';
 import { claimsOf } from '../engine/scopes.ts';
 import type { TenantContext } from '../tenant/context.ts';
-import type { SigningJwk } from '../tenant/keys.ts';
-import { bearerToken, hasAudience, publicKeysByKid, verifyOwnAccessToken } from '../tenant/own-tokens.ts';
+import { bearerToken, hasAudience, verifyOwnAccessToken } from '../tenant/own-tokens.ts';
 import type { UserRecord } from '../tenant/records.ts';
+import type { PublicKeySource } from '../tenant/signing-key-ring.ts';
 
 /**
  * `/userinfo` with an API access token (a JWT whose `aud` contains `<issuer>userinfo`), which Auth0
@@ -17,15 +17,14 @@ import type { UserRecord } from '../tenant/records.ts';
  * read why a token was refused, and once the token names its client, only that client's registered
  * origins may read the profile (anyone else gets the engine's `invalid_request`).
  */
-export function createJwtUserinfo(tenant: TenantContext, signingKeys: SigningJwk[]) {
-  const keys = publicKeysByKid(signingKeys);
+export function createJwtUserinfo(tenant: TenantContext, signingKeys: PublicKeySource) {
   const userinfoAudience = `${tenant.issuer}userinfo`;
 
   return async function jwtUserinfo(ctx: Context, next: Next): Promise<void> {
     if (ctx.method !== 'GET' && ctx.method !== 'POST') return next();
     const token = bearerToken(ctx.get('Authorization'));
     if (token === undefined) return next();
-    const verified = verifyOwnAccessToken(token, keys, tenant.issuer);
+    const verified = verifyOwnAccessToken(token, signingKeys.publicKeys(), tenant.issuer);
     if (!verified.ok && verified.reason === 'malformed') return next();
     const origin = ctx.get('Origin');
     allowOrigin(ctx, origin || '*');

@@ -1,6 +1,6 @@
-import type { SigningJwk } from '../tenant/keys.ts';
 import { managementApiIdentifier } from '../tenant/management-api.ts';
-import { bearerToken, hasAudience, publicKeysByKid, verifyOwnAccessToken } from '../tenant/own-tokens.ts';
+import { bearerToken, hasAudience, verifyOwnAccessToken } from '../tenant/own-tokens.ts';
+import type { PublicKeySource } from '../tenant/signing-key-ring.ts';
 import { ManagementError } from './errors.ts';
 import type { Caller } from './types.ts';
 
@@ -16,8 +16,7 @@ import type { Caller } from './types.ts';
 const EXPIRED = 'Expired token received for JSON Web Token validation';
 
 /** Returns a function that turns an `Authorization` header into the {@link Caller}, or throws 401. */
-export function createAuthenticator(signingKeys: readonly SigningJwk[], issuer: string) {
-  const keys = publicKeysByKid(signingKeys);
+export function createAuthenticator(signingKeys: PublicKeySource, issuer: string) {
   const audience = managementApiIdentifier(issuer);
 
   return function authenticate(authorization: string): Caller {
@@ -25,7 +24,7 @@ export function createAuthenticator(signingKeys: readonly SigningJwk[], issuer: 
     if (authorization === '') throw unauthorized('Missing authentication', false);
     const token = bearerToken(authorization);
     if (token === undefined) throw unauthorized('Invalid token');
-    const verified = verifyOwnAccessToken(token, keys, issuer);
+    const verified = verifyOwnAccessToken(token, signingKeys.publicKeys(), issuer);
     if (!verified.ok) throw unauthorized(verified.reason === 'expired' ? EXPIRED : 'Invalid token');
     const { claims } = verified;
     if (!hasAudience(claims, audience)) throw unauthorized(`Bad audience: ${describeAudience(claims.aud)}`);

@@ -21,8 +21,9 @@ const SIGNING_KEYS = 'keys:signing';
 const COOKIE_KEYS = 'keys:cookies';
 
 /**
- * The tenant's signing keys: an RSA-2048 key generated on first start and persisted, so that tokens
+ * The tenant's first signing key: an RSA-2048 key generated on first start and persisted, so that tokens
  * survive restarts. Create-once through the storage, so two processes starting at once agree on one key.
+ * Rotation keeps the whole key set elsewhere (signing-key-ring.ts) and starts it from this key.
  */
 export async function loadSigningKeys(storage: Storage): Promise<SigningJwk[]> {
   const existing = await storage.getState<SigningJwk[]>(SIGNING_KEYS);

@@ -50,6 +50,9 @@ export const MANAGEMENT_API_SCOPES: readonly string[] = [
     'update:current_user_metadata',
     'read:tenant_settings',
     'update:tenant_settings',
+    'read:signing_keys',
+    'create:signing_keys',
+    'update:signing_keys',
     // The resources the Management API serves as an empty Auth0 tenant does (management/empty-resources.ts),
     // so the Deploy CLI's default configuration can read them.
     ...NOT_EMULATED_RESOURCES.flatMap((resource) => VERBS.map((verb) => `${verb}:${resource}`)),

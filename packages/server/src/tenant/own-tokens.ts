@@ -59,7 +59,11 @@ export function bearerToken(authorization: string): string | undefined {
  * `iat` (if any) not later than now plus {@link CLOCK_TOLERANCE_SECONDS}. The audience is the caller's
  * business: each endpoint wants its own.
  */
-export function verifyOwnAccessToken(token: string, keys: Map<string, KeyObject>, issuer: string): OwnTokenResult {
+export function verifyOwnAccessToken(
+  token: string,
+  keys: ReadonlyMap<string, KeyObject>,
+  issuer: string,
+): OwnTokenResult {
   const [h, p, s] = token.split('.') as [string, string, string];
   let header: { alg?: unknown; kid?: unknown; crit?: unknown; typ?: unknown };
   let claims: OwnTokenClaims;
