@@ -20,6 +20,7 @@ import { CONTINUE_PATH, createActionContinue } from './http/continue.ts';
 import { trackInFlight } from './http/drain.ts';
 import { createEdge } from './http/edge.ts';
 import { FailureThrottle } from './http/failure-throttle.ts';
+import { createJwks } from './http/jwks.ts';
 import { AUTH0_LOGOUT_PATH, createAuth0Logout } from './http/logout.ts';
 import { createRefreshOverlap } from './http/refresh-overlap.ts';
 import { createRouter } from './http/router.ts';
@@ -47,9 +48,10 @@ import { openStorage } from './storage/open.ts';
 import { timeStorage } from './storage/timed-storage.ts';
 import { isStorageFailure } from './storage/unavailable.ts';
 import type { TenantContext } from './tenant/context.ts';
-import { loadCookieKeys, loadSigningKeys } from './tenant/keys.ts';
+import { loadCookieKeys } from './tenant/keys.ts';
 import { TenantRegistry } from './tenant/registry.ts';
 import { seedTenant } from './tenant/seed.ts';
+import { DEFAULT_ROTATION_DELAY_MS, SigningKeyRing } from './tenant/signing-key-ring.ts';
 
 /** Where the tenant records the issuer it last ran with (for `authmesh export` / `import`). */
 const LAST_ISSUER = 'tenant:issuer';
@@ -111,6 +113,18 @@ export interface TenantOptions {
    * for a production tenant (`authmesh serve` has no way to set it).
    */
   testMode?: { token: string };
+  /** Signing-key rotation (`POST /api/v2/keys/signing/rotate`, `authmesh keys rotate`). */
+  keyRotation?: KeyRotationOptions;
+}
+
+/** How the tenant rotates its signing keys and learns of rotations made by other processes. */
+export interface KeyRotationOptions {
+  /** How long a rotated-in key is published before it signs; default 10 minutes (an API's JWKS cache lifetime). */
+  delayMs?: number;
+  /** How often the key set is re-read from storage; default 1 s. */
+  pollMs?: number;
+  /** The clock the current key is computed from (milliseconds since the epoch); tests steer it. */
+  now?: () => number;
 }
 
 /**
@@ -214,13 +228,20 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     : openedStorage;
   let metricsListener: MetricsListener | undefined;
   let actions: WorkerActionRunner | undefined;
+  let signing: SigningKeyRing | undefined;
   let stopFollowing: (() => void) | undefined;
   try {
     const seeded = await seedTenant(storage, options.config, issuer);
     await storage.setState(LAST_ISSUER, issuer);
     const registry = new TenantRegistry(storage, issuer);
     await registry.refresh();
-    const [signing, cookies] = await Promise.all([loadSigningKeys(storage), loadCookieKeys(storage)]);
+    const rotation = options.keyRotation ?? {};
+    const keyRing = await SigningKeyRing.open(storage, {
+      ...(rotation.now ? { now: rotation.now } : {}),
+      ...(rotation.pollMs === undefined ? {} : { pollMs: rotation.pollMs }),
+    });
+    signing = keyRing;
+    const cookies = await loadCookieKeys(storage);
     // A copy: PATCH /api/v2/tenants/settings changes the running tenant's settings, never the caller's config.
     const tenant: TenantContext = { issuer, storage, registry, settings: { ...options.config.tenant } };
     await restoreTenantSettings(tenant);
@@ -237,15 +258,15 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       ...(options.onActionLog ? { onLog: options.onActionLog } : {}),
       keywords: actionKeywords(options.actionKeywords),
     });
-    const provider = createEngine(tenant, { signing, cookies }, { loginThrottle, actions });
+    const provider = createEngine(tenant, { signing: keyRing, cookies }, { loginThrottle, actions });
     const ready = async () => {
       const failed: string[] = [];
       if (inFlight.draining) failed.push('draining');
-      if (signing.length === 0) failed.push('signing_keys');
+      if (keyRing.current() === undefined) failed.push('signing_keys');
       if (!(await passesWithin(() => storage.getState(LAST_ISSUER), READINESS_STORAGE_MS))) failed.push('storage');
       return failed;
     };
-    installMiddleware(provider, tenant, signing, cookies[0] ?? '', options, clientIp, loginThrottle, ready, actions);
+    installMiddleware(provider, tenant, keyRing, cookies[0] ?? '', options, clientIp, loginThrottle, ready, actions);
     if (metrics && options.observe?.metricsListener) {
       metricsListener = await startMetricsListener(metrics, options.observe.metricsListener);
     }
@@ -259,6 +280,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
         await inFlight.drain(graceMs);
         stopFollowing?.();
         await actions?.close();
+        keyRing.close();
         await metricsListener?.close();
         if (ownsStorage) await storage.close();
       })();
@@ -285,6 +307,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     server.close();
     stopFollowing?.();
     await actions?.close();
+    signing?.close();
     await metricsListener?.close();
     if (ownsStorage) await storage.close();
     throw error;
@@ -298,7 +321,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
 function installMiddleware(
   provider: Provider,
   tenant: TenantContext,
-  signing: Parameters<typeof createJwtUserinfo>[1],
+  signing: SigningKeyRing,
   csrfKey: string,
   options: TenantOptions,
   clientIp: ClientIpResolver,
@@ -367,6 +390,7 @@ function installMiddleware(
     createManagementApi({
       tenant,
       signing,
+      rotationDelayMs: options.keyRotation?.delayMs ?? DEFAULT_ROTATION_DELAY_MS,
       ...(options.onError ? { onError: options.onError } : {}),
       ...(options.onAudit ? { onAudit: options.onAudit } : {}),
     }),
@@ -382,6 +406,8 @@ function installMiddleware(
       [ROUTES.token]: [auth0Requests, clientAuthGuard, createRefreshOverlap(provider, tenant.registry)],
       [ROUTES.revocation]: [auth0Requests, clientAuthGuard],
       [ROUTES.userinfo]: [createJwtUserinfo(tenant, signing)],
+      // The keys published now, not the ones the engine was built with (key rotation).
+      [ROUTES.jwks]: [createJwks(signing)],
       [LOGIN_PATH]: [
         createLoginRoutes({
           tenant,
