@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import { isStorageFailure, STORAGE_RETRY_AFTER_S } from '../storage/unavailable.ts';
 import type { TenantContext } from '../tenant/context.ts';
-import type { SigningJwk } from '../tenant/keys.ts';
+import type { SigningKeyRing } from '../tenant/signing-key-ring.ts';
 import { actionTriggerRoutes } from './action-triggers.ts';
 import { actionVersionRoutes } from './action-versions.ts';
 import { actionRoutes } from './actions.ts';
@@ -16,6 +16,7 @@ import { emptyResourceRoutes } from './empty-resources.ts';
 import { EntityWriter } from './entity-writer.ts';
 import { ManagementError } from './errors.ts';
 import { readJsonBody } from './json-body.ts';
+import { signingKeyRoutes } from './keys.ts';
 import { DEFAULT_RATE_LIMIT, RateLimiter, type RateLimitOptions, rateLimitKey } from './rate-limit.ts';
 import { resourceServerRoutes } from './resource-servers.ts';
 import { roleMemberRoutes } from './role-members.ts';
@@ -31,8 +32,10 @@ export const MANAGEMENT_API_PATH = '/api/v2';
 
 export interface ManagementApiOptions {
   tenant: TenantContext;
-  /** The tenant's signing keys: Management API tokens are the tenant's own JWTs. */
-  signing: readonly SigningJwk[];
+  /** The tenant's signing keys: Management API tokens are the tenant's own JWTs; /keys/signing manages them. */
+  signing: SigningKeyRing;
+  /** How long `POST /keys/signing/rotate` publishes the next key before it signs. */
+  rotationDelayMs: number;
   /** Per-caller token bucket; default {@link DEFAULT_RATE_LIMIT}. */
   rateLimit?: RateLimitOptions;
   /** Receives unexpected errors (answered with 500). Never receives tokens, bodies or secrets. */
@@ -78,6 +81,7 @@ export function createManagementApi(options: ManagementApiOptions) {
     ...emptyResourceRoutes(),
     ...connectionRoutes(deps),
     ...connectionClientRoutes(deps),
+    ...signingKeyRoutes({ tenant, ring: options.signing, rotationDelayMs: options.rotationDelayMs }),
   ];
 
   async function handle(ctx: Context): Promise<ManagementResponse> {
