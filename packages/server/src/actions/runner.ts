@@ -1,15 +1,14 @@
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { type KeywordEnv, type KeywordMappings, replaceKeywords } from '../config/keywords.ts';
+import type { KeywordEnv, KeywordMappings } from '../config/keywords.ts';
 import type { TriggerId } from '../config/types.ts';
-import { ConfigError } from '../errors.ts';
 import type { Storage } from '../storage/contract.ts';
 import type { ActionRecord, UserRecord } from '../tenant/records.ts';
 import type { TenantRegistry } from '../tenant/registry.ts';
 import { MAX_CUSTOM_CLAIMS_BYTES, restrictedClaimReason } from './claims.ts';
+import { CodeReloader } from './code-reload.ts';
 import { AccessDeniedByAction } from './errors.ts';
-import type { ApiCall, CacheRecord, RunRequest, WorkerMessage } from './protocol.ts';
+import type { ApiCall } from './protocol.ts';
+import { TriggerCaches } from './trigger-cache.ts';
 import type {
   ActionLogLine,
   ActionRunner,
@@ -23,22 +22,10 @@ import type {
   PreUserRegistrationEvent,
   PreUserRegistrationResult,
 } from './types.ts';
+import { ActionWorker } from './worker-host.ts';
 
 /** Auth0's execution limit for one action ("Actions limitations": 20 seconds). */
 export const DEFAULT_ACTION_TIMEOUT_MS = 20_000;
-
-/**
- * Auth0's `api.cache` limits ("Actions Limitations", cached data): at most 20 entries per trigger, 8 KB of
- * keys and values together, 24 hours; the key and value sizes are checked in the worker (actions/worker.ts).
- * https://auth0.com/docs/customize/actions/limitations
- */
-const CACHE_MAX_ENTRIES = 20;
-const CACHE_MAX_TOTAL_BYTES = 8 * 1024;
-const CACHE_MAX_TTL_MS = 24 * 3_600_000;
-const CACHE_DEFAULT_TTL_MS = 15 * 60_000;
-
-/** The message Auth0 reports for an action that overran its limit. */
-const TIMEOUT_REASON = 'Script Execution Time Exceeded';
 
 export interface ActionRunnerOptions {
   registry: TenantRegistry;
@@ -64,12 +51,6 @@ const HANDLERS: Record<TriggerId, string> = {
   'post-change-password': 'onExecutePostChangePassword',
 };
 
-interface PendingRun {
-  resolve(message: WorkerMessage & { type: 'done' | 'failed' }): void;
-  reject(error: Error): void;
-  onLog(level: ActionLogLine['level'], message: string): void;
-}
-
 /**
  * Runs a tenant's actions in one worker thread (actions/worker.ts), a fresh `node:vm` context per action
  * module, with a time limit per action. An overrun terminates the worker; the next run starts a new one,
@@ -78,19 +59,14 @@ interface PendingRun {
  */
 export class WorkerActionRunner implements ActionRunner {
   readonly #options: ActionRunnerOptions;
-  readonly #timeoutMs: number;
-  #worker: Worker | undefined;
-  #nextId = 1;
-  readonly #pending = new Map<number, PendingRun>();
-  /** Per action name: the file's mtime and code as last read (hot reload). */
-  readonly #files = new Map<string, { mtimeMs: number; code: string }>();
-  /** Per trigger: Auth0's `api.cache`, scoped to the trigger (kept in memory, best-effort as Auth0's). */
-  readonly #caches = new Map<string, Map<string, CacheRecord>>();
-  #closed = false;
+  readonly #worker: ActionWorker;
+  readonly #code: CodeReloader;
+  readonly #cache = new TriggerCaches();
 
   constructor(options: ActionRunnerOptions) {
     this.#options = options;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
+    this.#worker = new ActionWorker(options.timeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
+    this.#code = new CodeReloader(options.keywords);
   }
 
   has(trigger: TriggerId): boolean {
@@ -173,7 +149,7 @@ export class WorkerActionRunner implements ActionRunner {
               break;
             case 'cache.set':
             case 'cache.delete':
-              this.#applyCache('post-login', method, args);
+              this.#cache.apply('post-login', method, args);
               break;
             default:
               this.#log(action.name, 'post-login', 'warn', `api.${method} is not emulated by authmesh: ignored`);
@@ -212,7 +188,7 @@ export class WorkerActionRunner implements ActionRunner {
         }
         if (method === 'accessToken.setCustomClaim') this.#setClaim(result.accessTokenClaims, action, a, b);
         else if (method === 'cache.set' || method === 'cache.delete')
-          this.#applyCache('credentials-exchange', method, args);
+          this.#cache.apply('credentials-exchange', method, args);
       }
     }
     return result;
@@ -243,7 +219,7 @@ export class WorkerActionRunner implements ActionRunner {
         if (method === 'user.setAppMetadata') setMetadata(result.app_metadata, a, b);
         else if (method === 'user.setUserMetadata') setMetadata(result.user_metadata, a, b);
         else if (method === 'cache.set' || method === 'cache.delete')
-          this.#applyCache('pre-user-registration', method, args);
+          this.#cache.apply('pre-user-registration', method, args);
       }
     }
     return result;
@@ -257,12 +233,8 @@ export class WorkerActionRunner implements ActionRunner {
     return this.#afterTheFact('post-change-password', input);
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    const worker = this.#worker;
-    this.#worker = undefined;
-    this.#failAll(new Error('the tenant is closing'));
-    await worker?.terminate();
+  close(): Promise<void> {
+    return this.#worker.close();
   }
 
   /** Triggers that run after the fact: a failure is logged (by #run), never reported to the user. */
@@ -271,7 +243,7 @@ export class WorkerActionRunner implements ActionRunner {
       try {
         const calls = await this.#run(action, trigger, input);
         for (const { method, args } of calls) {
-          if (method === 'cache.set' || method === 'cache.delete') this.#applyCache(trigger, method, args);
+          if (method === 'cache.set' || method === 'cache.delete') this.#cache.apply(trigger, method, args);
         }
       } catch (error) {
         if (!(error instanceof AccessDeniedByAction)) throw error;
@@ -281,55 +253,36 @@ export class WorkerActionRunner implements ActionRunner {
 
   /** Runs one action and returns its recorded `api` calls; throws `AccessDeniedByAction` when it fails. */
   async #run(action: ActionRecord, trigger: TriggerId, input: object, handler?: string): Promise<ApiCall[]> {
-    const code = await this.#currentCode(action);
-    const cache = Object.fromEntries(this.#cache(trigger));
-    const id = this.#nextId++;
-    const request: RunRequest = {
-      type: 'run',
-      id,
-      trigger,
-      handler: handler ?? HANDLERS[trigger],
-      module: {
-        name: action.name,
-        code,
-        // Code without a file is named as if it lived in the folder its dependencies resolve from.
-        filename: action.codeFile ?? join(this.#options.resolveFrom, `action:${action.name}`),
-        version: `${action.updated_at}\0${code}\0${JSON.stringify(action.dependencies)}`,
-        dependencies: action.dependencies,
-        resolveFrom: action.codeFile ? dirname(action.codeFile) : this.#options.resolveFrom,
-      },
-      event: { ...input, secrets: Object.fromEntries(action.secrets.map((s) => [s.name, s.value])) },
-      cache,
-    };
-    const worker = this.#ensureWorker();
-    const outcome = await new Promise<WorkerMessage & { type: 'done' | 'failed' }>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        this.#restartWorker(worker);
-        reject(new AccessDeniedByAction('ERR_ACTION_TIMEOUT', { action: action.name, reason: TIMEOUT_REASON }));
-      }, this.#timeoutMs);
-      this.#pending.set(id, {
-        resolve: (message) => {
-          clearTimeout(timer);
-          resolve(message);
+    const code = await this.#code.current(action);
+    const outcome = await this.#worker
+      .run(
+        {
+          trigger,
+          handler: handler ?? HANDLERS[trigger],
+          module: {
+            name: action.name,
+            code,
+            // Code without a file is named as if it lived in the folder its dependencies resolve from.
+            filename: action.codeFile ?? join(this.#options.resolveFrom, `action:${action.name}`),
+            version: `${action.updated_at}\0${code}\0${JSON.stringify(action.dependencies)}`,
+            dependencies: action.dependencies,
+            resolveFrom: action.codeFile ? dirname(action.codeFile) : this.#options.resolveFrom,
+          },
+          event: { ...input, secrets: Object.fromEntries(action.secrets.map((s) => [s.name, s.value])) },
+          cache: this.#cache.snapshot(trigger),
         },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-        onLog: (level, message) => this.#log(action.name, trigger, level, message),
+        (level, message) => this.#log(action.name, trigger, level, message),
+      )
+      .catch((error: Error) => {
+        this.#log(action.name, trigger, 'error', error.message);
+        throw error instanceof AccessDeniedByAction
+          ? error
+          : new AccessDeniedByAction(
+              'ERR_ACTION_FAILED',
+              { action: action.name, reason: error.message },
+              { cause: error },
+            );
       });
-      worker.postMessage(request);
-    }).catch((error: Error) => {
-      this.#log(action.name, trigger, 'error', error.message);
-      throw error instanceof AccessDeniedByAction
-        ? error
-        : new AccessDeniedByAction(
-            'ERR_ACTION_FAILED',
-            { action: action.name, reason: error.message },
-            { cause: error },
-          );
-    });
     if (outcome.type === 'failed') {
       // The developer sees the stack in the log; the application sees the message, as from Auth0.
       this.#log(action.name, trigger, 'error', outcome.stack);
@@ -339,110 +292,6 @@ export class WorkerActionRunner implements ActionRunner {
       });
     }
     return outcome.calls;
-  }
-
-  /** The action's code: re-read from its file when the file changed since the last run (hot reload). */
-  async #currentCode(action: ActionRecord): Promise<string> {
-    if (action.codeFile === undefined) return action.code;
-    let mtimeMs: number;
-    try {
-      mtimeMs = (await stat(action.codeFile)).mtimeMs;
-    } catch {
-      return this.#files.get(action.name)?.code ?? action.code;
-    }
-    const known = this.#files.get(action.name);
-    if (known?.mtimeMs === mtimeMs) return known.code;
-    // The first run uses the code the tenant loaded; an edit is read again, keywords replaced as at load.
-    const code = known === undefined ? action.code : await this.#readEdited(action.name, action.codeFile);
-    this.#files.set(action.name, { mtimeMs, code });
-    return code;
-  }
-
-  async #readEdited(name: string, file: string): Promise<string> {
-    const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
-    const keywords = this.#options.keywords;
-    if (!keywords) return text;
-    try {
-      return replaceKeywords(text, file, keywords.env, keywords.mappings);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      throw new AccessDeniedByAction('ERR_ACTION_LOAD', {
-        action: name,
-        reason: `${file}: ${error.issues[0]?.message ?? 'a keyword has no value'}`,
-      });
-    }
-  }
-
-  #ensureWorker(): Worker {
-    if (this.#closed)
-      throw new AccessDeniedByAction('ERR_ACTION_FAILED', { action: '-', reason: 'the tenant is closing' });
-    if (this.#worker) return this.#worker;
-    // `import()` in actions uses Node's loader through a vm option Node still flags as experimental: its
-    // one-time warning would read as a tenant problem, so the worker runs without warnings.
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { execArgv: ['--no-warnings'] });
-    // The worker must not keep a finished process alive; runs in flight keep their own timers.
-    worker.unref();
-    worker.on('message', (message: WorkerMessage) => {
-      const pending = this.#pending.get(message.id);
-      if (!pending) return;
-      if (message.type === 'log') {
-        pending.onLog(message.level, message.message);
-        return;
-      }
-      this.#pending.delete(message.id);
-      pending.resolve(message);
-    });
-    worker.on('error', (error) => {
-      if (this.#worker === worker) this.#worker = undefined;
-      this.#failAll(error);
-    });
-    worker.on('exit', () => {
-      if (this.#worker === worker) this.#worker = undefined;
-    });
-    this.#worker = worker;
-    return worker;
-  }
-
-  /** A hung action: end its worker (the only way to stop synchronous code) and the runs it held. */
-  #restartWorker(worker: Worker): void {
-    if (this.#worker === worker) this.#worker = undefined;
-    this.#failAll(new Error('the actions worker was restarted after another action timed out'));
-    void worker.terminate();
-  }
-
-  #failAll(error: Error): void {
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const run of pending) run.reject(error);
-  }
-
-  #cache(trigger: TriggerId): Map<string, CacheRecord> {
-    let cache = this.#caches.get(trigger);
-    if (!cache) {
-      cache = new Map();
-      this.#caches.set(trigger, cache);
-    }
-    const now = Date.now();
-    for (const [key, record] of cache) if (record.expires_at <= now) cache.delete(key);
-    return cache;
-  }
-
-  /** Applies a recorded `api.cache` write; a full cache drops the entries closest to expiry first. */
-  #applyCache(trigger: TriggerId, method: string, args: unknown[]): void {
-    const cache = this.#cache(trigger);
-    const key = String(args[0]);
-    cache.delete(key);
-    if (method === 'cache.delete' || typeof args[1] !== 'string') return;
-    const options = (args[2] ?? {}) as { ttl?: number; expires_at?: number };
-    const now = Date.now();
-    const wanted = options.expires_at ?? now + (options.ttl ?? CACHE_DEFAULT_TTL_MS);
-    cache.set(key, { value: args[1], expires_at: Math.min(wanted, now + CACHE_MAX_TTL_MS) });
-    const size = () => [...cache].reduce((n, [k, r]) => n + Buffer.byteLength(k) + Buffer.byteLength(r.value), 0);
-    while (cache.size > CACHE_MAX_ENTRIES || size() > CACHE_MAX_TOTAL_BYTES) {
-      const soonest = [...cache.entries()].sort((x, y) => x[1].expires_at - y[1].expires_at)[0];
-      if (!soonest) break;
-      cache.delete(soonest[0]);
-    }
   }
 
   #setClaim(claims: Record<string, unknown>, action: ActionRecord, name: unknown, value: unknown): void {

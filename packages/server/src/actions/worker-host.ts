@@ -1,0 +1,114 @@
+import { Worker } from 'node:worker_threads';
+import { AccessDeniedByAction } from './errors.ts';
+import type { RunRequest, WorkerMessage } from './protocol.ts';
+import type { ActionLogLine } from './types.ts';
+
+/** How a run ended in the worker: its recorded `api` calls, or the action's failure. */
+export type RunOutcome = WorkerMessage & { type: 'done' | 'failed' };
+
+/** The message Auth0 reports for an action that overran its limit. */
+const TIMEOUT_REASON = 'Script Execution Time Exceeded';
+
+interface PendingRun {
+  resolve(message: RunOutcome): void;
+  reject(error: Error): void;
+  onLog(level: ActionLogLine['level'], message: string): void;
+}
+
+/**
+ * The one worker thread (actions/worker.ts) that runs actions, started on first use. A run that overruns
+ * its limit terminates the worker (the only way to stop synchronous code) and fails the runs it held; the
+ * next run starts a new worker, so a hung action never stops the tenant.
+ */
+export class ActionWorker {
+  readonly #timeoutMs: number;
+  #worker: Worker | undefined;
+  #nextId = 1;
+  readonly #pending = new Map<number, PendingRun>();
+  #closed = false;
+
+  constructor(timeoutMs: number) {
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Runs one action; `onLog` receives its `console.*` lines. Rejects with `AccessDeniedByAction`
+   * (`ERR_ACTION_TIMEOUT`) on an overrun, and with the cause when the worker failed.
+   */
+  run(
+    request: Omit<RunRequest, 'id' | 'type'>,
+    onLog: (level: ActionLogLine['level'], message: string) => void,
+  ): Promise<RunOutcome> {
+    const worker = this.#ensure(request.module.name);
+    const id = this.#nextId++;
+    return new Promise<RunOutcome>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        this.#restart(worker);
+        reject(new AccessDeniedByAction('ERR_ACTION_TIMEOUT', { action: request.module.name, reason: TIMEOUT_REASON }));
+      }, this.#timeoutMs);
+      this.#pending.set(id, {
+        resolve: (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+        onLog,
+      });
+      worker.postMessage({ ...request, type: 'run', id } satisfies RunRequest);
+    });
+  }
+
+  /** Stops the worker and fails the runs in flight. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const worker = this.#worker;
+    this.#worker = undefined;
+    this.#failAll(new Error('the tenant is closing'));
+    await worker?.terminate();
+  }
+
+  #ensure(action: string): Worker {
+    if (this.#closed) throw new AccessDeniedByAction('ERR_ACTION_FAILED', { action, reason: 'the tenant is closing' });
+    if (this.#worker) return this.#worker;
+    // `import()` in actions uses Node's loader through a vm option Node still flags as experimental: its
+    // one-time warning would read as a tenant problem, so the worker runs without warnings.
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { execArgv: ['--no-warnings'] });
+    // The worker must not keep a finished process alive; runs in flight keep their own timers.
+    worker.unref();
+    worker.on('message', (message: WorkerMessage) => {
+      const pending = this.#pending.get(message.id);
+      if (!pending) return;
+      if (message.type === 'log') {
+        pending.onLog(message.level, message.message);
+        return;
+      }
+      this.#pending.delete(message.id);
+      pending.resolve(message);
+    });
+    worker.on('error', (error) => {
+      if (this.#worker === worker) this.#worker = undefined;
+      this.#failAll(error);
+    });
+    worker.on('exit', () => {
+      if (this.#worker === worker) this.#worker = undefined;
+    });
+    this.#worker = worker;
+    return worker;
+  }
+
+  #restart(worker: Worker): void {
+    if (this.#worker === worker) this.#worker = undefined;
+    this.#failAll(new Error('the actions worker was restarted after another action timed out'));
+    void worker.terminate();
+  }
+
+  #failAll(error: Error): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const run of pending) run.reject(error);
+  }
+}
