@@ -46,6 +46,8 @@ export class SigningKeyRing implements PublicKeySource {
   readonly #now: () => number;
   #set: SigningKeySet;
   #timer: NodeJS.Timeout | undefined;
+  /** Bumped by every local write: a read that started before one must not put the older set back. */
+  #generation = 0;
   readonly #publicKeyCache = new Map<string, KeyObject>();
   readonly #privateKeyCache = new Map<string, KeyObject>();
 
@@ -112,31 +114,42 @@ export class SigningKeyRing implements PublicKeySource {
 
   /** Re-reads the stored set. */
   async refresh(): Promise<void> {
+    const generation = this.#generation;
     const stored = await this.#storage.getState<SigningKeySet>(KEY_SET);
-    if (stored) this.#set = stored;
+    if (stored && generation === this.#generation) this.#set = stored;
   }
 
   /** Generates and stores the next key (see {@link rotate}); returns it. */
   async rotate(timing: RotationTiming): Promise<StoredSigningKey> {
     await this.refresh();
-    const next = generateSigningKey();
-    this.#set = rotate(this.#set, next, this.#now(), timing);
-    await this.#storage.setState(KEY_SET, this.#set);
-    return this.#set.keys.at(-1) as StoredSigningKey;
+    const set = rotate(this.#set, generateSigningKey(), this.#now(), timing);
+    await this.#write(set);
+    return set.keys.at(-1) as StoredSigningKey;
   }
 
   /** Revokes `kid` at once (see {@link revoke}). */
   async revoke(kid: string): Promise<StoredSigningKey> {
     await this.refresh();
-    this.#set = revoke(this.#set, kid, this.#now());
-    await this.#storage.setState(KEY_SET, this.#set);
-    return this.#set.keys.find((key) => key.jwk.kid === kid) as StoredSigningKey;
+    const set = revoke(this.#set, kid, this.#now());
+    await this.#write(set);
+    return set.keys.find((key) => key.jwk.kid === kid) as StoredSigningKey;
   }
 
   /** Stops re-reading. */
   close(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  async #write(set: SigningKeySet): Promise<void> {
+    this.#generation += 1;
+    this.#set = set;
+    try {
+      await this.#storage.setState(KEY_SET, set);
+    } finally {
+      // Reads that started while the write was under way may have read the set before it.
+      this.#generation += 1;
+    }
   }
 
   #poll(pollMs: number): void {
