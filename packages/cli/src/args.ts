@@ -86,6 +86,9 @@ Commands:
   export   Write the tenant in --data (changes made through /api/v2 included) as a Deploy CLI tenant.yaml
   import   Apply a tenant.yaml to the tenant in --data, idempotently (--dry-run shows the plan)
   migrate  Apply the Postgres schema migrations of --database and exit (tenants also apply them at start)
+  token    Print an access token from a running tenant (client credentials, or --user: the real login)
+  explain  Say whether an API would accept a token, and exactly why not: explain <jwt> --config <file> --audience <api> --scope <s>
+  lint     Print who may call what and the findings a reviewer would flag; exit 1 on errors
 
 Every command takes --database <postgres://user:password@host:5432/db> (or AUTHMESH_DATABASE_URL):
   the tenant's state then lives in that PostgreSQL database, which several tenant processes may

@@ -12,13 +12,17 @@ import {
   securePrivateDirectory,
   type Tenant,
 } from '@authmesh/server';
+import { TestingError } from '@authmesh/testing';
 import { formatActionLog } from './action-log.ts';
 import { type DevArgs, parseCommandLine, USAGE, UsageError } from './args.ts';
 import { formatAudit } from './audit.ts';
 import { formatBanner } from './banner.ts';
 import { databaseOf, migrateCommand } from './database.ts';
+import { explainCommand } from './explain.ts';
+import { lintCommand } from './lint.ts';
 import { serve } from './serve.ts';
 import { exportCommand, importCommand } from './tenant-as-code.ts';
+import { tokenCommand } from './token.ts';
 import { trustInstructions } from './trust.ts';
 
 /**
@@ -26,6 +30,9 @@ import { trustInstructions } from './trust.ts';
  * tenant.yaml, a port in use) print one clear message and exit 1; nothing starts half-configured.
  */
 export async function main(argv: string[]): Promise<number> {
+  // The developer tools parse their own flags (one file each); a refusal of theirs is a usage error.
+  const tool = TOOLS[argv[0] ?? ''];
+  if (tool) return runTool(tool, argv.slice(1));
   let args: ReturnType<typeof parseCommandLine>;
   try {
     args = parseCommandLine(argv);
@@ -54,6 +61,26 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (args.command === 'serve') return serve(args);
   return dev(args);
+}
+
+/** Commands that ask a tenant (running, or its tenant.yaml) instead of running one. */
+const TOOLS: Record<string, (argv: string[]) => Promise<number>> = {
+  token: tokenCommand,
+  explain: explainCommand,
+  lint: lintCommand,
+};
+
+async function runTool(tool: (argv: string[]) => Promise<number>, argv: string[]): Promise<number> {
+  try {
+    return await tool(argv);
+  } catch (error) {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    if (usage || error instanceof AuthmeshError || error instanceof TestingError) {
+      console.error(`authmesh: ${(error as Error).message}`);
+      return usage ? 2 : 1;
+    }
+    throw error;
+  }
 }
 
 async function dev(args: DevArgs): Promise<number> {

@@ -248,7 +248,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     // Changes other processes make through /api/v2 on the same storage are reloaded here.
     stopFollowing = followOtherProcesses(tenant);
     // One brute-force count per (user, IP) for the login page and the password grants.
-    const loginThrottle = new FailureThrottle();
+    const loginThrottle = new FailureThrottle({ counters: storage.counters, scope: 'login' });
     // Auth0 Actions run in a worker started on first use; dependencies resolve next to the config file.
     actions = new WorkerActionRunner({
       registry,
@@ -336,7 +336,14 @@ function installMiddleware(
   const auth0Requests = createAuth0Requests(tenant.registry);
   // Client secrets are machine-generated: 20 failures per (client, IP) block that pair for 5 minutes.
   const clientAuthGuard = createClientAuthGuard(
-    new FailureThrottle({ maxAttempts: 20, blockMs: 5 * 60_000, ipBurst: 1_000, ipRefillPerMs: 1_000 / 3_600_000 }),
+    new FailureThrottle({
+      maxAttempts: 20,
+      blockMs: 5 * 60_000,
+      ipBurst: 1_000,
+      ipRefillPerMs: 1_000 / 3_600_000,
+      counters: tenant.storage.counters,
+      scope: 'client-secret',
+    }),
   );
 
   // The e-mails the tenant would send (password resets), shown on the outbox page instead.

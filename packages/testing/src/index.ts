@@ -5,6 +5,8 @@
  * Playwright helpers are in `@authmesh/testing/playwright`.
  */
 export { TestingError, type TestingErrorCode } from './errors.ts';
+export { type HeadlessLogin, loginHeadlessly } from './headless-login.ts';
 export { type StartTenantOptions, startTenant, type TestTenant, type UserRef } from './start-tenant.ts';
 export type { TestUser, UserChange } from './test-control.ts';
 export type { TokenSet } from './token-endpoint.ts';
+export { requestToken } from './token-endpoint.ts';

@@ -63,7 +63,7 @@ export interface ManagementApiOptions {
 export function createManagementApi(options: ManagementApiOptions) {
   const { tenant } = options;
   const authenticate = createAuthenticator(options.signing, tenant.issuer);
-  const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
+  const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, tenant.storage.counters);
   const deps: ManagementDeps = { tenant, writer: new EntityWriter(tenant) };
   const routes: ManagementRoute[] = [
     ...resourceServerRoutes(deps),
@@ -92,7 +92,7 @@ export function createManagementApi(options: ManagementApiOptions) {
     } catch (error) {
       refusal = error;
     }
-    const verdict = limiter.take(rateLimitKey(caller, ctx.request.ip));
+    const verdict = await limiter.take(rateLimitKey(caller, ctx.request.ip));
     ctx.set(verdict.headers);
     if (!verdict.allowed) {
       throw new ManagementError(429, 'Global limit has been reached', 'too_many_requests');
