@@ -129,6 +129,19 @@ it('a user blocked on A is refused on B', async () => {
   expect(refused.json).toMatchObject({ error: 'invalid_grant', error_description: 'Wrong email or password.' });
 }, 30_000);
 
+it('a brute-force block reached through A holds on B, for that user only', async () => {
+  const wrong = { ...USER, password: 'not-the-password' };
+  let last = await passwordToken(a.url, wrong);
+  for (let attempt = 1; attempt < 10; attempt++) last = await passwordToken(a.url, wrong);
+  expect(last.json).toMatchObject({ error: 'invalid_grant' });
+
+  // The right password, on the other process: still blocked (Auth0's answer to a blocked pair).
+  const onB = await passwordToken(b.url, USER);
+  expect(onB.status, onB.text).toBe(429);
+  expect(onB.json).toMatchObject({ error: 'too_many_attempts' });
+  expect((await passwordToken(b.url, THIRD_USER)).status).toBe(200);
+}, 30_000);
+
 it('a refresh token rotated on A and presented again on B revokes the family on both', async () => {
   const login = await passwordToken(a.url, THIRD_USER, 'openid offline_access');
   expect(login.status, login.text).toBe(200);

@@ -15,9 +15,12 @@ export const PASSWORD_REALM_GRANT = 'http://auth0.com/oauth/grant-type/password-
 
 /** The brute-force counter the login page also uses (http/failure-throttle.ts), seen from the engine. */
 export interface LoginThrottle {
-  check(identifier: string, ip: string): { allowed: true } | { allowed: false; reason: string; retryAfterS: number };
-  recordFailure(identifier: string, ip: string): void;
-  recordSuccess(identifier: string, ip: string): void;
+  check(
+    identifier: string,
+    ip: string,
+  ): Promise<{ allowed: true } | { allowed: false; reason: string; retryAfterS: number }>;
+  recordFailure(identifier: string, ip: string): Promise<void>;
+  recordSuccess(identifier: string, ip: string): Promise<void>;
 }
 
 /**
@@ -59,7 +62,7 @@ function createPasswordGrantHandler(provider: Provider, tenant: TenantContext, t
     const identifier = username.trim().toLowerCase();
     const guarded = connection.database?.brute_force_protection !== false;
     if (guarded) {
-      const verdict = throttle.check(identifier, ip);
+      const verdict = await throttle.check(identifier, ip);
       if (!verdict.allowed) {
         throw tooManyAttempts(
           verdict.reason === 'blocked'
@@ -70,10 +73,10 @@ function createPasswordGrantHandler(provider: Provider, tenant: TenantContext, t
     }
     const user = await authenticateDatabaseUser(tenant, connection, username, password);
     if (!user) {
-      if (guarded) throttle.recordFailure(identifier, ip);
+      if (guarded) await throttle.recordFailure(identifier, ip);
       throw new errors.InvalidGrant('Wrong email or password.');
     }
-    if (guarded) throttle.recordSuccess(identifier, ip);
+    if (guarded) await throttle.recordSuccess(identifier, ip);
     const account = await findAccount(ctx, user.user_id);
     if (!account) throw new errors.InvalidGrant('Wrong email or password.');
     ctx.oidc.entity('Account', account);

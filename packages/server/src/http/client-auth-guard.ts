@@ -17,12 +17,12 @@ export function createClientAuthGuard(throttle: FailureThrottle) {
       (id): id is string => id !== undefined,
     );
     for (const id of ids) {
-      const verdict = throttle.check(id, ip);
+      const verdict = await throttle.check(id, ip);
       if (!verdict.allowed) return tooManyAttempts(ctx, verdict.retryAfterS);
     }
     await next();
     // The engine answers a failed client authentication with 401 (before the Auth0 mapping).
-    if (ctx.status === 401) for (const id of ids) throttle.recordFailure(id, ip);
+    if (ctx.status === 401) for (const id of ids) await throttle.recordFailure(id, ip);
   };
 }
 

@@ -1,3 +1,5 @@
+import { type CounterStore, MemoryCounters } from '../storage/counters.ts';
+
 /**
  * Brute-force protection for guessed secrets (login passwords, client secrets), after Auth0's defaults:
  * - per (identifier, IP): after `maxAttempts` failures (Auth0: 10) that pair is blocked for `blockMs`,
@@ -8,8 +10,8 @@
  *   behind a NAT or a proxy, so failures for other accounts there must not lock out an owner whose
  *   login from that network is known to be good, while the guesser still cannot try fresh accounts.
  *   An identifier that never succeeded from this IP waits for the bucket to refill, as on Auth0.
- * Only failures count, so legitimate traffic is never slowed. In memory: a restart clears it, which is
- * acceptable for a single-process local tenant.
+ * Only failures count, so legitimate traffic is never slowed. The counts live in a {@link CounterStore}:
+ * the storage's (shared by every tenant process on a Postgres database), or this process's memory.
  */
 export interface ThrottleOptions {
   maxAttempts?: number;
@@ -19,6 +21,10 @@ export interface ThrottleOptions {
   /** How long a success from an IP exempts that (identifier, IP) from the IP's throttling. Default 30 days. */
   knownForMs?: number;
   now?: () => number;
+  /** Where the counts live; default this process's memory. */
+  counters?: CounterStore;
+  /** Names this throttle's keys, so that two throttles on one store (logins, client secrets) stay apart. */
+  scope?: string;
 }
 
 export type ThrottleVerdict =
@@ -35,7 +41,8 @@ interface Bucket {
   at: number;
 }
 
-const MAX_TRACKED = 10_000;
+/** How long a pair's failure count is kept without a new failure. */
+const FAILURES_KEPT_MS = 86_400_000;
 
 export class FailureThrottle {
   readonly #maxAttempts: number;
@@ -44,10 +51,8 @@ export class FailureThrottle {
   readonly #ipRefillPerMs: number;
   readonly #knownForMs: number;
   readonly #now: () => number;
-  readonly #pairs = new Map<string, PairState>();
-  readonly #ips = new Map<string, Bucket>();
-  /** (identifier, IP) pairs that succeeded, with the time they did. */
-  readonly #known = new Map<string, number>();
+  readonly #counters: CounterStore;
+  readonly #scope: string;
 
   constructor(options: ThrottleOptions = {}) {
     this.#maxAttempts = options.maxAttempts ?? 10;
@@ -56,68 +61,69 @@ export class FailureThrottle {
     this.#ipRefillPerMs = options.ipRefillPerMs ?? 100 / 86_400_000;
     this.#knownForMs = options.knownForMs ?? 30 * 86_400_000;
     this.#now = options.now ?? Date.now;
+    this.#counters = options.counters ?? new MemoryCounters();
+    this.#scope = options.scope ?? 'throttle';
   }
 
-  check(identifier: string, ip: string): ThrottleVerdict {
+  async check(identifier: string, ip: string): Promise<ThrottleVerdict> {
     const now = this.#now();
-    const key = pairKey(identifier, ip);
-    const pair = this.#pairs.get(key);
+    const keys = this.#keys(identifier, ip);
+    const found = await this.#counters.read<unknown>([keys.pair, keys.ip, keys.known], now);
+    const pair = found.get(keys.pair) as PairState | undefined;
     if (pair && pair.blockedUntil > now) {
       return { allowed: false, reason: 'blocked', retryAfterS: Math.ceil((pair.blockedUntil - now) / 1000) };
     }
-    const bucket = this.#refill(ip, now);
-    if (bucket.tokens < 1 && !this.#isKnown(key, now)) {
+    const tokens = this.#refilled(found.get(keys.ip) as Bucket | undefined, now);
+    if (tokens < 1 && !found.has(keys.known)) {
       return {
         allowed: false,
         reason: 'throttled',
-        retryAfterS: Math.ceil((1 - bucket.tokens) / this.#ipRefillPerMs / 1000),
+        retryAfterS: Math.ceil((1 - tokens) / this.#ipRefillPerMs / 1000),
       };
     }
     return { allowed: true };
   }
 
-  recordFailure(identifier: string, ip: string): void {
+  async recordFailure(identifier: string, ip: string): Promise<void> {
     const now = this.#now();
-    const key = pairKey(identifier, ip);
-    const pair = this.#pairs.get(key) ?? { failures: 0, blockedUntil: 0 };
-    pair.failures += 1;
-    if (pair.failures >= this.#maxAttempts) {
-      pair.blockedUntil = now + this.#blockMs;
-      pair.failures = 0;
-    }
-    this.#remember(this.#pairs, key, pair);
-    const bucket = this.#refill(ip, now);
-    bucket.tokens -= 1;
+    const keys = this.#keys(identifier, ip);
+    await this.#counters.update<PairState>(
+      keys.pair,
+      (pair = { failures: 0, blockedUntil: 0 }) =>
+        pair.failures + 1 >= this.#maxAttempts
+          ? { failures: 0, blockedUntil: now + this.#blockMs }
+          : { failures: pair.failures + 1, blockedUntil: pair.blockedUntil },
+      now,
+      now + Math.max(this.#blockMs, FAILURES_KEPT_MS),
+    );
+    // Kept until the bucket would be full again: an absent bucket is a full one.
+    await this.#counters.update<Bucket>(
+      keys.ip,
+      (bucket) => ({ tokens: this.#refilled(bucket, now) - 1, at: now }),
+      now,
+      now + Math.ceil((this.#ipBurst + 1) / this.#ipRefillPerMs),
+    );
   }
 
-  recordSuccess(identifier: string, ip: string): void {
-    const key = pairKey(identifier, ip);
-    this.#pairs.delete(key);
-    this.#remember(this.#known, key, this.#now());
+  async recordSuccess(identifier: string, ip: string): Promise<void> {
+    const now = this.#now();
+    const keys = this.#keys(identifier, ip);
+    await this.#counters.delete(keys.pair);
+    await this.#counters.update(keys.known, () => now, now, now + this.#knownForMs);
   }
 
-  #isKnown(key: string, now: number): boolean {
-    const at = this.#known.get(key);
-    return at !== undefined && now - at < this.#knownForMs;
+  #refilled(bucket: Bucket | undefined, now: number): number {
+    if (bucket === undefined) return this.#ipBurst;
+    return Math.min(this.#ipBurst, bucket.tokens + Math.max(0, now - bucket.at) * this.#ipRefillPerMs);
   }
 
-  #refill(ip: string, now: number): Bucket {
-    const bucket = this.#ips.get(ip) ?? { tokens: this.#ipBurst, at: now };
-    bucket.tokens = Math.min(this.#ipBurst, bucket.tokens + (now - bucket.at) * this.#ipRefillPerMs);
-    bucket.at = now;
-    this.#remember(this.#ips, ip, bucket);
-    return bucket;
-  }
-
-  /** Bounded memory: the oldest entries go first when an attacker sprays identifiers. */
-  #remember<V>(map: Map<string, V>, key: string, value: V): void {
-    map.delete(key);
-    map.set(key, value);
-    if (map.size > MAX_TRACKED) {
-      const oldest = map.keys().next().value;
-      if (oldest !== undefined) map.delete(oldest);
-    }
+  /** JSON arrays: no identifier can be crafted to collide with another key, and no NUL reaches storage. */
+  #keys(identifier: string, ip: string) {
+    const id = identifier.toLowerCase();
+    return {
+      pair: JSON.stringify([this.#scope, 'failures', id, ip]),
+      ip: JSON.stringify([this.#scope, 'ip', ip]),
+      known: JSON.stringify([this.#scope, 'known', id, ip]),
+    };
   }
 }
-
-const pairKey = (identifier: string, ip: string) => `${identifier.toLowerCase()}\u0000${ip}`;

@@ -216,7 +216,7 @@ async function submitLogin(deps: LoginDeps, tx: Transaction, form: URLSearchPara
   if (!database) return renderLogin(deps, tx, 400, { username, error: NO_DATABASE });
   const ip = ctx.request.ip || 'unknown';
   const guarded = database.database?.brute_force_protection !== false;
-  const verdict = guarded ? deps.throttle.check(username, ip) : { allowed: true as const };
+  const verdict = guarded ? await deps.throttle.check(username, ip) : { allowed: true as const };
   if (!verdict.allowed) {
     ctx.set('Retry-After', String(verdict.retryAfterS));
     deps.onOutcome?.(verdict.reason === 'blocked' ? 'blocked' : 'throttled');
@@ -227,11 +227,11 @@ async function submitLogin(deps: LoginDeps, tx: Transaction, form: URLSearchPara
   }
   const user = await authenticateDatabaseUser(deps.tenant, database, username, password);
   if (!user) {
-    if (guarded) deps.throttle.recordFailure(username, ip);
+    if (guarded) await deps.throttle.recordFailure(username, ip);
     deps.onOutcome?.('wrong_credentials');
     return renderLogin(deps, tx, 400, { username, error: WRONG_CREDENTIALS });
   }
-  if (guarded) deps.throttle.recordSuccess(username, ip);
+  if (guarded) await deps.throttle.recordSuccess(username, ip);
   deps.onOutcome?.('success');
   await finish(deps, ctx, user.user_id);
 }

@@ -3,8 +3,10 @@
  * client. Every answer reports the bucket in Auth0's headers: `X-RateLimit-Limit` (the burst),
  * `X-RateLimit-Remaining` (requests left now) and `X-RateLimit-Reset` (UTC epoch seconds at which the
  * bucket is full again); a refused request also gets `Retry-After` (seconds until one request is allowed).
- * In memory and per process: a restart refills every bucket, acceptable for a local tenant.
+ * The buckets live in a {@link CounterStore}: the storage's (one bucket per caller across every tenant
+ * process on a Postgres database), or this process's memory.
  */
+import { type CounterStore, MemoryCounters } from '../storage/counters.ts';
 import type { Caller } from './types.ts';
 
 /**
@@ -44,38 +46,40 @@ export interface RateLimitVerdict {
 interface Bucket {
   tokens: number;
   at: number;
+  /** Whether the request that wrote this bucket was let through. */
+  allowed: boolean;
 }
-
-const MAX_TRACKED = 10_000;
 
 export class RateLimiter {
   readonly #burst: number;
   readonly #perMs: number;
   readonly #now: () => number;
-  readonly #buckets = new Map<string, Bucket>();
+  readonly #counters: CounterStore;
 
-  constructor(options: RateLimitOptions = DEFAULT_RATE_LIMIT) {
+  /** `counters`: where the buckets live; default this process's memory. */
+  constructor(options: RateLimitOptions = DEFAULT_RATE_LIMIT, counters: CounterStore = new MemoryCounters()) {
     this.#burst = options.burst;
     this.#perMs = options.refillPerSecond / 1000;
     this.#now = options.now ?? Date.now;
+    this.#counters = counters;
   }
 
   /** Takes one request from `key`'s bucket, if there is one left. */
-  take(key: string): RateLimitVerdict {
+  async take(key: string): Promise<RateLimitVerdict> {
     const now = this.#now();
-    const previous = this.#buckets.get(key);
-    const bucket = previous ?? { tokens: this.#burst, at: now };
-    bucket.tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.at) * this.#perMs);
-    bucket.at = now;
-    const allowed = bucket.tokens >= 1;
-    if (allowed) bucket.tokens -= 1;
-    // Least recently used last: when an attacker sprays keys, the oldest buckets go first.
-    this.#buckets.delete(key);
-    this.#buckets.set(key, bucket);
-    if (this.#buckets.size > MAX_TRACKED) {
-      const oldest = this.#buckets.keys().next().value;
-      if (oldest !== undefined) this.#buckets.delete(oldest);
-    }
+    // Kept until it would be full again; another process's clock may be a little behind (max 0) (an absent bucket is a full one).
+    const bucket = await this.#counters.update<Bucket>(
+      JSON.stringify(['rate-limit', key]),
+      (previous) => {
+        const tokens = previous
+          ? Math.min(this.#burst, previous.tokens + Math.max(0, now - previous.at) * this.#perMs)
+          : this.#burst;
+        return tokens >= 1 ? { tokens: tokens - 1, at: now, allowed: true } : { tokens, at: now, allowed: false };
+      },
+      now,
+      now + Math.ceil((this.#burst + 1) / this.#perMs),
+    );
+    const allowed = bucket.allowed;
     const fullInMs = (this.#burst - bucket.tokens) / this.#perMs;
     const headers: Record<string, string> = {
       'X-RateLimit-Limit': String(this.#burst),

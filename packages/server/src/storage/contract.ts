@@ -9,6 +9,8 @@
  * - tenant state: signing keys, cookie keys, generated client ids and secrets (create-once values).
  */
 
+import type { CounterStore } from './counters.ts';
+
 /** A JSON object as oidc-provider hands it to its adapter. */
 export type ModelPayload = Record<string, unknown>;
 
@@ -91,6 +93,8 @@ export interface Storage {
    */
   revokeAccount(accountId: string): Promise<number>;
   readonly entities: EntityStore;
+  /** Brute-force and rate-limit counters, shared by every process that can open this storage. */
+  readonly counters: CounterStore;
   getState<T>(key: string): Promise<T | undefined>;
   /** Stores `value` unless the key exists; returns what is stored afterwards (create-once, race-free). */
   setStateIfAbsent<T>(key: string, value: T): Promise<T>;

@@ -3,6 +3,7 @@ import { AuthmeshError } from '../errors.ts';
 import type { ChangeListener, EntityStore, ModelStore, Storage } from './contract.ts';
 import { PostgresChangeFeed } from './postgres-change-feed.ts';
 import { isStorableText, PostgresConnection, redactUrl } from './postgres-connection.ts';
+import { PostgresCounters } from './postgres-counters.ts';
 import { PostgresEntityStore } from './postgres-entity-store.ts';
 import { loadMigrations, type MigrationReport, migrateSchema, schemaVersion } from './postgres-migrate.ts';
 import { MODEL_SQL, PostgresModelStore } from './postgres-model-store.ts';
@@ -120,6 +121,7 @@ async function assertSchemaCurrent(client: pg.Client): Promise<void> {
 
 class PostgresStorage implements Storage {
   readonly entities: EntityStore;
+  readonly counters: PostgresCounters;
   readonly #conn: PostgresConnection;
   readonly #changes: PostgresChangeFeed;
   readonly #stores = new Map<string, ModelStore>();
@@ -130,6 +132,7 @@ class PostgresStorage implements Storage {
     this.#conn = conn;
     this.#changes = changes;
     this.entities = new PostgresEntityStore(conn);
+    this.counters = new PostgresCounters(conn);
     if (sweepIntervalMs > 0) {
       this.#timer = setInterval(() => this.#sweepInBackground(), sweepIntervalMs);
       // The sweeper must never keep the process alive on its own.
@@ -195,7 +198,9 @@ class PostgresStorage implements Storage {
   }
 
   async sweepExpired(): Promise<number> {
-    return (await this.#conn.query('sweepExpired', MODEL_SQL.sweep, [this.#conn.now()])).rowCount;
+    const now = this.#conn.now();
+    await this.#conn.query('sweepCounters', 'DELETE FROM counters WHERE expires_at <= $1', [now]);
+    return (await this.#conn.query('sweepExpired', MODEL_SQL.sweep, [now])).rowCount;
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { AuthmeshError } from '../errors.ts';
 import type { ChangeListener, EntityStore, ModelStore, Storage } from './contract.ts';
+import { MemoryCounters } from './counters.ts';
 import { createPrivateDirectory, ensurePrivateFile, tightenFileIfPresent } from './private-files.ts';
 import { integer, SqliteConnection, text, toJson, wrap } from './sqlite-connection.ts';
 import { SqliteEntityStore } from './sqlite-entity-store.ts';
@@ -67,6 +68,8 @@ function openDatabase(path: string): DatabaseSync {
 
 class SqliteStorage implements Storage {
   readonly entities: EntityStore;
+  /** In memory: only this process opens the file (the data-directory lock), so there is no one to share with. */
+  readonly counters = new MemoryCounters();
   readonly #conn: SqliteConnection;
   readonly #models: ModelStatements;
   readonly #stores = new Map<string, ModelStore>();

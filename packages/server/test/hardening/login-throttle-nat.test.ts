@@ -12,26 +12,26 @@ import { NetworkClient } from './network-client.ts';
 describe('FailureThrottle (injected clock)', () => {
   const ip = '192.0.2.1';
 
-  it('an empty IP bucket refuses new identifiers but not one that succeeded from that IP', () => {
+  it('an empty IP bucket refuses new identifiers but not one that succeeded from that IP', async () => {
     let now = 0;
     const throttle = new FailureThrottle({ ipBurst: 3, knownForMs: 1_000, now: () => now });
-    throttle.recordSuccess('owner', ip);
-    for (const victim of ['a', 'b', 'c']) throttle.recordFailure(victim, ip);
-    expect(throttle.check('fresh', ip)).toMatchObject({ allowed: false, reason: 'throttled' });
-    expect(throttle.check('OWNER', ip)).toEqual({ allowed: true });
+    await throttle.recordSuccess('owner', ip);
+    for (const victim of ['a', 'b', 'c']) await throttle.recordFailure(victim, ip);
+    expect(await throttle.check('fresh', ip)).toMatchObject({ allowed: false, reason: 'throttled' });
+    expect(await throttle.check('OWNER', ip)).toEqual({ allowed: true });
     // Known from this IP only: the same identifier elsewhere is judged by that IP's bucket.
-    expect(throttle.check('owner', '192.0.2.2')).toEqual({ allowed: true });
+    expect(await throttle.check('owner', '192.0.2.2')).toEqual({ allowed: true });
     // The memory of a good login fades.
     now += 1_000;
-    expect(throttle.check('owner', ip)).toMatchObject({ allowed: false, reason: 'throttled' });
+    expect(await throttle.check('owner', ip)).toMatchObject({ allowed: false, reason: 'throttled' });
   });
 
-  it('a known identifier still has its own per-(identifier, IP) block', () => {
+  it('a known identifier still has its own per-(identifier, IP) block', async () => {
     const throttle = new FailureThrottle({ ipBurst: 1, maxAttempts: 2 });
-    throttle.recordSuccess('owner', ip);
-    throttle.recordFailure('owner', ip);
-    throttle.recordFailure('owner', ip);
-    expect(throttle.check('owner', ip)).toMatchObject({ allowed: false, reason: 'blocked' });
+    await throttle.recordSuccess('owner', ip);
+    await throttle.recordFailure('owner', ip);
+    await throttle.recordFailure('owner', ip);
+    expect(await throttle.check('owner', ip)).toMatchObject({ allowed: false, reason: 'blocked' });
   });
 });
 

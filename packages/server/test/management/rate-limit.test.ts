@@ -42,15 +42,15 @@ it('a burst beyond the limit → 429 with Retry-After and Auth0 headers; other c
   expect(Number(other.headers.get('x-ratelimit-remaining'))).toBe(DEFAULT_RATE_LIMIT.burst - 1);
 });
 
-it('the bucket refills at its rate: after Retry-After seconds the caller is served again (injected clock)', () => {
+it('the bucket refills at its rate: after Retry-After seconds the caller is served again (injected clock)', async () => {
   let now = 1_000_000;
   const limiter = new RateLimiter({ ...DEFAULT_RATE_LIMIT, now: () => now });
-  for (let i = 0; i < DEFAULT_RATE_LIMIT.burst; i++) expect(limiter.take('client a').allowed).toBe(true);
-  const refused = limiter.take('client a');
+  for (let i = 0; i < DEFAULT_RATE_LIMIT.burst; i++) expect((await limiter.take('client a')).allowed).toBe(true);
+  const refused = await limiter.take('client a');
   expect(refused.allowed).toBe(false);
   const retryAfter = Number(refused.headers['Retry-After']);
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   now += retryAfter * 1000;
-  expect(limiter.take('client a').allowed).toBe(true);
-  expect(limiter.take('client b').allowed).toBe(true);
+  expect((await limiter.take('client a')).allowed).toBe(true);
+  expect((await limiter.take('client b')).allowed).toBe(true);
 });

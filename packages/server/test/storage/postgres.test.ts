@@ -62,6 +62,8 @@ describe('postgres storage', () => {
       .map((row) => row.indexname)
       .sort();
     expect(indexes).toStrictEqual([
+      'counters_expires_at',
+      'counters_pkey',
       'entities_kind_key_key',
       'entities_order',
       'entities_pkey',
@@ -123,8 +125,8 @@ describe('postgres storage', () => {
 
   it('migrate is idempotent: a second run applies nothing', async () => {
     const url = await server.createDatabase();
-    expect((await migratePostgres(url)).applied).toStrictEqual([1]);
-    expect(await migratePostgres(url)).toStrictEqual({ applied: [], version: 1 });
+    expect((await migratePostgres(url)).applied).toStrictEqual([1, 2]);
+    expect(await migratePostgres(url)).toStrictEqual({ applied: [], version: 2 });
   });
 
   it('with migrate: false, refuses a database that was never migrated, and opens one that was', async () => {
