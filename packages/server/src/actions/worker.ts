@@ -1,7 +1,7 @@
 /*
  * The actions worker: runs a team's Auth0 Actions away from the tenant's own state. Each action module gets
  * its own `node:vm` context (its globals are its own, as in Auth0's per-action sandbox); the `api` object
- * only records calls, which the tenant applies after the action returns. Started by actions/runner.ts;
+ * only records calls, which the tenant applies after the action returns. Started by actions/worker-host.ts;
  * the tenant terminates and replaces it when an action overruns its time limit.
  */
 

@@ -187,6 +187,25 @@ describe('post-login actions', () => {
     expect((await runner.postLogin(loginEvent())).idTokenClaims).toMatchObject({ 'https://x.test/hit': 'stored' });
   });
 
+  it('api.multifactor.enable is not emulated: a warning line, and the login continues', async () => {
+    await bind([
+      action(
+        'mfa',
+        `exports.onExecutePostLogin = async (event, api) => {
+          api.multifactor.enable('any', { allowRememberBrowser: false });
+          api.idToken.setCustomClaim('https://x.test/after-mfa', true);
+        };`,
+      ),
+    ]);
+    expect((await runner.postLogin(loginEvent())).idTokenClaims).toEqual({ 'https://x.test/after-mfa': true });
+    expect(logs).toContainEqual({
+      action: 'mfa',
+      trigger: 'post-login',
+      level: 'warn',
+      message: expect.stringContaining('multifactor.enable is not emulated'),
+    });
+  });
+
   it('signs and validates redirect session tokens (api.redirect.encodeToken / validateToken)', async () => {
     await bind([
       action(
