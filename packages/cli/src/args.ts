@@ -89,6 +89,7 @@ Commands:
   token    Print an access token from a running tenant (client credentials, or --user: the real login)
   explain  Say whether an API would accept a token, and exactly why not: explain <jwt> --config <file> --audience <api> --scope <s>
   lint     Print who may call what and the findings a reviewer would flag; exit 1 on errors
+  keys     List, rotate or revoke the signing keys: keys list | keys rotate [--delay <s>] | keys revoke <kid>
 
 Every command takes --database <postgres://user:password@host:5432/db> (or AUTHMESH_DATABASE_URL):
   the tenant's state then lives in that PostgreSQL database, which several tenant processes may

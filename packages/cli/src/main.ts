@@ -19,6 +19,7 @@ import { formatAudit } from './audit.ts';
 import { formatBanner } from './banner.ts';
 import { databaseOf, migrateCommand } from './database.ts';
 import { explainCommand } from './explain.ts';
+import { keysCommand } from './keys.ts';
 import { lintCommand } from './lint.ts';
 import { serve } from './serve.ts';
 import { exportCommand, importCommand } from './tenant-as-code.ts';
@@ -68,6 +69,7 @@ const TOOLS: Record<string, (argv: string[]) => Promise<number>> = {
   token: tokenCommand,
   explain: explainCommand,
   lint: lintCommand,
+  keys: keysCommand,
 };
 
 async function runTool(tool: (argv: string[]) => Promise<number>, argv: string[]): Promise<number> {

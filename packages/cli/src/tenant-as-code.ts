@@ -51,7 +51,7 @@ export async function importCommand(args: ImportArgs): Promise<number> {
   });
 }
 
-async function withStorage(
+export async function withStorage(
   { data, ...args }: { data: string; database?: string },
   run: (storage: Storage) => Promise<number>,
 ): Promise<number> {
@@ -80,6 +80,6 @@ async function withStorage(
   }
 }
 
-async function issuerOf(storage: Storage, given: string | undefined): Promise<string> {
+export async function issuerOf(storage: Storage, given: string | undefined): Promise<string> {
   return given ?? (await lastIssuer(storage)) ?? 'http://localhost:4000/';
 }

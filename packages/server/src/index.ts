@@ -54,6 +54,13 @@ export type { MigrationReport } from './storage/postgres-migrate.ts';
 export { securePrivateDirectory } from './storage/private-files.ts';
 export { openSqliteStorage } from './storage/sqlite.ts';
 export {
+  listSigningKeys,
+  revokeSigningKey,
+  rotateSigningKey,
+  type SigningKeySummary,
+} from './tenant/signing-key-admin.ts';
+export type { SigningKeyPhase } from './tenant/signing-key-set.ts';
+export {
   applyImport,
   type ExportOptions,
   exportTenant,
