@@ -7,3 +7,4 @@ export { fixtureConfig } from './fixture-config.ts';
 export { hiddenInput, ScriptedBrowser } from './http-browser.ts';
 export { type LoginFlowOptions, type LoginFlowResult, loginForCode, pkcePair } from './login-flow.ts';
 export { startPostgres, TEST_DATABASE_URL_ENV, type TestPostgres } from './postgres.ts';
+export { type RestartablePostgres, startRestartablePostgres } from './postgres-restartable.ts';

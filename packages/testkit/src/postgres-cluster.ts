@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -51,6 +51,8 @@ export async function startPostgresCluster(dir: string): Promise<PostgresCluster
     '-c full_page_writes=off',
     '-c max_connections=200',
   ].join(' ');
+  // Kept for resumePostgresCluster: the same port and socket directory after a restart.
+  writeFileSync(join(dir, 'postgres.options'), settings);
   // -w: returns once the server accepts connections. The log goes to a file so that no pipe of ours is held.
   await pg('pg_ctl', ['-D', data, '-l', join(dir, 'postgres.log'), '-o', settings, '-w', '-t', '60', 'start']);
   return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, dir };
@@ -66,6 +68,27 @@ export async function stopPostgresCluster(dir: string): Promise<void> {
     else await run(join(bin, 'pg_ctl'), args);
   }
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Stops a cluster's server as an operator's restart would (`-m fast`: connections are ended, data is kept), for
+ * tests of what clients do while the database is down. {@link resumePostgresCluster} starts it again.
+ */
+export async function pausePostgresCluster(dir: string): Promise<void> {
+  await pgCtl(['-D', join(dir, 'data'), '-m', 'fast', '-w', 'stop']);
+}
+
+/** Starts a paused cluster again, on the same port; returns once it accepts connections. */
+export async function resumePostgresCluster(dir: string): Promise<void> {
+  const settings = readFileSync(join(dir, 'postgres.options'), 'utf8');
+  await pgCtl(['-D', join(dir, 'data'), '-l', join(dir, 'postgres.log'), '-o', settings, '-w', '-t', '60', 'start']);
+}
+
+async function pgCtl(args: string[]): Promise<void> {
+  const bin = postgresBinDir();
+  if (bin === undefined) throw new Error('PostgreSQL server binaries not found in /usr/lib/postgresql');
+  if (process.getuid?.() === 0) await run('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args]);
+  else await run(join(bin, 'pg_ctl'), args);
 }
 
 function postgresIds(): [number, number] {

@@ -62,16 +62,23 @@ export class PostgresConnection {
   async transaction<T>(action: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     this.assertOpen(action);
     let client: pg.PoolClient;
+    let broken: Error | undefined;
     try {
       client = await this.#pool.connect();
     } catch (error) {
       throw wrap(error, `storage ${this.#label}: ${action} failed`);
     }
+    // The server going away between two statements of the transaction reports on the client, which the pool
+    // does not listen to while it is checked out: unhandled, it would end the process. The next statement
+    // fails with the same cause, and the broken client is not returned to the pool.
+    const lost = (error: Error) => {
+      broken ??= error;
+    };
+    client.on('error', lost);
     const tx: Queryable = {
       query: async <Row>(sql: string, params: readonly SqlValue[] = []) =>
         toResult<Row>(await client.query(sql, params as SqlValue[])),
     };
-    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await fn(tx);
@@ -86,6 +93,7 @@ export class PostgresConnection {
       }
       throw wrap(error, `storage ${this.#label}: ${action} failed`);
     } finally {
+      client.off('error', lost);
       client.release(broken);
     }
   }
