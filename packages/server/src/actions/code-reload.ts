@@ -11,8 +11,11 @@ import { AccessDeniedByAction } from './errors.ts';
  */
 export class CodeReloader {
   readonly #keywords: { env: KeywordEnv; mappings: KeywordMappings } | undefined;
-  /** Per action name: the file's mtime and code as last read. */
-  readonly #files = new Map<string, { mtimeMs: number; code: string }>();
+  /** Per action name: the stored code it started from, and the file's mtime and code as last read. */
+  readonly #files = new Map<string, { base: string; mtimeMs: number; code: string }>();
+
+  /** When the tenant started: a file changed later was edited after its code was loaded. */
+  readonly #startedAt = Date.now();
 
   /** Without `keywords`, edited files are used as written. */
   constructor(keywords?: { env: KeywordEnv; mappings: KeywordMappings }) {
@@ -22,17 +25,20 @@ export class CodeReloader {
   /** The code to run now; throws `AccessDeniedByAction` (`ERR_ACTION_LOAD`) when an edit names an unset keyword. */
   async current(action: ActionRecord): Promise<string> {
     if (action.codeFile === undefined) return action.code;
+    // A new deploy (the Management API, a restart) replaces the stored code: start over from it.
+    const known = this.#files.get(action.name);
+    const current = known?.base === action.code ? known : undefined;
     let mtimeMs: number;
     try {
       mtimeMs = (await stat(action.codeFile)).mtimeMs;
     } catch {
-      return this.#files.get(action.name)?.code ?? action.code;
+      return current?.code ?? action.code;
     }
-    const known = this.#files.get(action.name);
-    if (known?.mtimeMs === mtimeMs) return known.code;
-    // The first run uses the code the tenant loaded; an edit is read again.
-    const code = known === undefined ? action.code : await this.#read(action.name, action.codeFile);
-    this.#files.set(action.name, { mtimeMs, code });
+    if (current?.mtimeMs === mtimeMs) return current.code;
+    // The code the tenant loaded, unless the file was edited since (before this first run, or between runs).
+    const edited = current !== undefined || mtimeMs > this.#startedAt;
+    const code = edited ? await this.#read(action.name, action.codeFile) : action.code;
+    this.#files.set(action.name, { base: action.code, mtimeMs, code });
     return code;
   }
 

@@ -220,4 +220,17 @@ describe('hot reload', () => {
     expect(error.code).toBe('ERR_ACTION_LOAD');
     expect(error.reason).toContain('UNSET_KEYWORD');
   });
+
+  it('a new deploy of the stored code wins over the file cache', async () => {
+    const dir = actionsDir();
+    const v1 = `exports.onExecuteCredentialsExchange = async (e, api) => { api.accessToken.setCustomClaim('https://x.test/v', 'file'); };`;
+    const file = writeAction(dir, 'deployed', v1);
+    const r = await start([m2m('deployed', v1, { codeFile: file })]);
+    expect((await r.credentialsExchange(event)).accessTokenClaims).toEqual({ 'https://x.test/v': 'file' });
+    // What the Management API does on a deploy: the stored record's code changes, the file does not.
+    const v2 = v1.replace("'file'", "'deployed'");
+    await storeActions(storage, [m2m('deployed', v2, { codeFile: file })], { 'credentials-exchange': ['deployed'] });
+    await registry.refresh();
+    expect((await r.credentialsExchange(event)).accessTokenClaims).toEqual({ 'https://x.test/v': 'deployed' });
+  });
 });
