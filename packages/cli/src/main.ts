@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -87,6 +88,8 @@ async function runTool(tool: (argv: string[]) => Promise<number>, argv: string[]
 
 async function dev(args: DevArgs): Promise<number> {
   const started = performance.now();
+  // A new token every run: a test suite reads it from this run's output, nobody else can guess it.
+  const testModeToken = args.testMode ? randomBytes(32).toString('base64url') : undefined;
   let tenant: Tenant;
   let tls: LocalCertificates | undefined;
   let lock: DataDirLock | undefined;
@@ -111,6 +114,7 @@ async function dev(args: DevArgs): Promise<number> {
       onActionLog: (line) => (line.level === 'error' ? console.error : console.log)(formatActionLog(line)),
       // An edited action file is re-read with the keywords the tenant file was loaded with.
       actionKeywords: { env: process.env, mappings },
+      ...(testModeToken === undefined ? {} : { testMode: { token: testModeToken } }),
     });
   } catch (error) {
     lock?.release();
@@ -135,6 +139,9 @@ async function dev(args: DevArgs): Promise<number> {
     process.once('SIGTERM', stop);
   });
   console.log(banner);
+  if (testModeToken !== undefined) {
+    console.log(`test mode: ${tenant.issuer}__authmesh/test/ with Authorization: Bearer ${testModeToken}`);
+  }
   await stopped;
   await tenant.close();
   lock?.release();

@@ -74,10 +74,10 @@ export class WorkerActionRunner implements ActionRunner {
   }
 
   async postLogin(input: Omit<PostLoginEvent, 'secrets'>, resume?: PostLoginResume): Promise<PostLoginResult> {
-    const result: PostLoginResult = resume
-      ? { ...structuredClone(resume.result), redirect: undefined }
-      : { idTokenClaims: {}, accessTokenClaims: {}, scopeChanges: [] };
-    delete result.redirect;
+    // A continued login keeps what the actions before the redirect set.
+    const empty: PostLoginResult = { idTokenClaims: {}, accessTokenClaims: {}, scopeChanges: [] };
+    const { redirect: _paused, ...before } = resume?.result ?? empty;
+    const result: PostLoginResult = structuredClone(before);
     let actions = this.#options.registry.boundActions('post-login');
     if (resume) {
       // Continue with the action that redirected (its onContinuePostLogin), then the ones after it.
@@ -108,10 +108,10 @@ export class WorkerActionRunner implements ActionRunner {
               denied = String(a ?? '');
               break;
             case 'accessToken.setCustomClaim':
-              this.#setClaim(result.accessTokenClaims, action, a, b);
+              this.#setClaim(result.accessTokenClaims, action, 'post-login', a, b);
               break;
             case 'idToken.setCustomClaim':
-              this.#setClaim(result.idTokenClaims, action, a, b);
+              this.#setClaim(result.idTokenClaims, action, 'post-login', a, b);
               break;
             case 'accessToken.addScope':
               result.scopeChanges.push({ op: 'add', scope: String(a) });
@@ -186,8 +186,9 @@ export class WorkerActionRunner implements ActionRunner {
             oauthError: String(a ?? 'access_denied'),
           });
         }
-        if (method === 'accessToken.setCustomClaim') this.#setClaim(result.accessTokenClaims, action, a, b);
-        else if (method === 'cache.set' || method === 'cache.delete')
+        if (method === 'accessToken.setCustomClaim') {
+          this.#setClaim(result.accessTokenClaims, action, 'credentials-exchange', a, b);
+        } else if (method === 'cache.set' || method === 'cache.delete')
           this.#cache.apply('credentials-exchange', method, args);
       }
     }
@@ -294,11 +295,17 @@ export class WorkerActionRunner implements ActionRunner {
     return outcome.calls;
   }
 
-  #setClaim(claims: Record<string, unknown>, action: ActionRecord, name: unknown, value: unknown): void {
+  #setClaim(
+    claims: Record<string, unknown>,
+    action: ActionRecord,
+    trigger: TriggerId,
+    name: unknown,
+    value: unknown,
+  ): void {
     const claim = String(name);
     const restricted = restrictedClaimReason(claim);
     if (restricted) {
-      this.#log(action.name, 'post-login', 'warn', `custom claim ignored, as Auth0 ignores it: ${restricted}`);
+      this.#log(action.name, trigger, 'warn', `custom claim ignored, as Auth0 ignores it: ${restricted}`);
       return;
     }
     const next = { ...claims, [claim]: value };
