@@ -70,7 +70,10 @@ async function runPostLogin(
           acr_values: splitScope(str(params.acr_values) ?? ''),
           metadata: {},
         },
-        authentication: { methods: [{ name: 'pwd', timestamp: new Date().toISOString() }] },
+        // Auth0's method names: `pwd` for a database password, `federated` for a social or enterprise login.
+        authentication: {
+          methods: [{ name: user.provider === undefined ? 'pwd' : 'federated', timestamp: new Date().toISOString() }],
+        },
         ...(ctx.oidc.session?.uid ? { session: { id: ctx.oidc.session.uid } } : {}),
         tenant: eventTenant(tenant.settings.friendly_name),
       },

@@ -25,6 +25,7 @@ const postLogin = action(
      if (event.user.email.startsWith('bob')) return api.access.deny('Staff may not use the shop');
      console.log('login', event.stats.logins_count, event.transaction.protocol);
      if (event.transaction.protocol === 'oidc-basic-profile') console.log('query audience', event.request.query.audience);
+     if (event.transaction.protocol === 'oidc-basic-profile') console.log('method', event.authentication.methods[0].name);
      api.idToken.setCustomClaim('${NS}/roles', event.authorization.roles);
      api.idToken.setCustomClaim('sub', 'ignored');
      api.accessToken.setCustomClaim('${NS}/protocol', event.transaction.protocol);
@@ -146,6 +147,10 @@ describe('post-login', () => {
       redirect_uri: CALLBACK,
     });
     expect(decodeJwt(String(second.json.access_token))[`${NS}/visits`]).toBe(1);
+    expect(logs.filter((l) => l.message.startsWith('method ')).map((l) => l.message)).toEqual([
+      'method pwd',
+      'method pwd',
+    ]);
     // event.request.query holds the authorization request's parameters, also after the login page.
     expect(logs.filter((l) => l.message.startsWith('query ')).map((l) => l.message)).toEqual([
       `query audience ${CATALOG}`,
