@@ -1,5 +1,6 @@
 import { startPostgres, type TestPostgres } from '@authmesh/testkit';
 import { AuthenticationClient, ManagementClient } from 'auth0';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { killLeftovers, tokenRequest } from './support/cli.ts';
 import {
@@ -15,6 +16,7 @@ import {
   THIRD_USER,
   USER,
   WEB,
+  WEB_LEEWAY,
   WORKER,
 } from './support/shared-tenant.ts';
 
@@ -28,6 +30,7 @@ import {
 const PROPAGATION_MS = 1_000;
 
 let server: TestPostgres;
+let database: string;
 let a: ServeProcess;
 let b: ServeProcess;
 let issuer: string;
@@ -41,7 +44,8 @@ const httpFetch: typeof fetch = (input, init) => {
 
 beforeAll(async () => {
   server = await startPostgres();
-  ({ a, b, issuer } = await startPair(await server.createDatabase()));
+  database = await server.createDatabase();
+  ({ a, b, issuer } = await startPair(database));
   // The Management API is called on A only (the issuer's host is A's port).
   const domain = new URL(issuer).host;
   const auth = new AuthenticationClient({ domain, ...toSdk(ADMIN), fetch: httpFetch });
@@ -158,6 +162,38 @@ it('a refresh token rotated on A and presented again on B revokes the family on 
   expect(afterReuse.json).toMatchObject({ error: 'invalid_grant' });
 }, 30_000);
 
+it('the rotation overlap period holds across processes: the same successor, one rotation for parallel refreshes', async () => {
+  const login = await passwordToken(a.url, THIRD_USER, 'openid offline_access', WEB_LEEWAY);
+  expect(login.status, login.text).toBe(200);
+  const original = String(login.json.refresh_token);
+  const refresh = (url: string, token: string) =>
+    tokenRequest(url, { grant_type: 'refresh_token', ...WEB_LEEWAY, refresh_token: token });
+
+  const rotated = await refresh(a.url, original);
+  expect(rotated.status, rotated.text).toBe(200);
+  const successor = String(rotated.json.refresh_token);
+  // The rotated token again, on B, within the leeway: not reuse; B hands back A's successor.
+  const retried = await refresh(b.url, original);
+  expect(retried.status, retried.text).toBe(200);
+  expect(retried.json.refresh_token).toBe(successor);
+
+  // What the database holds of the family: the successor sealed, never in clear.
+  const stored = await databaseRows("SELECT value::text AS value FROM counters WHERE key LIKE '%refresh-overlap%'");
+  expect(stored.length).toBeGreaterThan(0);
+  for (const row of stored) {
+    expect(row.value).not.toContain(successor);
+    expect(row.value).not.toContain(original);
+  }
+
+  // The successor refreshed on A and B at once: rotated once, both answers name the same next token.
+  const parallel = await Promise.all([refresh(a.url, successor), refresh(b.url, successor)]);
+  for (const reply of parallel) expect(reply.status, reply.text).toBe(200);
+  expect(parallel[0]?.json.refresh_token).toBe(parallel[1]?.json.refresh_token);
+  expect(parallel[0]?.json.refresh_token).not.toBe(successor);
+  // And the family is alive: the newest token refreshes.
+  expect((await refresh(b.url, String(parallel[0]?.json.refresh_token))).status).toBe(200);
+}, 30_000);
+
 it('tenant settings PATCHed on A are B’s within a second', async () => {
   await management.tenants.settings.update({ friendly_name: 'Shared, renamed' });
   const token = String(
@@ -178,3 +214,13 @@ it('tenant settings PATCHed on A are B’s within a second', async () => {
   const settings = await repeatUntil(settingsOnB, (s) => s.friendly_name === 'Shared, renamed', PROPAGATION_MS);
   expect(settings.friendly_name).toBe('Shared, renamed');
 }, 30_000);
+
+async function databaseRows(sql: string): Promise<{ value: string }[]> {
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    return (await client.query<{ value: string }>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}

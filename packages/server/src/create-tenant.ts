@@ -23,6 +23,7 @@ import { FailureThrottle } from './http/failure-throttle.ts';
 import { createJwks } from './http/jwks.ts';
 import { AUTH0_LOGOUT_PATH, createAuth0Logout } from './http/logout.ts';
 import { createRefreshOverlap } from './http/refresh-overlap.ts';
+import { TokenSealer } from './http/sealed-token.ts';
 import { createRouter } from './http/router.ts';
 import { createJwtUserinfo } from './http/userinfo.ts';
 import { createWebMessageGuard } from './http/web-message.ts';
@@ -410,7 +411,12 @@ function installMiddleware(
   app.use(
     createRouter({
       [ROUTES.authorization]: [createWebMessageGuard(tenant), auth0Requests],
-      [ROUTES.token]: [auth0Requests, clientAuthGuard, createRefreshOverlap(provider, tenant.registry)],
+      [ROUTES.token]: [
+        auth0Requests,
+        clientAuthGuard,
+        // The overlap's live token is sealed under a key derived from the first cookie key (every process has it).
+        createRefreshOverlap(provider, tenant.registry, tenant.storage, new TokenSealer(csrfKey, 'refresh-overlap')),
+      ],
       [ROUTES.revocation]: [auth0Requests, clientAuthGuard],
       [ROUTES.userinfo]: [createJwtUserinfo(tenant, signing)],
       // The keys published now, not the ones the engine was built with (key rotation).

@@ -14,6 +14,11 @@ export const ADMIN = { client_id: 'shared-admin', client_secret: 'shared-admin-s
 export const WORKER = { client_id: 'shared-worker', client_secret: 'shared-worker-secret-0123456789abcdef012345678' };
 export const DOOMED = { client_id: 'shared-doomed', client_secret: 'shared-doomed-secret-0123456789abcdef01234567' };
 export const WEB = { client_id: 'shared-web', client_secret: 'shared-web-secret-0123456789abcdef0123456789abc' };
+/** Like WEB, with Auth0's rotation overlap period (`refresh_token.leeway`) of 30 s. */
+export const WEB_LEEWAY = {
+  client_id: 'shared-web-leeway',
+  client_secret: 'shared-web-leeway-secret-0123456789abcdef0123',
+};
 export const USER = { email: 'pat@shared.test', password: 'pat-shared-password-42' };
 export const OTHER_USER = { email: 'lee@shared.test', password: 'lee-shared-password-42' };
 export const THIRD_USER = { email: 'sam@shared.test', password: 'sam-shared-password-42' };
@@ -75,6 +80,16 @@ clients:
       rotation_type: rotating
       expiration_type: expiring
       leeway: 0
+  - name: Web with leeway
+    app_type: regular_web
+    client_id: ${WEB_LEEWAY.client_id}
+    client_secret: ${WEB_LEEWAY.client_secret}
+    callbacks: [http://localhost:5174/callback]
+    grant_types: [password, refresh_token]
+    refresh_token:
+      rotation_type: rotating
+      expiration_type: expiring
+      leeway: 30
 clientGrants:
   - client_id: Admin
     audience: ${issuer}api/v2/
@@ -139,10 +154,15 @@ export function machineToken(url: string, client: typeof WORKER, audience = API)
 }
 
 /** The password grant (Auth0's Resource Owner Password flow) for `user` through the Web client at `url`. */
-export function passwordToken(url: string, user: typeof USER, scope = 'openid'): Promise<JsonReply> {
+export function passwordToken(
+  url: string,
+  user: typeof USER,
+  scope = 'openid',
+  client: typeof WEB = WEB,
+): Promise<JsonReply> {
   return tokenRequest(url, {
     grant_type: 'password',
-    ...WEB,
+    ...client,
     username: user.email,
     password: user.password,
     audience: API,

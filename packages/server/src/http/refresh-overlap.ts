@@ -1,15 +1,16 @@
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { requestState } from '../engine/request-state.ts';
+import type { Storage } from '../storage/contract.ts';
+import { KeyedQueue } from '../storage/keyed-queue.ts';
 import type { TenantRegistry } from '../tenant/registry.ts';
+import { type TokenSealer, tokenDigest } from './sealed-token.ts';
 
-/** Families remembered at most; the oldest lose their (seconds-long) overlap first. */
-const MAX_FAMILIES = 10_000;
-
+/** What is remembered of a family's last rotation, in the storage's counters, for the leeway only. */
 interface Family {
-  /** The token that was rotated last: the one the overlap period covers. */
+  /** Digest of the token that was rotated last: the one the overlap period covers. */
   previous: string;
-  /** Its successor, the family's live token, handed back when `previous` is presented again. */
+  /** Its successor, the family's live token, sealed (bound to the grant id): handed back when `previous` is presented again. */
   live: string;
 }
 
@@ -23,15 +24,21 @@ interface Family {
  * has two live chains. Only the most recently rotated token gets this grace; outside the leeway, or for
  * any older token, the engine's reuse detection revokes the whole family.
  *
- * Requests for one family run one at a time, so N parallel refreshes of one token rotate it once and the
- * others take the overlap path (or, with no leeway, trip reuse detection, as at Auth0).
+ * Requests for one family run one at a time, in this process (a queue) and across the processes sharing the
+ * storage (`storage.exclusive`, a database lock on Postgres), so N parallel refreshes of one token rotate it
+ * once and the others take the overlap path (or, with no leeway, trip reuse detection, as at Auth0).
  *
- * Which token was rotated last lives in this process's memory, never on disk (the live token is a bearer
- * secret): a restart ends a grace period early, never extends it.
+ * The last rotation is kept in the storage's counters for the leeway only, shared by every process: the
+ * rotated token as a digest, its successor sealed with a tenant key (never a redeemable token in clear).
+ * With no leeway nothing is kept.
  */
-export function createRefreshOverlap(provider: Provider, registry: TenantRegistry) {
-  const families = new Map<string, Family>();
-  const queues = new Map<string, Promise<void>>();
+export function createRefreshOverlap(
+  provider: Provider,
+  registry: TenantRegistry,
+  storage: Storage,
+  sealer: TokenSealer,
+) {
+  const queue = new KeyedQueue();
 
   return async function refreshOverlap(ctx: Context, next: Next): Promise<void> {
     const body = (ctx.req as { body?: Record<string, unknown> }).body;
@@ -42,50 +49,34 @@ export function createRefreshOverlap(provider: Provider, registry: TenantRegistr
     const found = await provider.RefreshToken.find(presented, { ignoreExpiration: true });
     const grantId = found?.grantId;
     if (grantId === undefined) return next();
-    await oneAtATime(queues, grantId, async () => {
-      // Read again inside the family's turn: an exchange that ran before may have consumed it.
-      const token = await provider.RefreshToken.find(presented, { ignoreExpiration: true });
-      const family = families.get(grantId);
-      const leeway = registry.client(String(token?.clientId))?.refresh_token.leeway ?? 0;
-      const consumed = (token as { consumed?: unknown } | undefined)?.consumed;
-      const inOverlap =
-        family?.previous === presented &&
-        typeof consumed === 'number' &&
-        leeway > 0 &&
-        Date.now() / 1000 - consumed <= leeway;
-      if (inOverlap && family) {
-        body.refresh_token = family.live;
-        requestState(ctx).keepRefreshToken = true;
+    const key = JSON.stringify(['refresh-overlap', grantId]);
+    await queue.run(grantId, () =>
+      storage.exclusive(key, async () => {
+        // Read again inside the family's turn: an exchange that ran before may have consumed it.
+        const token = await provider.RefreshToken.find(presented, { ignoreExpiration: true });
+        const leeway = registry.client(String(token?.clientId))?.refresh_token.leeway ?? 0;
+        const consumed = (token as { consumed?: unknown } | undefined)?.consumed;
+        const now = Date.now();
+        const inLeeway = typeof consumed === 'number' && leeway > 0 && now / 1000 - consumed <= leeway;
+        if (inLeeway) {
+          const family = (await storage.counters.read<Family>([key], now)).get(key);
+          const live = family?.previous === tokenDigest(presented) ? sealer.open(family.live, grantId) : undefined;
+          if (live !== undefined) {
+            body.refresh_token = live;
+            requestState(ctx).keepRefreshToken = true;
+            await next();
+            return;
+          }
+        }
         await next();
-        return;
-      }
-      await next();
-      const issued =
-        ctx.status === 200 ? (ctx.body as { refresh_token?: unknown } | undefined)?.refresh_token : undefined;
-      if (typeof issued === 'string' && issued !== presented)
-        remember(families, grantId, { previous: presented, live: issued });
-    });
+        const issued =
+          ctx.status === 200 ? (ctx.body as { refresh_token?: unknown } | undefined)?.refresh_token : undefined;
+        if (typeof issued === 'string' && issued !== presented && leeway > 0) {
+          const family: Family = { previous: tokenDigest(presented), live: sealer.seal(issued, grantId) };
+          // Kept a little past the leeway: the leeway counts from the consume, which came just before.
+          await storage.counters.update<Family>(key, () => family, now, Date.now() + leeway * 1000 + 1_000);
+        }
+      }),
+    );
   };
-}
-
-function remember(families: Map<string, Family>, grantId: string, family: Family): void {
-  families.delete(grantId);
-  families.set(grantId, family);
-  if (families.size > MAX_FAMILIES) families.delete(families.keys().next().value as string);
-}
-
-/** Runs `task` after every earlier task of the same key has settled. */
-async function oneAtATime(queues: Map<string, Promise<void>>, key: string, task: () => Promise<void>): Promise<void> {
-  const before = queues.get(key) ?? Promise.resolve();
-  const turn = before.then(task, task);
-  const settled = turn.then(
-    () => undefined,
-    () => undefined,
-  );
-  queues.set(key, settled);
-  try {
-    await turn;
-  } finally {
-    if (queues.get(key) === settled) queues.delete(key);
-  }
 }

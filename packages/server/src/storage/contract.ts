@@ -100,6 +100,12 @@ export interface Storage {
   setStateIfAbsent<T>(key: string, value: T): Promise<T>;
   setState(key: string, value: unknown): Promise<void>;
   /**
+   * Runs `fn` holding the lock named `name`: no other `exclusive` call with that name, in this process or in
+   * another sharing the storage, runs at the same time. For short critical sections (one refresh-token
+   * rotation); `fn`'s own storage calls are not part of a transaction.
+   */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
    * Tells the other processes sharing this storage that the tenant's configuration (entities or state that
    * processes cache) changed, so that they reload it. Called after the change is stored. A backend only one
    * process can open (SQLite, by its lock) has no one to tell.

@@ -5,6 +5,7 @@ import { PostgresChangeFeed } from './postgres-change-feed.ts';
 import { isStorableText, PostgresConnection, redactUrl } from './postgres-connection.ts';
 import { PostgresCounters } from './postgres-counters.ts';
 import { PostgresEntityStore } from './postgres-entity-store.ts';
+import { PostgresLocks } from './postgres-locks.ts';
 import { loadMigrations, type MigrationReport, migrateSchema, schemaVersion } from './postgres-migrate.ts';
 import { MODEL_SQL, PostgresModelStore } from './postgres-model-store.ts';
 import { toJson, wrap } from './sqlite-connection.ts';
@@ -75,7 +76,18 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
   });
   const conn = new PostgresConnection(pool, label, options.now ?? Date.now);
   const changes = new PostgresChangeFeed(conn, options.url, settings.connectTimeoutMs);
-  return new PostgresStorage(conn, changes, settings.sweepIntervalMs);
+  const locks = new PostgresLocks(
+    new pg.Pool({
+      connectionString: options.url,
+      max: settings.poolSize,
+      statement_timeout: settings.statementTimeoutMs,
+      connectionTimeoutMillis: settings.connectTimeoutMs,
+      keepAlive: true,
+      application_name: 'authmesh lock',
+    }),
+    label,
+  );
+  return new PostgresStorage(conn, changes, locks, settings.sweepIntervalMs);
 }
 
 /**
@@ -124,13 +136,15 @@ class PostgresStorage implements Storage {
   readonly counters: PostgresCounters;
   readonly #conn: PostgresConnection;
   readonly #changes: PostgresChangeFeed;
+  readonly #locks: PostgresLocks;
   readonly #stores = new Map<string, ModelStore>();
   readonly #timer: NodeJS.Timeout | undefined;
   #sweeping = false;
 
-  constructor(conn: PostgresConnection, changes: PostgresChangeFeed, sweepIntervalMs: number) {
+  constructor(conn: PostgresConnection, changes: PostgresChangeFeed, locks: PostgresLocks, sweepIntervalMs: number) {
     this.#conn = conn;
     this.#changes = changes;
+    this.#locks = locks;
     this.entities = new PostgresEntityStore(conn);
     this.counters = new PostgresCounters(conn);
     if (sweepIntervalMs > 0) {
@@ -188,6 +202,11 @@ class PostgresStorage implements Storage {
     );
   }
 
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.#conn.assertOpen('exclusive');
+    return this.#locks.exclusive(name, fn);
+  }
+
   announceChange(): Promise<void> {
     return this.#changes.announce();
   }
@@ -206,6 +225,7 @@ class PostgresStorage implements Storage {
   async close(): Promise<void> {
     clearInterval(this.#timer);
     await this.#changes.close();
+    await this.#locks.close();
     await this.#conn.close();
   }
 

@@ -3,6 +3,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { AuthmeshError } from '../errors.ts';
 import type { ChangeListener, EntityStore, ModelStore, Storage } from './contract.ts';
 import { MemoryCounters } from './counters.ts';
+import { KeyedQueue } from './keyed-queue.ts';
 import { createPrivateDirectory, ensurePrivateFile, tightenFileIfPresent } from './private-files.ts';
 import { integer, SqliteConnection, text, toJson, wrap } from './sqlite-connection.ts';
 import { SqliteEntityStore } from './sqlite-entity-store.ts';
@@ -70,6 +71,7 @@ class SqliteStorage implements Storage {
   readonly entities: EntityStore;
   /** In memory: only this process opens the file (the data-directory lock), so there is no one to share with. */
   readonly counters = new MemoryCounters();
+  readonly #locks = new KeyedQueue();
   readonly #conn: SqliteConnection;
   readonly #models: ModelStatements;
   readonly #stores = new Map<string, ModelStore>();
@@ -130,6 +132,11 @@ class SqliteStorage implements Storage {
 
   async sweepExpired(): Promise<number> {
     return this.#sweep();
+  }
+
+  /** One process per database file (the data-directory lock): a lock in this process's memory is enough. */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.#locks.run(name, fn);
   }
 
   /** One process per database file (the data-directory lock): there is no other process to tell. */
