@@ -51,7 +51,7 @@ export class PostgresConnection {
     try {
       return toResult<Row>(await this.#pool.query(sql, params as SqlValue[]));
     } catch (error) {
-      throw wrap(error, `storage ${this.#label}: ${action} failed`);
+      throw wrapDriverError(error, `storage ${this.#label}: ${action} failed`);
     }
   }
 
@@ -66,7 +66,7 @@ export class PostgresConnection {
     try {
       client = await this.#pool.connect();
     } catch (error) {
-      throw wrap(error, `storage ${this.#label}: ${action} failed`);
+      throw wrapDriverError(error, `storage ${this.#label}: ${action} failed`);
     }
     // The server going away between two statements of the transaction reports on the client, which the pool
     // does not listen to while it is checked out: unhandled, it would end the process. The next statement
@@ -91,7 +91,7 @@ export class PostgresConnection {
         // The connection is unusable (server gone, timeout): it must not go back to the pool.
         broken = rollbackError as Error;
       }
-      throw wrap(error, `storage ${this.#label}: ${action} failed`);
+      throw wrapDriverError(error, `storage ${this.#label}: ${action} failed`);
     } finally {
       client.off('error', lost);
       client.release(broken);
@@ -115,6 +115,15 @@ function toResult<Row>(result: pg.QueryResult): QueryResult<Row> {
  */
 export function isStorableText(value: string): boolean {
   return !value.includes('\u0000');
+}
+
+/**
+ * A driver error as `ERR_STORAGE` (the original as `cause`), its SQLSTATE in the message when it has one: an
+ * operator tells `57P01` (the server shutting down) from `57014` (the statement timeout) at a glance.
+ */
+export function wrapDriverError(error: unknown, message: string): AuthmeshError {
+  const state = sqlState(error);
+  return wrap(error, state === undefined ? message : `${message} (SQLSTATE ${state})`);
 }
 
 /** The SQLSTATE of a driver error, if it has one (e.g. `23505` unique_violation). */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { wrap } from './sqlite-connection.ts';
+import { wrapDriverError } from './postgres-connection.ts';
 
 /**
  * Named locks across every process on the database: Postgres session advisory locks, on connections of their
@@ -24,7 +24,7 @@ export class PostgresLocks {
     try {
       client = await this.#pool.connect();
     } catch (error) {
-      throw wrap(error, `storage ${this.#label}: lock failed`);
+      throw wrapDriverError(error, `storage ${this.#label}: lock failed`);
     }
     let broken: Error | undefined;
     const lost = (error: Error) => {
@@ -36,7 +36,7 @@ export class PostgresLocks {
         await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [name]);
       } catch (error) {
         broken = error as Error;
-        throw wrap(error, `storage ${this.#label}: lock failed`);
+        throw wrapDriverError(error, `storage ${this.#label}: lock failed`);
       }
       try {
         return await fn();
