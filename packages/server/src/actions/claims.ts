@@ -80,6 +80,20 @@ const RESERVED_DOMAINS = ['auth0.com', 'webtask.io', 'webtask.run'];
 /** Auth0's limit on the custom claims of one token (their JSON size). */
 export const MAX_CUSTOM_CLAIMS_BYTES = 100 * 1024;
 
+/**
+ * Auth0: "Access tokens with an Auth0 API audience, excluding the /userinfo endpoint, cannot have private,
+ * non-namespaced custom claims". The claims of `claims` that may go into a token for the Management API:
+ * those named by an http(s) URL.
+ */
+export function namespacedClaims(claims: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(claims).filter(([name]) => {
+      const url = URL.parse(name);
+      return url !== null && (url.protocol === 'https:' || url.protocol === 'http:');
+    }),
+  );
+}
+
 /** Why Auth0 would leave this claim out, or undefined when it may be set. */
 export function restrictedClaimReason(name: string): string | undefined {
   if (RESTRICTED.has(name)) return `"${name}" is a restricted claim`;

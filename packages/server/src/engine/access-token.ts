@@ -1,4 +1,5 @@
 import type { AccessToken, ClientCredentials, KoaContextWithOIDC } from 'oidc-provider';
+import { namespacedClaims } from '../actions/claims.ts';
 import type { ActionRunner } from '../actions/types.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { accountUser } from './accounts.ts';
@@ -46,7 +47,10 @@ export function createJwtCustomizer(tenant: TenantContext, actions?: ActionRunne
       payload.aud = audience;
       if (!rfc9068) payload.gty = 'client-credentials';
       if (withPermissions) payload.permissions = apiScopes;
-      if (actions) Object.assign(payload, await runCredentialsExchange(ctx, tenant, actions, audience, apiScopes));
+      if (actions) {
+        const claims = await runCredentialsExchange(ctx, tenant, actions, audience, apiScopes);
+        Object.assign(payload, api.is_system ? namespacedClaims(claims) : claims);
+      }
     } else {
       const granted = grantedScopes(ctx);
       // offline_access is named only when a refresh token comes with it (Auth0 §2.1): on a refresh, the
@@ -58,7 +62,7 @@ export function createJwtCustomizer(tenant: TenantContext, actions?: ActionRunne
       payload.aud = granted.includes('openid') ? [audience, `${tenant.issuer}userinfo`] : audience;
       payload.scope = [...oidcScopes, ...apiScopes].join(' ') || undefined;
       const actionResult = actions ? await postLoginForTokens(ctx, tenant, actions) : undefined;
-      if (actionResult) applyAccessTokenChanges(payload, actionResult);
+      if (actionResult) applyAccessTokenChanges(payload, actionResult, api.is_system);
       requestState(ctx).issuedScope = payload.scope as string | undefined;
       const user = accountUser(ctx.oidc.entities.Account);
       if (withPermissions) payload.permissions = user ? tenant.registry.permissionsOf(user, audience) : [];

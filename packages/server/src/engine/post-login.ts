@@ -1,4 +1,5 @@
 import { errors, type Grant, type KoaContextWithOIDC } from 'oidc-provider';
+import { namespacedClaims } from '../actions/claims.ts';
 import { AccessDeniedByAction } from '../actions/errors.ts';
 import { eventClient, eventConnection, eventTenant, eventUser, roleNames } from '../actions/events.ts';
 import type { ActionRunner, LoginProtocol, PostLoginResult, PostLoginResume } from '../actions/types.ts';
@@ -173,9 +174,16 @@ export function postLoginForTokens(
   return state.postLogin;
 }
 
-/** Applies the actions' access-token changes to a user access token's JWT payload. */
-export function applyAccessTokenChanges(payload: Record<string, unknown>, result: PostLoginResult): void {
-  Object.assign(payload, result.accessTokenClaims);
+/**
+ * Applies the actions' access-token changes to a user access token's JWT payload. A token for one of
+ * Auth0's own APIs (the Management API) gets only the namespaced custom claims, as at Auth0.
+ */
+export function applyAccessTokenChanges(
+  payload: Record<string, unknown>,
+  result: PostLoginResult,
+  auth0Api: boolean,
+): void {
+  Object.assign(payload, auth0Api ? namespacedClaims(result.accessTokenClaims) : result.accessTokenClaims);
   if (result.scopeChanges.length === 0) return;
   const scopes = typeof payload.scope === 'string' ? splitScope(payload.scope) : [];
   for (const change of result.scopeChanges) {

@@ -40,6 +40,7 @@ const m2m = action(
   `exports.onExecuteCredentialsExchange = async (event, api) => {
      if (event.client.name === 'Inventory Service') return api.access.deny('invalid_scope', 'Inventory is read-only today');
      api.accessToken.setCustomClaim('${NS}/service', event.client.name);
+     api.accessToken.setCustomClaim('plain', 'private claim');
    };`,
   { supported_triggers: [{ id: 'credentials-exchange', version: 'v2' }] },
 );
@@ -224,7 +225,16 @@ describe('credentials-exchange', () => {
       audience: CATALOG,
     });
     expect(status, JSON.stringify(json)).toBe(200);
-    expect(decodeJwt(String(json.access_token))[`${NS}/service`]).toBe('Orders Service');
+    expect(decodeJwt(String(json.access_token))).toMatchObject({
+      [`${NS}/service`]: 'Orders Service',
+      plain: 'private claim',
+    });
+  });
+
+  it('a Management API token gets only the namespaced claims, as Auth0 allows on its own APIs', async () => {
+    const claims = decodeJwt(await managementToken(tenant.issuer, ADMIN));
+    expect(claims[`${NS}/service`]).toBe('Management Admin');
+    expect(claims).not.toHaveProperty('plain');
   });
 
   it("a deny answers the action's OAuth error and reason, as Auth0", async () => {
