@@ -54,6 +54,8 @@ export interface TestTenant {
   reset(): Promise<void>;
   /** Whether the API `options.audience` would accept `token`, and exactly why not (as `authmesh explain`). */
   explain(token: string, options?: ExplainOptions): Promise<TokenVerdict>;
+  /** The `user_id` (the `sub` of the user's tokens) the tenant gave a user; throws `ERR_TESTING_UNKNOWN_USER` otherwise. */
+  userId(email: string): string;
   /** The password the kit knows for a user (seeded or created by the kit). */
   passwordOf(email: string): string;
   /** Stops the tenant; its throwaway store goes with it. Idempotent. */
@@ -104,6 +106,11 @@ export async function startTenant(options: StartTenantOptions): Promise<TestTena
     clients: tenant.clients,
     client,
     passwordOf,
+    userId: (email) => {
+      const found = users.find((u) => u.email.toLowerCase() === email.toLowerCase());
+      if (!found) throw new TestingError('ERR_TESTING_UNKNOWN_USER', `no user ${email} in the tenant`);
+      return found.user_id;
+    },
     clientCredentials: ({ client: name, audience, scope }) => {
       const c = client(name);
       return requestToken(issuer, {

@@ -95,7 +95,7 @@ export function describeAdapterContract(name: string, startApp: StartApp): void 
     });
     afterAll(async () => {
       await app?.close();
-      await tenant?.close();
+      await tenant?.stop();
     });
 
     function call(path: string, init: { method?: string; token?: string; authorization?: string } = {}) {

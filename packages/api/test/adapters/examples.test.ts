@@ -32,7 +32,7 @@ beforeAll(async () => {
   });
   token = await machineToken(tenant, ORDERS, ACME);
 });
-afterAll(() => tenant?.close());
+afterAll(() => tenant?.stop());
 
 const expected = { products: [], caller: `${ORDERS.clientId}@clients` };
 
