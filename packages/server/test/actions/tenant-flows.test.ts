@@ -23,6 +23,7 @@ const postLogin = action(
   'roles-and-plan',
   `exports.onExecutePostLogin = async (event, api) => {
      if (event.user.email.startsWith('bob')) return api.access.deny('Staff may not use the shop');
+     if (event.request.body.stop === 'please') return api.access.deny('Refresh refused by the action');
      console.log('login', event.stats.logins_count, event.transaction.protocol);
      if (event.transaction.protocol === 'oidc-basic-profile') console.log('query audience', event.request.query.audience);
      if (event.transaction.protocol === 'oidc-basic-profile') console.log('method', event.authentication.methods[0].name);
@@ -172,6 +173,16 @@ describe('post-login', () => {
     expect(refreshed.status, JSON.stringify(refreshed.json)).toBe(200);
     expect(decodeJwt(String(refreshed.json.access_token))[`${NS}/protocol`]).toBe('oauth2-refresh-token');
     expect(decodeJwt(String(refreshed.json.id_token))[`${NS}/roles`]).toEqual(['Customer']);
+
+    // A deny on the refresh-token exchange answers Auth0's 403 access_denied with the reason.
+    const refused = await token({
+      grant_type: 'refresh_token',
+      client_id: SPA,
+      refresh_token: String(refreshed.json.refresh_token ?? second.json.refresh_token),
+      stop: 'please',
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.json).toEqual({ error: 'access_denied', error_description: 'Refresh refused by the action' });
   });
 
   it('a deny sends the application error=access_denied with the reason, and no code', async () => {
