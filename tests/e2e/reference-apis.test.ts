@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { loginForCode, ScriptedBrowser } from '@authmesh/testkit';
+import { loginHeadlessly } from '@authmesh/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReferenceSystem, readClientCredentials, startReferenceSystem } from './support/reference-system.ts';
 
@@ -50,33 +50,24 @@ async function tokenEndpoint(issuer: string, form: Record<string, string>): Prom
 
 /**
  * A user's access tokens for several APIs, as the SPA gets them: authorization code + PKCE through the
- * tenant's login page (once; then its session), one code per audience.
+ * tenant's login page, one login per audience (the testing kit's headless login).
  */
 async function userTokens(
   system: ReferenceSystem,
   user: { username: string; password: string },
   audiences: string[],
 ): Promise<Record<string, string>> {
-  const browser = new ScriptedBrowser();
   const tokens: Record<string, string> = {};
   for (const audience of audiences) {
-    const login = await loginForCode({
+    const reply = await loginHeadlessly({
       issuer: system.tenantIssuer,
       clientId: SPA_CLIENT_ID,
       redirectUri: system.spaUrl,
       ...user,
       audience,
-      browser,
+      scope: 'openid profile email',
     });
-    const reply = await tokenEndpoint(system.tenantIssuer, {
-      grant_type: 'authorization_code',
-      client_id: SPA_CLIENT_ID,
-      code: login.code,
-      code_verifier: login.verifier,
-      redirect_uri: system.spaUrl,
-    });
-    expect(reply.status, JSON.stringify(reply.json)).toBe(200);
-    tokens[audience] = reply.json.access_token as string;
+    tokens[audience] = reply.access_token;
   }
   return tokens;
 }
