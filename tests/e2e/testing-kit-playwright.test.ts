@@ -32,7 +32,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   app = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   stopApp = () => server.close();
-  // The tenant registers the app where it runs: tenant.yaml says callbacks: ['##APP_URL##'].
+  // The tenant registers the app where it runs: tenant.yaml says callbacks: ["##APP_URL##"].
   tenant = await startTenant({
     file: 'tests/e2e/fixtures/kit-tenant.yaml',
     env: { APP_URL: `${app}callback`, APP_ORIGIN: app.slice(0, -1) },
