@@ -52,7 +52,9 @@ export function createEdge(options: EdgeOptions) {
         answerStorageUnavailable(ctx);
         return;
       }
-      if (ctx.status === 500 && isStorageFailure(requestState(ctx).engineError)) {
+      // Whatever the engine made of it (a 500, or at /authorize a redirect to the app with `server_error`):
+      // the user can retry in a moment, the app could not.
+      if (isStorageFailure(requestState(ctx).engineError)) {
         answerStorageUnavailable(ctx);
         return;
       }
