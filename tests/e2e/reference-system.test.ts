@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { login as fillLoginPage } from '@authmesh/testing/playwright';
 import { type Browser, type BrowserContext, chromium, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium.ts';
@@ -81,11 +82,8 @@ async function openSpa(
 /** The one login: the SPA's button, the tenant's login page, back to the SPA with a code (PKCE). */
 async function login(page: Page, system: ReferenceSystem, user: keyof typeof USERS): Promise<void> {
   await page.click(sel('login'));
-  await page.waitForSelector('input[name="username"]');
-  expect(page.url().startsWith(system.tenantIssuer)).toBe(true);
-  await page.fill('input[name="username"]', USERS[user].username);
-  await page.fill('input[name="password"]', USERS[user].password);
-  await Promise.all([page.waitForURL(`${system.spaUrl}**`), page.click('button[type="submit"]')]);
+  const { username: email, password } = USERS[user];
+  await fillLoginPage({ issuer: system.tenantIssuer }, page, { email, password }, { returnTo: `${system.spaUrl}**` });
 }
 
 /** Waits for the SPA's login figure; records it for the summary. */

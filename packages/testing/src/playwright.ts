@@ -1,5 +1,12 @@
 import type { Page } from 'playwright-core';
+import { TestingError } from './errors.ts';
 import { type StartTenantOptions, startTenant, type TestTenant, type UserRef } from './start-tenant.ts';
+
+/**
+ * The tenant whose login page to fill: a `TestTenant`, or any running tenant by its issuer (then users are
+ * given as `{ email, password }`).
+ */
+export type LoginTenant = Pick<TestTenant, 'issuer'> & Partial<Pick<TestTenant, 'passwordOf'>>;
 
 /**
  * Logs `user` in on the tenant's real login page, which `page` must be showing (the app under test sent it
@@ -13,13 +20,13 @@ import { type StartTenantOptions, startTenant, type TestTenant, type UserRef } f
  * ```
  */
 export async function login(
-  tenant: TestTenant,
+  tenant: LoginTenant,
   page: Page,
   user: UserRef,
   options: { returnTo?: string | RegExp | ((url: URL) => boolean) } = {},
 ): Promise<void> {
   const email = typeof user === 'string' ? user : user.email;
-  const password = typeof user === 'string' ? tenant.passwordOf(user) : user.password;
+  const password = typeof user === 'string' ? passwordOf(tenant, user) : user.password;
   await page.waitForURL(`${tenant.issuer}**`);
   await page.fill('input[name="username"]', email);
   await page.fill('input[name="password"]', password);
@@ -57,3 +64,10 @@ export function tenantFixture(
 }
 
 export type { TestTenant };
+
+function passwordOf(tenant: LoginTenant, email: string): string {
+  if (!tenant.passwordOf) {
+    throw new TestingError('ERR_TESTING_UNKNOWN_USER', `no password known for ${email}: pass { email, password }`);
+  }
+  return tenant.passwordOf(email);
+}
