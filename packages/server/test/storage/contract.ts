@@ -411,5 +411,56 @@ export function describeStorageContract(name: string, open: OpenStorage): void {
         await expect(storage.sweepExpired()).rejects.toMatchObject(closed);
       });
     });
+
+    describe('counters and locks', () => {
+      it('counters: an update sees the previous value until it expires at the caller’s clock', async () => {
+        const add = () => storage.counters.update<number>('k', (n = 0) => n + 1, now(), now() + 1_000);
+        expect(await add()).toBe(1);
+        expect(await add()).toBe(2);
+        expect(await storage.counters.read(['k', 'other'], now())).toStrictEqual(new Map([['k', 2]]));
+        advance(1_000);
+        expect(await storage.counters.read(['k'], now())).toStrictEqual(new Map());
+        expect(await add()).toBe(1);
+        await storage.counters.delete('k');
+        expect(await storage.counters.read(['k'], now())).toStrictEqual(new Map());
+      });
+
+      it('counters: concurrent updates of one key lose nothing', async () => {
+        await Promise.all(
+          Array.from({ length: 20 }, () =>
+            storage.counters.update<number>('hits', (n = 0) => n + 1, now(), now() + HOUR),
+          ),
+        );
+        expect((await storage.counters.read<number>(['hits'], now())).get('hits')).toBe(20);
+      });
+
+      it('exclusive: holders of one name run one at a time, other names do not wait', async () => {
+        const order: string[] = [];
+        let releaseFirst: () => void = () => {};
+        const firstHeld = new Promise<void>((resolve) => {
+          releaseFirst = resolve;
+        });
+        let firstEntered: () => void = () => {};
+        const entered = new Promise<void>((resolve) => {
+          firstEntered = resolve;
+        });
+        const first = storage.exclusive('family', async () => {
+          firstEntered();
+          order.push('first in');
+          await firstHeld;
+          order.push('first out');
+        });
+        await entered;
+        const second = storage.exclusive('family', async () => {
+          order.push('second in');
+        });
+        await storage.exclusive('another', async () => {
+          order.push('another');
+        });
+        releaseFirst();
+        await Promise.all([first, second]);
+        expect(order).toStrictEqual(['first in', 'another', 'first out', 'second in']);
+      });
+    });
   });
 }

@@ -19,7 +19,7 @@ afterAll(() => server?.stop());
 describeStorageContract('postgres', async ({ now }) => {
   // Emptied rather than a new database per test: CREATE DATABASE costs far more than the test itself.
   const storage = await openPostgresStorage({ url: contractUrl, now, sweepIntervalMs: 0 });
-  await raw(contractUrl, 'DELETE FROM oidc_models; DELETE FROM entities; DELETE FROM state');
+  await raw(contractUrl, 'DELETE FROM oidc_models; DELETE FROM entities; DELETE FROM state; DELETE FROM counters');
   return storage;
 });
 
