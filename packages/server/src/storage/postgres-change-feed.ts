@@ -8,6 +8,13 @@ export const CHANGE_CHANNEL = 'authmesh_changes';
 
 /** The longest wait between two attempts to re-open the listening connection. */
 const MAX_RECONNECT_MS = 2_000;
+/**
+ * How often the listening connection is asked to answer, and how long it may take. A connection that died
+ * without a word (a network partition, a fail-over behind a proxy) would otherwise look alive for as long as
+ * the system's TCP keep-alive takes, hours by default; this bounds the time a process can miss changes.
+ */
+const HEARTBEAT_MS = 5_000;
+const HEARTBEAT_TIMEOUT_MS = 2_000;
 
 /**
  * Configuration changes between the processes sharing one Postgres database, with LISTEN/NOTIFY.
@@ -17,7 +24,7 @@ const MAX_RECONNECT_MS = 2_000;
  * ignores its own (it refreshed before answering the write). A lost listening connection is re-opened with a
  * growing delay, and listeners are called once when it is back: notifications sent meanwhile were lost, so
  * the process must assume something changed. That keeps a restarted database from leaving a process on a
- * stale configuration for ever, without polling.
+ * stale configuration for ever. A heartbeat on the listening connection finds one that died silently.
  */
 export class PostgresChangeFeed {
   readonly #conn: PostgresConnection;
@@ -28,6 +35,7 @@ export class PostgresChangeFeed {
   readonly #listeners = new Set<ChangeListener>();
   #client: pg.Client | undefined;
   #retry: NodeJS.Timeout | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
   #failures = 0;
   #started = false;
   #closed = false;
@@ -56,6 +64,7 @@ export class PostgresChangeFeed {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retry);
+    clearInterval(this.#heartbeat);
     const client = this.#client;
     this.#client = undefined;
     await client?.end().catch(() => {});
@@ -73,7 +82,10 @@ export class PostgresChangeFeed {
     const onLost = () => {
       if (lost) return;
       lost = true;
-      if (this.#client === client) this.#client = undefined;
+      if (this.#client === client) {
+        this.#client = undefined;
+        clearInterval(this.#heartbeat);
+      }
       client.end().catch(() => {});
       this.#scheduleReconnect();
     };
@@ -96,7 +108,24 @@ export class PostgresChangeFeed {
     }
     this.#client = client;
     this.#failures = 0;
+    this.#heartbeat = setInterval(() => void this.#beat(client, onLost), HEARTBEAT_MS);
+    this.#heartbeat.unref();
     if (reconnecting) this.#emit();
+  }
+
+  /** Asks the listening connection to answer in time; one that does not is treated as lost. */
+  async #beat(client: pg.Client, onLost: () => void): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('heartbeat timed out')), HEARTBEAT_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([client.query('SELECT 1'), late]);
+    } catch {
+      onLost();
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #scheduleReconnect(): void {

@@ -74,18 +74,27 @@ it('counters: concurrent updates of one key from two processes lose nothing', as
 it('a change announced by one process reaches the other, never the announcer itself', async () => {
   const [a, b] = await openPair();
   let aCalls = 0;
+  let bCalls = 0;
   a.onChange(() => {
     aCalls += 1;
   });
-  // Listening connections open on subscription: announce until each side hears (no fixed delay).
-  await announceUntil(b, calls(a));
-  aCalls = 0;
-  await announceUntil(a, calls(b));
-  // Notifications arrive in order: B's last one reaches A after every one A sent, all of which A ignored.
-  const heard = calls(a);
+  b.onChange(() => {
+    bCalls += 1;
+  });
+  await listenersReady(2);
+  const bHeardFive = calls(b, 5);
+  for (let i = 0; i < 5; i++) await a.announceChange();
+  await bHeardFive;
+  // Notifications arrive in commit order: B's one reaches A after all of A's own, which A ignored.
+  const aHeard = calls(a);
   await b.announceChange();
-  await heard;
+  await aHeard;
   expect(aCalls).toBe(1);
+  // A's next one reaches B after B's own, which B ignored.
+  const bHeard = calls(b);
+  await a.announceChange();
+  await bHeard;
+  expect(bCalls).toBe(6);
 });
 
 it('a cut listening connection is re-opened, and listeners are told that changes may have been missed', async () => {
@@ -108,6 +117,16 @@ async function announceUntil(from: Storage, heard: Promise<void>): Promise<void>
   });
   while (!done) await Promise.race([from.announceChange(), settled]);
   await settled;
+}
+
+/** Resolves once `count` listening connections have run their LISTEN (idle after it), polling pg_stat_activity. */
+async function listenersReady(count: number): Promise<void> {
+  for (;;) {
+    const rows = await admin<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'authmesh listen' AND state = 'idle'",
+    );
+    if (Number(rows[0]?.n) >= count) return;
+  }
 }
 
 async function terminateListeners(): Promise<void> {
