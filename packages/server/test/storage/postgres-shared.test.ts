@@ -1,6 +1,7 @@
 import { startPostgres, type TestPostgres } from '@authmesh/testkit';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { RateLimiter } from '../../src/management/rate-limit.ts';
 import type { Storage } from '../../src/storage/contract.ts';
 import { type CounterStore, MemoryCounters } from '../../src/storage/counters.ts';
 import { openPostgresStorage } from '../../src/storage/postgres.ts';
@@ -69,6 +70,17 @@ it('counters: concurrent updates of one key from two processes lose nothing', as
     ),
   );
   expect(await b.counters.read(['hits'], now)).toStrictEqual(new Map([['hits', 40]]));
+});
+
+it('the /api/v2 rate limit is one bucket per caller across processes', async () => {
+  const [a, b] = await openPair();
+  const options = { burst: 3, refillPerSecond: 1, now: () => 1_000_000 };
+  const onA = new RateLimiter(options, a.counters);
+  const onB = new RateLimiter(options, b.counters);
+  const allowed = [];
+  for (const limiter of [onA, onB, onA, onB]) allowed.push((await limiter.take('client x')).allowed);
+  expect(allowed).toStrictEqual([true, true, true, false]);
+  expect((await onB.take('client y')).allowed).toBe(true);
 });
 
 it('a change announced by one process reaches the other, never the announcer itself', async () => {
