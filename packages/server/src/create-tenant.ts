@@ -23,8 +23,8 @@ import { FailureThrottle } from './http/failure-throttle.ts';
 import { createJwks } from './http/jwks.ts';
 import { AUTH0_LOGOUT_PATH, createAuth0Logout } from './http/logout.ts';
 import { createRefreshOverlap } from './http/refresh-overlap.ts';
-import { TokenSealer } from './http/sealed-token.ts';
 import { createRouter } from './http/router.ts';
+import { TokenSealer } from './http/sealed-token.ts';
 import { createJwtUserinfo } from './http/userinfo.ts';
 import { createWebMessageGuard } from './http/web-message.ts';
 import { CsrfTokens } from './login/csrf.ts';
@@ -108,14 +108,14 @@ export interface TenantOptions {
    * them; `env` defaults to `process.env` and its `AUTH0_KEYWORD_REPLACE_MAPPINGS` wins, as there.
    */
   actionKeywords?: { env?: KeywordEnv; mappings?: KeywordMappings };
+  /** Signing-key rotation (`POST /api/v2/keys/signing/rotate`, `authmesh keys rotate`). */
+  keyRotation?: KeyRotationOptions;
   /**
    * Test mode: serves the runtime control API under `/__authmesh/test/` (add and change users, reset
    * them between tests), for requests carrying `Authorization: Bearer <token>`. Off unless given; never
    * for a production tenant (`authmesh serve` has no way to set it).
    */
   testMode?: { token: string };
-  /** Signing-key rotation (`POST /api/v2/keys/signing/rotate`, `authmesh keys rotate`). */
-  keyRotation?: KeyRotationOptions;
 }
 
 /** How the tenant rotates its signing keys and learns of rotations made by other processes. */
