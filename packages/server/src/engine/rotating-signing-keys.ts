@@ -62,7 +62,11 @@ class SigningKeySlot extends ExternalSigningKey {
     };
     const key = typeof header.kid === 'string' ? this.#ring.privateKey(header.kid) : undefined;
     if (!key) throw new Error('the signing key is no longer published');
-    return rsaSign('RSA-SHA256', data, key);
+    // With a callback, node:crypto signs on the libuv thread pool: the event loop keeps serving while RSA
+    // works, as the engine's own WebCrypto signing does. Synchronous signing caps the tenant at one core.
+    return new Promise((resolve, reject) => {
+      rsaSign('RSA-SHA256', data, key, (error, signature) => (error ? reject(error) : resolve(signature)));
+    });
   }
 }
 
