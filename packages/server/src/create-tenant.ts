@@ -101,7 +101,7 @@ export interface TenantOptions {
   observe?: TenantObservability;
   /** Receives the Auth0 Actions' `console.*` lines and failures (with stacks), tagged with action and trigger. */
   onActionLog?: (line: ActionLogLine) => void;
-  /** Time limit of one action run in milliseconds; Auth0's 20 s by default (tests use a short one). */
+  /** Time limit of one flow (all actions of one trigger run) in milliseconds; Auth0's 20 s by default (tests use a short one). */
   actionTimeoutMs?: number;
   /**
    * Keyword values for re-reading an edited action file (hot reload), as `loadTenantConfigFile` was given

@@ -24,13 +24,16 @@ import type {
 } from './types.ts';
 import { ActionWorker } from './worker-host.ts';
 
-/** Auth0's execution limit for one action ("Actions limitations": 20 seconds). */
+/**
+ * Auth0's execution limit ("Actions limitations": 20 seconds), which applies to a whole flow: all the
+ * actions bound to one trigger, run one after the other, share it.
+ */
 export const DEFAULT_ACTION_TIMEOUT_MS = 20_000;
 
 export interface ActionRunnerOptions {
   registry: TenantRegistry;
   storage: Storage;
-  /** Per-action time limit; Auth0's 20 s by default (tests pass a short one). */
+  /** Time limit of one flow (all actions of one trigger run); Auth0's 20 s by default (tests pass a short one). */
   timeoutMs?: number;
   /** Where declared dependencies are resolved from: the config file's folder (its `node_modules`). */
   resolveFrom: string;
@@ -53,7 +56,7 @@ const HANDLERS: Record<TriggerId, string> = {
 
 /**
  * Runs a tenant's actions in one worker thread (actions/worker.ts), a fresh `node:vm` context per action
- * module, with a time limit per action. An overrun terminates the worker; the next run starts a new one,
+ * module, with one time limit per flow (the actions of one trigger run share it). An overrun terminates the worker; the next run starts a new one,
  * so a hung action never stops the tenant. Code from a file is re-read when the file's mtime changes
  * (edit, log in again: no restart).
  */
@@ -65,8 +68,13 @@ export class WorkerActionRunner implements ActionRunner {
 
   constructor(options: ActionRunnerOptions) {
     this.#options = options;
-    this.#worker = new ActionWorker(options.timeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
+    this.#worker = new ActionWorker();
     this.#code = new CodeReloader(options.keywords);
+  }
+
+  /** When a flow starting now must have finished (epoch milliseconds). */
+  #deadline(): number {
+    return Date.now() + (this.#options.timeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS);
   }
 
   has(trigger: TriggerId): boolean {
@@ -95,10 +103,11 @@ export class WorkerActionRunner implements ActionRunner {
     const changed = { app: false, user: false };
     // Auth0 post-login v3: a redirect in a non-interactive flow fails with interaction_required.
     const interactive = input.transaction.protocol.startsWith('oidc-');
+    const deadline = this.#deadline();
     try {
       for (const [index, action] of actions.entries()) {
         const handler = resume && index === 0 ? 'onContinuePostLogin' : undefined;
-        const calls = await this.#run(action, 'post-login', { ...input, user }, handler);
+        const calls = await this.#run(action, 'post-login', { ...input, user }, deadline, handler);
         let denied: string | undefined;
         let redirect: string | undefined;
         for (const { method, args } of calls) {
@@ -174,8 +183,9 @@ export class WorkerActionRunner implements ActionRunner {
 
   async credentialsExchange(input: Omit<CredentialsExchangeEvent, 'secrets'>): Promise<CredentialsExchangeResult> {
     const result: CredentialsExchangeResult = { accessTokenClaims: {} };
+    const deadline = this.#deadline();
     for (const action of this.#options.registry.boundActions('credentials-exchange')) {
-      const calls = await this.#run(action, 'credentials-exchange', input);
+      const calls = await this.#run(action, 'credentials-exchange', input, deadline);
       for (const { method, args } of calls) {
         const [a, b] = args;
         if (method === 'access.deny') {
@@ -197,8 +207,9 @@ export class WorkerActionRunner implements ActionRunner {
 
   async preUserRegistration(input: Omit<PreUserRegistrationEvent, 'secrets'>): Promise<PreUserRegistrationResult> {
     const result: PreUserRegistrationResult = { app_metadata: {}, user_metadata: {} };
+    const deadline = this.#deadline();
     for (const action of this.#options.registry.boundActions('pre-user-registration')) {
-      const calls = await this.#run(action, 'pre-user-registration', input);
+      const calls = await this.#run(action, 'pre-user-registration', input, deadline);
       for (const { method, args } of calls) {
         const [a, b] = args;
         if (method === 'access.deny') {
@@ -240,9 +251,10 @@ export class WorkerActionRunner implements ActionRunner {
 
   /** Triggers that run after the fact: a failure is logged (by #run), never reported to the user. */
   async #afterTheFact(trigger: TriggerId, input: object): Promise<void> {
+    const deadline = this.#deadline();
     for (const action of this.#options.registry.boundActions(trigger)) {
       try {
-        const calls = await this.#run(action, trigger, input);
+        const calls = await this.#run(action, trigger, input, deadline);
         for (const { method, args } of calls) {
           if (method === 'cache.set' || method === 'cache.delete') this.#cache.apply(trigger, method, args);
         }
@@ -252,8 +264,17 @@ export class WorkerActionRunner implements ActionRunner {
     }
   }
 
-  /** Runs one action and returns its recorded `api` calls; throws `AccessDeniedByAction` when it fails. */
-  async #run(action: ActionRecord, trigger: TriggerId, input: object, handler?: string): Promise<ApiCall[]> {
+  /**
+   * Runs one action within what is left of its flow's limit (`deadline`) and returns its recorded `api`
+   * calls; throws `AccessDeniedByAction` when it fails.
+   */
+  async #run(
+    action: ActionRecord,
+    trigger: TriggerId,
+    input: object,
+    deadline: number,
+    handler?: string,
+  ): Promise<ApiCall[]> {
     const code = await this.#code.current(action);
     const outcome = await this.#worker
       .run(
@@ -272,6 +293,7 @@ export class WorkerActionRunner implements ActionRunner {
           event: { ...input, secrets: Object.fromEntries(action.secrets.map((s) => [s.name, s.value])) },
           cache: this.#cache.snapshot(trigger),
         },
+        deadline - Date.now(),
         (level, message) => this.#log(action.name, trigger, level, message),
       )
       .catch((error: Error) => {

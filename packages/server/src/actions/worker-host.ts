@@ -9,6 +9,10 @@ export type RunOutcome = WorkerMessage & { type: 'done' | 'failed' };
 /** The message Auth0 reports for an action that overran its limit. */
 const TIMEOUT_REASON = 'Script Execution Time Exceeded';
 
+function timedOut(action: string): AccessDeniedByAction {
+  return new AccessDeniedByAction('ERR_ACTION_TIMEOUT', { action, reason: TIMEOUT_REASON });
+}
+
 interface PendingRun {
   resolve(message: RunOutcome): void;
   reject(error: Error): void;
@@ -21,32 +25,31 @@ interface PendingRun {
  * next run starts a new worker, so a hung action never stops the tenant.
  */
 export class ActionWorker {
-  readonly #timeoutMs: number;
   #worker: Worker | undefined;
   #nextId = 1;
   readonly #pending = new Map<number, PendingRun>();
   #closed = false;
 
-  constructor(timeoutMs: number) {
-    this.#timeoutMs = timeoutMs;
-  }
-
   /**
-   * Runs one action; `onLog` receives its `console.*` lines. Rejects with `AccessDeniedByAction`
-   * (`ERR_ACTION_TIMEOUT`) on an overrun, and with the cause when the worker failed.
+   * Runs one action within `timeoutMs` (what is left of its flow's limit); `onLog` receives its `console.*`
+   * lines. Rejects with `AccessDeniedByAction` (`ERR_ACTION_TIMEOUT`) on an overrun, and with the cause
+   * when the worker failed.
    */
   run(
     request: Omit<RunRequest, 'id' | 'type'>,
+    timeoutMs: number,
     onLog: (level: ActionLogLine['level'], message: string) => void,
   ): Promise<RunOutcome> {
+    // The flow's limit is already spent by the actions before this one: it does not start.
+    if (timeoutMs <= 0) return Promise.reject(timedOut(request.module.name));
     const worker = this.#ensure(request.module.name);
     const id = this.#nextId++;
     return new Promise<RunOutcome>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         this.#restart(worker);
-        reject(new AccessDeniedByAction('ERR_ACTION_TIMEOUT', { action: request.module.name, reason: TIMEOUT_REASON }));
-      }, this.#timeoutMs);
+        reject(timedOut(request.module.name));
+      }, timeoutMs);
       this.#pending.set(id, {
         resolve: (message) => {
           clearTimeout(timer);

@@ -42,7 +42,12 @@ export function createActionContinue(provider: Provider) {
       );
     }
     const session = await provider.Session.get(ctx as never);
-    if (!session.accountId || session.accountId !== interaction.session?.accountId) {
+    // The same session (its uid), not only the same user: a leaked /continue link is useless in another browser.
+    if (
+      !session.accountId ||
+      session.accountId !== interaction.session?.accountId ||
+      session.uid !== interaction.session?.uid
+    ) {
       return refuse(ctx, 403, 'This login was started in another browser session.');
     }
     const back: ContinueResult = { uid: interaction.uid, query, body };

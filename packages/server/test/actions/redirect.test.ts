@@ -71,22 +71,27 @@ function authorizeUrl(challenge: string, extra: Record<string, string> = {}): UR
   return url;
 }
 
+/** Logs alice in on the login page; the login stops at the terms page the action redirects to. */
+async function logInToTerms(browser: ScriptedBrowser, challenge: string) {
+  const loginPage = await browser.follow(authorizeUrl(challenge), TERMS);
+  const html = await loginPage.response.text();
+  return browser.follow(loginPage.url, TERMS, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      username: 'alice@example.test',
+      password: 'correct horse battery staple',
+      csrf: hiddenInput(html, 'csrf') ?? '',
+      state: hiddenInput(html, 'state') ?? '',
+    }),
+  });
+}
+
 describe('api.redirect.sendUserTo and /continue', () => {
   it('pauses the login at the action page and finishes it, with every action, after /continue', async () => {
     const browser = new ScriptedBrowser();
     const { verifier, challenge } = pkcePair();
-    const loginPage = await browser.follow(authorizeUrl(challenge), TERMS);
-    const html = await loginPage.response.text();
-    const sent = await browser.follow(loginPage.url, TERMS, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        username: 'alice@example.test',
-        password: 'correct horse battery staple',
-        csrf: hiddenInput(html, 'csrf') ?? '',
-        state: hiddenInput(html, 'state') ?? '',
-      }),
-    });
+    const sent = await logInToTerms(browser, challenge);
     expect(sent.url.startsWith(TERMS)).toBe(true);
     const atTerms = new URL(sent.url);
     const state = atTerms.searchParams.get('state') ?? '';
@@ -106,6 +111,10 @@ describe('api.redirect.sendUserTo and /continue', () => {
     back.searchParams.set('answer', answer);
     // Another browser (no session, or another user's) cannot continue this login.
     expect((await new ScriptedBrowser().request(back)).status).toBe(403);
+    // Nor another browser signed in as the same user: only the session that started the login continues it.
+    const sameUser = new ScriptedBrowser();
+    expect((await logInToTerms(sameUser, pkcePair().challenge)).url.startsWith(TERMS)).toBe(true);
+    expect((await sameUser.request(back)).status).toBe(403);
     const done = await browser.follow(back, CALLBACK);
     const callback = new URL(done.url);
     expect(callback.searchParams.get('state')).toBe('app-state');
