@@ -12,6 +12,16 @@ export interface AccessTokenClaims {
   client_id?: string;
   gty?: string;
   jti?: string;
+  /** RFC 8693 §4.1: who acts for `sub` (on-behalf-of tokens); nested for chains, the current actor outermost. */
+  act?: ActorClaim;
+  [claim: string]: unknown;
+}
+
+/** An `act` claim: the acting party (`sub`, a client id for Auth0's on-behalf-of tokens) and who it acted for. */
+export interface ActorClaim {
+  sub: string;
+  /** The actor before this one in a chain of exchanges. */
+  act?: ActorClaim;
   [claim: string]: unknown;
 }
 
@@ -32,6 +42,11 @@ export interface AuthResult {
   scopes: ReadonlySet<string>;
   /** The `permissions` claim (RBAC) as a set; empty when absent. */
   permissions: ReadonlySet<string>;
+  /**
+   * The actors of an on-behalf-of token, current first (`act.sub`, then `act.act.sub`…); empty when the caller acts
+   * for itself. Log them with `subject`: the user is `subject`, the API that called on the user's behalf `actors[0]`.
+   */
+  actors: readonly string[];
 }
 
 export function toAuthResult(token: string, header: Record<string, unknown>, claims: AccessTokenClaims): AuthResult {
@@ -48,7 +63,15 @@ export function toAuthResult(token: string, header: Record<string, unknown>, cla
     isMachine: claims.gty === 'client-credentials' || claims.sub.endsWith('@clients'),
     scopes,
     permissions: new Set(Array.isArray(claims.permissions) ? claims.permissions : []),
+    actors: Object.freeze(actorsOf(claims.act)),
   });
+}
+
+/** The `sub` of each nested `act`, current actor first; the verifier has checked the shape. */
+function actorsOf(act: ActorClaim | undefined): string[] {
+  const actors: string[] = [];
+  for (let actor = act; actor; actor = actor.act) actors.push(actor.sub);
+  return actors;
 }
 
 /**

@@ -52,6 +52,20 @@ export function checkClaims(
   if (payload.permissions !== undefined && !isStringArray(payload.permissions)) {
     throw reject('claims', 'The token permissions claim is not a list of strings');
   }
+  if (payload.act !== undefined && !isActor(payload.act, MAX_ACTOR_DEPTH)) {
+    throw reject('claims', 'The token act claim is not a chain of actors with sub');
+  }
+}
+
+/** Deeper `act` chains than any tenant issues are refused: the claim is walked on every request. */
+const MAX_ACTOR_DEPTH = 10;
+
+/** RFC 8693 §4.1: an object with a string `sub`, optionally nesting the previous actor. */
+function isActor(value: unknown, depthLeft: number): boolean {
+  if (depthLeft === 0 || !value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const actor = value as Record<string, unknown>;
+  if (typeof actor.sub !== 'string' || actor.sub === '') return false;
+  return actor.act === undefined || isActor(actor.act, depthLeft - 1);
 }
 
 function isStringArray(value: unknown): value is string[] {

@@ -3,7 +3,7 @@
  * by scope or permission, and answer with RFC 6750 errors. Framework-free; the Express, Fastify and Hono
  * adapters (`@authmesh/api/express`, `/fastify`, `/hono`) only render what this entry decides.
  */
-export type { AccessTokenClaims, AuthResult } from './auth-result.ts';
+export type { AccessTokenClaims, ActorClaim, AuthResult } from './auth-result.ts';
 export { extractBearer, type RequestLike } from './bearer.ts';
 export {
   type ApiErrorCode,

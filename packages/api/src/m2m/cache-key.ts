@@ -8,6 +8,17 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 export interface NormalisedTarget {
   audience: string;
   scope: string;
+  /** On-behalf-of only: the user's access token to exchange (RFC 8693); absent for client credentials. */
+  subject?: SubjectToken;
+}
+
+/** A user's access token as an exchange needs it. */
+export interface SubjectToken {
+  token: string;
+  /** SHA-256 of the token (base64url): what cache keys carry, so a shared store never holds the token itself. */
+  hash: string;
+  /** Epoch ms of its `exp`, when it has one: an exchanged token is never served past it. */
+  expiresAt: number | undefined;
 }
 
 /** Validates a `getToken`/`fetch` target; the same set of scopes always yields the same string. */
@@ -39,5 +50,8 @@ export function normaliseTarget(target: TokenTarget, method: string): Normalised
 
 /** The cache key: who asks (endpoint, client), for which API, with which scopes. JSON keeps the parts unambiguous. */
 export function cacheKey(tokenEndpoint: string, clientId: string, target: NormalisedTarget): string {
-  return JSON.stringify([tokenEndpoint, clientId, target.audience, target.scope]);
+  const key = [tokenEndpoint, clientId, target.audience, target.scope];
+  // The hash, never the token: keys are visible to anyone who can list the store.
+  if (target.subject) key.push('on-behalf-of', target.subject.hash);
+  return JSON.stringify(key);
 }

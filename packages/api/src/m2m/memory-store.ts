@@ -1,6 +1,9 @@
 import type { TokenEntry, TokenStore } from './store.ts';
 import type { Clock } from './types.ts';
 
+/** Expired entries are swept once there are this many (and then at twice the live count). */
+const MIN_SWEEP_SIZE = 1_000;
+
 /** Options of {@link createMemoryTokenStore}. */
 export interface MemoryTokenStoreOptions {
   /** Default `Date.now`; tests pass the same clock as the client. */
@@ -15,6 +18,7 @@ export function createMemoryTokenStore(options: MemoryTokenStoreOptions = {}): T
   const clock = options.clock ?? { now: Date.now };
   const entries = new Map<string, { entry: TokenEntry; until: number }>();
   const locks = new Map<string, number>();
+  let sweepAt = MIN_SWEEP_SIZE;
 
   return {
     get(key) {
@@ -28,7 +32,13 @@ export function createMemoryTokenStore(options: MemoryTokenStoreOptions = {}): T
       return { ...found.entry };
     },
     set(key, entry, ttlMs) {
-      entries.set(key, { entry: { ...entry }, until: clock.now() + ttlMs });
+      const now = clock.now();
+      entries.set(key, { entry: { ...entry }, until: now + ttlMs });
+      // Entries are otherwise dropped only when read: one per user token (on-behalf-of) would pile up.
+      if (entries.size >= sweepAt) {
+        for (const [k, found] of entries) if (now >= found.until) entries.delete(k);
+        sweepAt = Math.max(MIN_SWEEP_SIZE, entries.size * 2);
+      }
     },
     delete(key) {
       entries.delete(key);

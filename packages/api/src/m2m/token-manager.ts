@@ -8,6 +8,9 @@ import { isTokenEntry, type TokenEntry } from './store.ts';
 import { toM2MError } from './token-errors.ts';
 import { requestToken } from './token-request.ts';
 
+/** Held tokens are swept for expired ones once there are this many (and then at twice the live count). */
+const MIN_SWEEP_SIZE = 1_000;
+
 /** A token in this process's memory, with the moment its background refresh is due. */
 interface Held {
   entry: TokenEntry;
@@ -44,6 +47,17 @@ export function createTokenManager(options: ResolvedM2MOptions): TokenManager {
       { clientId: options.clientId, ...target, tokenEndpoint: options.tokenEndpoint, attempts: 1 },
     );
 
+  // On-behalf-of keys are one per user token: without a sweep, every user ever served would stay in memory.
+  let sweepAt = MIN_SWEEP_SIZE;
+  function hold(key: string, value: Held): void {
+    held.set(key, value);
+    if (held.size < sweepAt) return;
+    const now = options.now();
+    for (const [k, h] of held) if (!isUsable(h.entry, now)) held.delete(k);
+    // Doubling keeps the sweeps amortised O(1) per token, however many live tokens there are.
+    sweepAt = Math.max(MIN_SWEEP_SIZE, held.size * 2);
+  }
+
   function obtain(key: string, target: NormalisedTarget, emit: Emit, stale: string | undefined): Promise<TokenEntry> {
     const running = inflight.get(key);
     if (running) return running;
@@ -55,7 +69,7 @@ export function createTokenManager(options: ResolvedM2MOptions): TokenManager {
           () => requestToken({ ...options, target, signal, emit }),
         );
         if (signal.aborted) throw closedError(target);
-        held.set(key, { entry, refreshAt: refreshPoint(entry, options.refreshAhead, options.random) });
+        hold(key, { entry, refreshAt: refreshPoint(entry, options.refreshAhead, options.random) });
         // Emitted once the token is in use, so an observer that sees it also sees the token served.
         if (source === 'store') emit({ type: 'token_cache_hit', source: 'store' });
         else emit({ type: 'token_received', expiresIn: Math.round((entry.expiresAt - entry.receivedAt) / 1000) });

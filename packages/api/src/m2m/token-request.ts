@@ -22,6 +22,15 @@ import { type OAuthErrorBody, parseErrorBody, parseTokenResponse, type TokenResp
  * `token-errors.ts`.
  */
 
+/** RFC 8693 §2.1: the grant that exchanges a token for another. */
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** RFC 8693 §3: the subject is an OAuth access token. */
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+function grantOf(target: NormalisedTarget): string {
+  return target.subject ? TOKEN_EXCHANGE_GRANT : 'client_credentials';
+}
+
 /** A token answer is a few KB; anything far larger is not one, and must not be buffered without bound. */
 const MAX_BODY_BYTES = 64 * 1024;
 /** A tenant may ask for long waits; more than a minute is treated as a minute (honoured, but capped). */
@@ -70,7 +79,7 @@ export async function requestToken(context: RequestContext): Promise<TokenEntry>
         tokenType: 'Bearer',
         scope: token.scope ?? context.target.scope,
         receivedAt: sentAt,
-        expiresAt: sentAt + token.expiresInS * 1000,
+        expiresAt: cappedExpiry(sentAt, sentAt + token.expiresInS * 1000, context.target),
       };
     }
     const { failure } = result;
@@ -91,6 +100,17 @@ export async function requestToken(context: RequestContext): Promise<TokenEntry>
   }
 }
 
+/**
+ * An exchanged token is served until the EARLIER of its own expiry and the subject token's: once the user's token
+ * has expired, the user's session must not live on in the downstream token. A subject that the tenant still
+ * accepted but our clock already sees expired (skew) leaves the token one second, so the entry stays well-formed.
+ */
+function cappedExpiry(sentAt: number, expiresAt: number, target: NormalisedTarget): number {
+  const subjectExpiry = target.subject?.expiresAt;
+  if (subjectExpiry === undefined) return expiresAt;
+  return Math.max(Math.min(expiresAt, subjectExpiry), sentAt + 1_000);
+}
+
 function failureContext(context: RequestContext, attempts: number, extra: Partial<FailureContext> = {}) {
   return {
     clientId: context.clientId,
@@ -103,15 +123,20 @@ function failureContext(context: RequestContext, attempts: number, extra: Partia
 }
 
 /**
- * Sends one client_credentials request (RFC 6749 §4.4) and classifies the answer. Credentials go in the form
+ * Sends one client_credentials request (RFC 6749 §4.4), or a token exchange (RFC 8693 §2.1) when the target has a
+ * subject token, and classifies the answer. Credentials go in the form
  * body (client_secret_post, as node-auth0 does) or as a client assertion, never in the URL. Redirects are not
  * followed: a 307/308 would re-send the credentials to wherever it points.
  */
 async function attemptTokenRequest(context: RequestContext, timeoutMs: number): Promise<Attempt> {
   const { target } = context;
   const sentAt = context.now();
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: context.clientId });
+  const body = new URLSearchParams({ grant_type: grantOf(target), client_id: context.clientId });
   for (const [name, value] of Object.entries(await context.auth.params(sentAt))) body.set(name, value);
+  if (target.subject) {
+    body.set('subject_token', target.subject.token);
+    body.set('subject_token_type', ACCESS_TOKEN_TYPE);
+  }
   body.set('audience', target.audience);
   if (target.scope) body.set('scope', target.scope);
 
@@ -164,7 +189,7 @@ async function attemptTokenRequest(context: RequestContext, timeoutMs: number): 
 }
 
 function httpFailure(status: number, headers: Headers, body: OAuthErrorBody, context: RequestContext): Attempt {
-  const description = body.description === undefined ? undefined : context.auth.redact(body.description);
+  const description = body.description === undefined ? undefined : redact(context, body.description);
   const what = `HTTP ${status}${body.error ? ` ${body.error}` : ''}${description ? `: "${description}"` : ''}`;
   const base = {
     what,
@@ -189,6 +214,13 @@ function httpFailure(status: number, headers: Headers, body: OAuthErrorBody, con
   if (status === 408 || status >= 500) return fail(true, { ...timed, code: 'ERR_M2M_TOKEN_REQUEST_FAILED' });
   // Other 4xx (invalid_request, unsupported_grant_type…) will not change on a retry.
   return fail(false, { ...base, code: 'ERR_M2M_TOKEN_REQUEST_FAILED' });
+}
+
+/** Tenant text goes into errors and logs: neither the secret nor the user's token may come back through it. */
+function redact(context: RequestContext, text: string): string {
+  const withoutSecret = context.auth.redact(text);
+  const subject = context.target.subject?.token;
+  return subject ? withoutSecret.split(subject).join('[redacted]') : withoutSecret;
 }
 
 function fail(retry: boolean, failure: Failure): Attempt {

@@ -121,3 +121,38 @@ export interface M2MClient {
    */
   close(): Promise<void>;
 }
+
+/**
+ * Options of {@link createOnBehalfOfClient}: those of the M2M client, without refresh-ahead (tokens are exchanged
+ * when a request needs them). `clientId` and the secret or key are those of THIS API's own client in the tenant.
+ */
+export type OnBehalfOfClientOptions = Omit<M2MClientOptions, 'refreshAhead'>;
+
+/** An exchanged access token: for the downstream API, with the user as `sub` and this API in `act`. */
+export interface OnBehalfOfToken extends M2MToken {
+  /** RFC 8693 §2.2.1: always the access-token type. */
+  issuedTokenType: 'urn:ietf:params:oauth:token-type:access_token';
+}
+
+/**
+ * An on-behalf-of client; see {@link createOnBehalfOfClient}. `subjectToken` is always the raw access token of the
+ * incoming request, as the adapters expose it (`req.auth.token`, `request.auth.token`, `c.get('auth').token`).
+ */
+export interface OnBehalfOfClient {
+  /** A token for the target carrying the user of `subjectToken`, from the cache when possible. */
+  getToken(subjectToken: string, target: TokenTarget): Promise<OnBehalfOfToken>;
+  /**
+   * `fetch` with the exchanged token as `Authorization: Bearer`. A 401 `invalid_token` from the API drops the cached
+   * token and sends the request once more with a new exchange, as {@link M2MClient.fetch} does.
+   */
+  fetch(
+    subjectToken: string,
+    input: string | URL | Request,
+    init: RequestInit | undefined,
+    target: TokenTarget,
+  ): Promise<Response>;
+  /** Drops the cached token for this user token and target, here and in the store. */
+  invalidate(subjectToken: string, target: TokenTarget): Promise<void>;
+  /** Aborts exchanges in flight and forgets cached tokens. Later calls fail. The store is not closed. */
+  close(): Promise<void>;
+}
