@@ -3,7 +3,7 @@
  * POST /u/login → redirect to the callback (the testkit's scripted browser, a fresh cookie jar per login, so
  * every login shows the form and checks the password), starting the next as soon as one ends.
  */
-import { loginForCode } from '@authmesh/testkit';
+import { loginForCode, type ScriptedBrowser } from '@authmesh/testkit';
 import { latencyWindow, percentile } from '../lib/load.ts';
 
 export interface LoginLoadOptions {
@@ -14,6 +14,8 @@ export interface LoginLoadOptions {
   usernames: string[];
   password: string;
   connections: number;
+  /** A fresh browser for each login; default the testkit's ScriptedBrowser. */
+  browser?: () => ScriptedBrowser;
 }
 
 export interface LoginLoadResult {
@@ -52,6 +54,7 @@ export function startLoginLoad(options: LoginLoadOptions): LoginLoad {
           redirectUri: options.redirectUri,
           username,
           password: options.password,
+          ...(options.browser ? { browser: options.browser() } : {}),
         });
         if (recorder.counting) recorder.add(performance.now() - t0);
       } catch (error) {

@@ -1,0 +1,54 @@
+/**
+ * CPU accounting for a target made of several processes: the tenant processes (all their threads, and their
+ * main threads alone) and the PostgreSQL server they share, all read from /proc.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
+
+const CLK_TCK = 100; // USER_HZ of /proc/*/stat on Linux
+
+/** Fields #3 (state) onwards of a /proc stat file: index i is field #(i + 3). */
+function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+const seconds = (fields: string[], ...indexes: number[]) =>
+  indexes.reduce((total, i) => total + Number(fields[i]), 0) / CLK_TCK;
+
+/** CPU seconds (user + system) of a process's main thread: the event loop of a Node process. */
+export function mainThreadCpuS(pid: number): number {
+  return seconds(statFields(`/proc/${pid}/task/${pid}/stat`), 11, 12); // #14 utime, #15 stime
+}
+
+/**
+ * The PostgreSQL server at `url` (on this machine) as a CPU reader: the postmaster's own CPU, plus what its
+ * exited children used (#16 cutime, #17 cstime: a backend's CPU moves there when the postmaster reaps it), plus
+ * its live children (backends, WAL writer, checkpointer...). The postmaster is found as the parent of the
+ * backend that answers `pg_backend_pid()`.
+ */
+export async function postgresCpu(url: string): Promise<() => number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let postmaster: number;
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    // Read while connected: the backend exits with the connection.
+    postmaster = Number(statFields(`/proc/${Number(rows[0]?.pid)}/stat`)[1]); // #4 ppid
+  } finally {
+    await client.end();
+  }
+  return () => {
+    let total = seconds(statFields(`/proc/${postmaster}/stat`), 11, 12, 13, 14);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const fields = statFields(`/proc/${entry}/stat`);
+        if (Number(fields[1]) === postmaster) total += seconds(fields, 11, 12);
+      } catch {
+        // The process ended between readdir and read: its CPU is now in the postmaster's cutime/cstime.
+      }
+    }
+    return total;
+  };
+}
