@@ -16,7 +16,7 @@ export function consentKey(accountId: string, clientId: string): string {
  * to whatever the request asks for (within the API's scopes, and the user's permissions under RBAC) and
  * saved before the engine checks for missing consent. Without this, every new audience would need a
  * consent screen, and `prompt=none` for a second API would fail with `consent_required`.
- * With `actions`, the post-login actions run once the grant is saved (engine/post-login.ts).
+ * Once the grant is saved, the login is recorded and the post-login actions run (engine/post-login.ts).
  */
 export function createLoadExistingGrant(tenant: TenantContext, actions?: ActionRunner) {
   return async function loadExistingGrant(ctx: KoaContextWithOIDC): Promise<Grant | undefined> {
@@ -66,8 +66,9 @@ export function createLoadExistingGrant(tenant: TenantContext, actions?: ActionR
       if (refused.length > 0) grant.rejectResourceScope(resource, refused.join(' '));
     }
     await grant.save();
-    // Auth0 runs post-login here: the user is authenticated, the code not issued yet (silent auth too).
-    if (actions) await runPostLoginAtAuthorize(ctx, tenant, actions, grant);
+    // Auth0 counts the login and runs post-login here: the user is authenticated, the code not issued yet
+    // (silent auth too).
+    await runPostLoginAtAuthorize(ctx, tenant, actions, grant);
     return grant;
   };
 }

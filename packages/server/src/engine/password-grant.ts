@@ -2,6 +2,7 @@ import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { databaseFor, isDatabase } from '../tenant/connections.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { authenticateDatabaseUser } from '../tenant/database-users.ts';
+import { recordLogin } from '../tenant/login-stats.ts';
 import type { ConnectionRecord } from '../tenant/records.ts';
 import { createFindAccount } from './accounts.ts';
 import { resourceToAudience } from './audience.ts';
@@ -77,6 +78,8 @@ function createPasswordGrantHandler(provider: Provider, tenant: TenantContext, t
       throw new errors.InvalidGrant('Wrong email or password.');
     }
     if (guarded) await throttle.recordSuccess(identifier, ip);
+    // Counted before the account is read, so that post-login's event.stats.logins_count includes this login.
+    await recordLogin(tenant, user.user_id, ctx.ip);
     const account = await findAccount(ctx, user.user_id);
     if (!account) throw new errors.InvalidGrant('Wrong email or password.');
     ctx.oidc.entity('Account', account);

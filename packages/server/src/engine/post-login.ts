@@ -4,6 +4,7 @@ import { AccessDeniedByAction } from '../actions/errors.ts';
 import { eventClient, eventConnection, eventTenant, eventUser, roleNames } from '../actions/events.ts';
 import type { ActionRunner, LoginProtocol, PostLoginResult, PostLoginResume } from '../actions/types.ts';
 import type { TenantContext } from '../tenant/context.ts';
+import { recordLogin } from '../tenant/login-stats.ts';
 import type { UserRecord } from '../tenant/records.ts';
 import { accountUser } from './accounts.ts';
 import { type ContinueResult, pausedLogin } from './action-redirect.ts';
@@ -26,10 +27,10 @@ import { splitScope } from './scopes.ts';
 const RESULT_MODEL = 'ActionResult';
 /** As long as an authorization code lives (engine/provider.ts `ttl.AuthorizationCode`). */
 const RESULT_TTL_SECONDS = 60;
-/** Where a user's login count lives (Auth0's `event.stats.logins_count`). */
-const loginsKey = (userId: string) => `stats:logins:${userId}`;
-
-/** Runs post-login for one authenticated user; throws the engine's AccessDenied when an action ends the login. */
+/**
+ * Runs post-login for one authenticated user; throws the engine's AccessDenied when an action ends the login.
+ * `loginsCount` is the count this login recorded (tenant/login-stats.ts); without it, the user's stored one.
+ */
 async function runPostLogin(
   ctx: KoaContextWithOIDC,
   tenant: TenantContext,
@@ -39,11 +40,10 @@ async function runPostLogin(
   scopes: string[],
   audience: string | undefined,
   resume?: { pause: PostLoginResume; back: ContinueResult },
+  loginsCount?: number,
 ): Promise<PostLoginResult> {
   const client = ctx.oidc.client ? tenant.registry.client(ctx.oidc.client.clientId) : undefined;
   if (!client) throw new Error('post-login actions need a client');
-  // One login counts once: not again on a refresh, nor when a redirected login continues.
-  const count = protocol === 'oauth2-refresh-token' || resume ? undefined : await countLogin(tenant, user.user_id);
   const request = actionRequest(ctx);
   const params = ctx.oidc.params ?? {};
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -57,7 +57,7 @@ async function runPostLogin(
         request: resume ? { ...request, method: 'GET', query: resume.back.query, body: resume.back.body } : request,
         ...(audience ? { resource_server: { identifier: audience } } : {}),
         authorization: { roles: roleNames(user, tenant.registry) },
-        stats: { logins_count: count ?? (await tenant.storage.getState<number>(loginsKey(user.user_id))) ?? 0 },
+        stats: { logins_count: loginsCount ?? user.logins_count ?? 0 },
         transaction: {
           protocol,
           requested_scopes: scopes,
@@ -94,35 +94,33 @@ async function runPostLogin(
   }
 }
 
-async function countLogin(tenant: TenantContext, userId: string): Promise<number> {
-  const next = ((await tenant.storage.getState<number>(loginsKey(userId))) ?? 0) + 1;
-  await tenant.storage.setState(loginsKey(userId), next);
-  return next;
-}
-
 /**
- * Called by `loadExistingGrant` once the user is authenticated and the grant is saved: runs post-login
- * and keeps its result with the grant until the code is exchanged. A request that will send the user to
- * the login page first (`prompt=login` before the login) is skipped: post-login runs after that login.
+ * Called by `loadExistingGrant` once the user is authenticated and the grant is saved: records the login
+ * (with or without actions), runs post-login and keeps its result with the grant until the code is
+ * exchanged. A request that will send the user to the login page first (`prompt=login` before the login)
+ * is skipped: the login, and post-login, come after that page.
  */
 export async function runPostLoginAtAuthorize(
   ctx: KoaContextWithOIDC,
   tenant: TenantContext,
-  actions: ActionRunner,
+  actions: ActionRunner | undefined,
   grant: Grant,
 ): Promise<void> {
-  if (!actions.has('post-login')) return;
   if (ctx.oidc.prompts.has('login') && ctx.oidc.result?.login === undefined) return;
   const user = accountUser(ctx.oidc.entities.Account);
-  if (!user || !grant.jti) return;
+  if (!user) return;
+  const bound = actions?.has('post-login') === true;
+  // A login resumed after an action's redirect was counted when it started.
+  const resume = bound ? await pausedLogin(ctx, tenant) : undefined;
+  const loginsCount = resume ? undefined : await recordLogin(tenant, user.user_id, ctx.ip);
+  if (!actions || !bound || !grant.jti) return;
   const params = ctx.oidc.params ?? {};
   const responseType = typeof params.response_type === 'string' ? params.response_type : 'code';
   const protocol = responseType.includes('code') ? 'oidc-basic-profile' : 'oidc-implicit-profile';
   const scopes = typeof params.scope === 'string' ? splitScope(params.scope) : [];
   const resource = [params.resource].flat()[0];
   const audience = typeof resource === 'string' ? resourceToAudience(resource) : undefined;
-  const resume = await pausedLogin(ctx, tenant);
-  const result = await runPostLogin(ctx, tenant, actions, user, protocol, scopes, audience, resume);
+  const result = await runPostLogin(ctx, tenant, actions, user, protocol, scopes, audience, resume, loginsCount);
   if (result.redirect) {
     // The `action` prompt (actionInteractions) sends the browser there; the code waits for /continue.
     requestState(ctx).actionRedirect = { url: result.redirect.url, pause: { action: result.redirect.action, result } };

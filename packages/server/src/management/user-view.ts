@@ -22,6 +22,10 @@ export function userView(user: UserRecord, registry: TenantRegistry): Record<str
     user_metadata: user.user_metadata,
     app_metadata: user.app_metadata,
     ...(user.blocked ? { blocked: true } : {}),
+    // Auth0 shows these once the user has logged in.
+    ...(user.last_ip === undefined ? {} : { last_ip: user.last_ip }),
+    ...(user.last_login === undefined ? {} : { last_login: user.last_login }),
+    ...(user.logins_count === undefined ? {} : { logins_count: user.logins_count }),
   };
 }
 

@@ -53,6 +53,11 @@ export interface UserRecord {
   username?: string;
   /** The strategy of a social/enterprise user's connection (`google-oauth2`…); absent for database users. */
   provider?: string;
+  /** Successful logins so far (tenant/login-stats.ts); absent until the first. */
+  logins_count?: number;
+  /** When and from where the last successful login came (ISO date, IP address). */
+  last_login?: string;
+  last_ip?: string;
   created_at: string;
   updated_at: string;
 }
