@@ -170,7 +170,7 @@ const cases: CorpusCase[] = [
     audience: 'https://accounts.acme.test',
     scope: ['read:accounts', 'write:accounts'],
     warnings: [
-      /clientGrants\[0\]\.subject_type \(line \d+\): user-access client grants/,
+      /clientGrants\[0\]\.client_id \(line \d+\): client `Accounts Web` cannot use this user-delegated grant/,
       /clientGrants\[1\]\.client_id \(line \d+\): client `Accounts Web` cannot use this grant until client_credentials/,
     ],
   },

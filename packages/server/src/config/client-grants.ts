@@ -27,7 +27,7 @@ export function normalizeClientGrants(
     if (grant === undefined) continue;
     // Every Management API audience is this tenant's one, so two of them for one client are duplicates.
     const audienceKey = isManagementApiIdentifier(grant.audience) ? '/api/v2/' : grant.audience;
-    const pair = JSON.stringify([grant.client_id, audienceKey]);
+    const pair = JSON.stringify([grant.client_id, audienceKey, grant.subject_type ?? 'client']);
     const first = pairs.get(pair);
     if (first !== undefined) {
       issues.error(
@@ -52,16 +52,9 @@ function normalizeClientGrant(
   const at = (...rest: PathSegment[]) => [...path, ...rest];
   let ok = true;
 
-  // Auth0 accepts both; neither is emulated, so a file's grant is skipped with a warning rather than the
-  // file refused (over /api/v2, where nothing would be stored, the request is refused).
-  if (raw.subject_type === 'user') {
-    issues.caution(
-      at('subject_type'),
-      'user-access client grants (subject_type: user) are not emulated',
-      'this grant is skipped; remove it or use subject_type: client',
-    );
-    return undefined;
-  }
+  // `subject_type: user`: a user-delegated grant, what a Custom API client needs on the downstream API for
+  // the On-Behalf-Of token exchange (engine/token-exchange.ts).
+  const delegated = raw.subject_type === 'user';
   // Reported with its field (schema.ts); there is no client to grant.
   if ('default_for' in raw) return undefined;
   if (raw.allow_all_scopes === true && raw.scope !== undefined) {
@@ -94,7 +87,12 @@ function normalizeClientGrant(
         'remove this grant, or grant a non_interactive client instead',
       );
       ok = false;
-    } else if (!item.grant_types.includes('client_credentials')) {
+    } else if (delegated && item.app_type !== 'resource_server') {
+      // Auth0 stores such a grant; only a Custom API client can exchange tokens with it.
+      issues.warn(
+        `${issues.where(at('client_id'))}: client ${quote(client.key)} cannot use this user-delegated grant: only a Custom API client (app_type: resource_server) exchanges tokens on a user's behalf`,
+      );
+    } else if (!delegated && !item.grant_types.includes('client_credentials')) {
       // Auth0 stores such a grant; the client just cannot use it until it gets the grant type.
       issues.warn(
         `${issues.where(at('client_id'))}: client ${quote(client.key)} cannot use this grant until client_credentials is in grant_types of ${formatPath(client.path)}`,
@@ -128,5 +126,10 @@ function normalizeClientGrant(
   }
 
   if (!ok || client === undefined) return undefined;
-  return { client_id: client.key, audience: raw.audience, scope: [...new Set(scope)].sort() };
+  return {
+    client_id: client.key,
+    audience: raw.audience,
+    scope: [...new Set(scope)].sort(),
+    ...(delegated ? { subject_type: 'user' as const } : {}),
+  };
 }

@@ -72,6 +72,7 @@ export function normalizeClient(
   const client: Client = {
     name: raw.name,
     ...(raw.description === undefined ? {} : { description: raw.description }),
+    ...(raw.client_metadata === undefined ? {} : { client_metadata: { ...raw.client_metadata } }),
     ...(raw.client_id === undefined ? {} : { client_id: raw.client_id }),
     ...(raw.client_secret === undefined ? {} : { client_secret: raw.client_secret }),
     ...(appType === undefined ? {} : { app_type: appType }),
@@ -89,6 +90,7 @@ export function normalizeClient(
     token_endpoint_auth_method: authMethod,
     refresh_token: checkRefreshToken(raw, grantTypes, path, catalog, issues),
     id_token_lifetime: checkJwtConfiguration(raw, path, issues),
+    ...checkCustomApiClient(raw, path, catalog, authMethod, issues),
   };
   return client;
 }
@@ -240,4 +242,57 @@ function checkJwtConfiguration(raw: RawClient, path: readonly PathSegment[], iss
     );
   }
   return jwt?.lifetime_in_seconds ?? ID_TOKEN_LIFETIME_DEFAULT;
+}
+
+/**
+ * A Custom API client: `app_type: resource_server` with the `resource_server_identifier` of an API declared
+ * in the file, confidential (Auth0 refuses the On-Behalf-Of exchange to a client without a secret), and
+ * `token_exchange.allow_any_profile_of_type` naming the exchanges it may use.
+ * https://auth0.com/docs/api/authentication/on-behalf-of-token-exchange/get-token
+ */
+function checkCustomApiClient(
+  raw: RawClient,
+  path: readonly PathSegment[],
+  catalog: Catalog,
+  authMethod: TokenEndpointAuthMethod,
+  issues: IssueCollector,
+): Pick<Client, 'resource_server_identifier' | 'token_exchange'> {
+  const at = (...rest: PathSegment[]) => [...path, ...rest];
+  const identifier = raw.resource_server_identifier;
+  const profiles = raw.token_exchange?.allow_any_profile_of_type;
+  if (raw.app_type === 'resource_server' && identifier === undefined && profiles !== undefined) {
+    issues.error(
+      at('resource_server_identifier'),
+      'a Custom API client (app_type resource_server) that exchanges tokens needs resource_server_identifier',
+      'set resource_server_identifier to the identifier of the API this client belongs to',
+    );
+  }
+  // Auth0 stores both of these; they only keep the client from exchanging tokens, so they are warnings.
+  if (identifier !== undefined && raw.app_type !== 'resource_server') {
+    issues.warn(
+      `${issues.where(at('resource_server_identifier'))}: resource_server_identifier is used only by Custom API clients (app_type: resource_server)`,
+    );
+  } else if (identifier !== undefined && !catalog.apis.has(identifier)) {
+    issues.warn(
+      `${issues.where(at('resource_server_identifier'))}: ${quote(identifier)} is not a declared API: this client cannot exchange tokens until it is`,
+    );
+  }
+  if (profiles?.includes('on_behalf_of_token_exchange') && raw.app_type !== 'resource_server') {
+    issues.error(
+      at('token_exchange', 'allow_any_profile_of_type'),
+      'only Custom API clients (app_type resource_server) may use the On-Behalf-Of token exchange',
+      'set app_type: resource_server and resource_server_identifier, or remove on_behalf_of_token_exchange',
+    );
+  }
+  if (profiles?.includes('on_behalf_of_token_exchange') && authMethod === 'none') {
+    issues.error(
+      at('token_endpoint_auth_method'),
+      'the On-Behalf-Of token exchange needs client authentication, but token_endpoint_auth_method is none',
+      'set token_endpoint_auth_method: client_secret_post (or client_secret_basic)',
+    );
+  }
+  return {
+    ...(identifier === undefined ? {} : { resource_server_identifier: identifier }),
+    ...(profiles === undefined ? {} : { token_exchange: { allow_any_profile_of_type: [...new Set(profiles)] } }),
+  };
 }

@@ -14,6 +14,7 @@ import {
   UNSUPPORTED_CLIENT_GRANT_FIELDS,
   type UnsupportedField,
 } from './auth0-fields.ts';
+import { clientMetadataSchema } from './client-metadata.ts';
 import {
   MAX_ACCESS_TOKEN_LIFETIME,
   MAX_ID_TOKEN_LIFETIME,
@@ -110,6 +111,7 @@ export const clientSchema = strictWith(
     app_type: z.enum(AUTH0_APP_TYPES).optional(),
     description: z.string().max(140).optional(),
     client_id: z.string().optional(),
+    client_metadata: clientMetadataSchema.optional(),
     client_secret: z.string().optional(),
     callbacks: urlList.optional(),
     allowed_logout_urls: urlList.optional(),
@@ -120,6 +122,13 @@ export const clientSchema = strictWith(
     token_endpoint_auth_method: z.enum(['none', 'client_secret_post', 'client_secret_basic']).optional(),
     is_first_party: z.boolean().optional(),
     refresh_token: refreshTokenSchema.optional(),
+    // A Custom API client (app_type: resource_server): the API it is the client of (On-Behalf-Of exchange).
+    resource_server_identifier: nonEmpty.optional(),
+    token_exchange: z
+      .strictObject({
+        allow_any_profile_of_type: z.array(z.enum(['on_behalf_of_token_exchange', 'custom_authentication'])),
+      })
+      .optional(),
     jwt_configuration: strictWith(
       {
         alg: z.string().optional(),

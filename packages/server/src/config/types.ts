@@ -92,6 +92,8 @@ export interface Client {
   client_id?: string;
   /** Pinned in the file, or undefined: then generated (confidential clients only) and persisted. */
   client_secret?: string;
+  /** Auth0's `client_metadata` (config/client-metadata.ts): the actions' `event.client.metadata`. */
+  client_metadata?: Record<string, string>;
   /** Absent when the file has none: Auth0's generic application (confidential, every default grant). */
   app_type?: AppType;
   /** False for third-party clients, which see a consent page that first-party clients skip. */
@@ -105,7 +107,14 @@ export interface Client {
   refresh_token: RefreshTokenSettings;
   /** ID-token lifetime in seconds (Auth0 `jwt_configuration.lifetime_in_seconds`, default 36000). */
   id_token_lifetime: number;
+  /** A Custom API client (`app_type: resource_server`): the identifier of the API it is the client of. */
+  resource_server_identifier?: string;
+  /** The token-exchange profiles the client may use (`on_behalf_of_token_exchange`). */
+  token_exchange?: { allow_any_profile_of_type: TokenExchangeProfileType[] };
 }
+
+/** Auth0's `token_exchange.allow_any_profile_of_type` values. */
+export type TokenExchangeProfileType = 'on_behalf_of_token_exchange' | 'custom_authentication';
 
 export interface ClientGrant {
   /** The client's NAME, as the Deploy CLI writes it (resolved to a client id at start-up). */
@@ -113,6 +122,8 @@ export interface ClientGrant {
   audience: string;
   /** Sorted, de-duplicated. */
   scope: string[];
+  /** `user`: a user-delegated grant (On-Behalf-Of token exchange); absent: machine-to-machine. */
+  subject_type?: 'user';
 }
 
 export interface Permission {

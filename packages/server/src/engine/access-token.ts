@@ -64,6 +64,8 @@ export function createJwtCustomizer(tenant: TenantContext, actions?: ActionRunne
       const actionResult = actions ? await postLoginForTokens(ctx, tenant, actions) : undefined;
       if (actionResult) applyAccessTokenChanges(payload, actionResult, api.is_system);
       requestState(ctx).issuedScope = payload.scope as string | undefined;
+      const actor = requestState(ctx).actor;
+      if (actor !== undefined) payload.act = actor;
       const user = accountUser(ctx.oidc.entities.Account);
       if (withPermissions) payload.permissions = user ? tenant.registry.permissionsOf(user, audience) : [];
     }

@@ -1,5 +1,6 @@
 import type { ClientRecord } from '../tenant/records.ts';
 import { responseTypesOf } from './response-types.ts';
+import { mayExchangeOnBehalfOf, TOKEN_EXCHANGE_GRANT } from './token-exchange.ts';
 
 /**
  * Maps an Auth0 client to oidc-provider client metadata. Auth0 names (callbacks, allowed_logout_urls...)
@@ -27,7 +28,8 @@ function build(client: ClientRecord): Record<string, unknown> {
     client_id: client.client_id,
     client_name: client.name,
     application_type: client.app_type === 'native' ? 'native' : 'web',
-    grant_types: client.grant_types,
+    // The On-Behalf-Of exchange follows from the client's token_exchange setting, as at Auth0.
+    grant_types: mayExchangeOnBehalfOf(client) ? [...client.grant_types, TOKEN_EXCHANGE_GRANT] : client.grant_types,
     response_types: responseTypes,
     redirect_uris: interactive ? client.callbacks : [],
     post_logout_redirect_uris: client.allowed_logout_urls,

@@ -24,6 +24,7 @@ import { allowImplicitCallbacksOnLocalHttp, RESPONSE_TYPES } from './response-ty
 import { EXTERNAL_SIGNING_FEATURE, rotatingSigningKeys } from './rotating-signing-keys.ts';
 import { LOGIN_PATH, ROUTES } from './routes.ts';
 import { SCOPE_CLAIMS } from './scopes.ts';
+import { registerTokenExchangeGrant } from './token-exchange.ts';
 import { matchCallbacksAsAuth0 } from './wildcard-callbacks.ts';
 
 /** The engine's type for the JWT customizer; ours is stricter about the token parts it reads. */
@@ -157,6 +158,7 @@ export function createEngine(tenant: TenantContext, keys: EngineKeys, options: E
   // The issuer is configured, never derived from Host / X-Forwarded-* headers (RFC 8414 §3.3).
   provider.proxy = false;
   registerPasswordGrants(provider, tenant, options.loginThrottle);
+  registerTokenExchangeGrant(provider, tenant, keys.signing);
   if (options.actions) installIdTokenClaims(provider, tenant, options.actions);
   return provider;
 }

@@ -30,6 +30,11 @@ export interface RequestState {
    */
   grantedScope?: readonly string[];
   /**
+   * The `act` claim of an On-Behalf-Of token exchange (engine/token-exchange.ts): the calling client, with
+   * the subject token's chain nested inside. The access-token customizer writes it into the token.
+   */
+  actor?: Readonly<Record<string, unknown>>;
+  /**
    * The post-login actions' result for the tokens this request mints (engine/post-login.ts), computed once:
    * the access-token customizer and the ID token both apply it.
    */

@@ -3,6 +3,7 @@ import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { AccessDeniedByAction } from '../actions/errors.ts';
 import { PASSWORD_GRANT, PASSWORD_REALM_GRANT } from '../engine/password-grant.ts';
 import { requestState } from '../engine/request-state.ts';
+import { TokenExchangeRefusal } from '../engine/token-exchange-errors.ts';
 
 /** An error answer as Auth0 gives it at /oauth/token and /oauth/revoke. */
 export interface Auth0TokenError {
@@ -31,6 +32,7 @@ export function applyAuth0TokenError(ctx: Context): void {
 
 function toAuth0(error: Error, ctx: KoaContextWithOIDC): Auth0TokenError | undefined {
   const grantType = typeof ctx.oidc?.params?.grant_type === 'string' ? ctx.oidc.params.grant_type : undefined;
+  if (error instanceof TokenExchangeRefusal) return tokenExchangeRefusal(error);
   if (error instanceof errors.InvalidClientAuth || error instanceof errors.InvalidClient) {
     // Observed Auth0 behaviour for a wrong secret or an unknown client (README: Choices).
     return { status: 401, error: 'access_denied', description: 'Unauthorized' };
@@ -98,6 +100,25 @@ function actionRefusal(refusal: AccessDeniedByAction): Auth0TokenError {
       return { status: 500, error: 'server_error', description: refusal.reason };
     default:
       return { status: 403, error: 'access_denied', description: refusal.reason };
+  }
+}
+
+/**
+ * A refused On-Behalf-Of token exchange. RFC 8693 §2.2.2 answers a bad, expired or unacceptable subject token
+ * (and any other malformed request) with 400 `invalid_request`, as Auth0 answers a too-deep `act` chain;
+ * asking beyond the grant's scopes is RFC 6749 §5.2's 400 `invalid_scope`; an API the client holds no
+ * user-delegated grant for is Auth0's 403 `access_denied`, as for client credentials without a grant.
+ * https://www.rfc-editor.org/rfc/rfc8693#section-2.2.2
+ */
+function tokenExchangeRefusal(refusal: TokenExchangeRefusal): Auth0TokenError {
+  const description = describe(refusal);
+  switch (refusal.reason) {
+    case 'audience_not_allowed':
+      return { status: 403, error: 'access_denied', description };
+    case 'scope_exceeded':
+      return { status: 400, error: 'invalid_scope', description };
+    default:
+      return { status: 400, error: 'invalid_request', description };
   }
 }
 

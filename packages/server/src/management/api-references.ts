@@ -26,7 +26,7 @@ export async function apiReferenceOps(
     const scope = grant.scope.filter(keeps);
     if (remaining === undefined) ops.push({ op: 'delete', kind: 'client_grant', id: grant.id });
     else if (scope.length !== grant.scope.length) {
-      const key = grantKey(grant.client_id, grant.audience);
+      const key = grantKey(grant.client_id, grant.audience, grant.subject_type);
       ops.push({ op: 'put', kind: 'client_grant', id: grant.id, key, doc: { ...grant, scope } });
     }
   }

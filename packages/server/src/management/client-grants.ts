@@ -133,7 +133,7 @@ function put(record: ClientGrantRecord): EntityOp {
     op: 'put',
     kind: 'client_grant',
     id: record.id,
-    key: grantKey(record.client_id, record.audience),
+    key: grantKey(record.client_id, record.audience, record.subject_type),
     doc: record,
   };
 }

@@ -85,7 +85,9 @@ export async function planImport(storage: Storage, declared: TenantConfig, issue
     const grant = grants.get(storageKey)?.doc;
     return grant ? grantLabel(clientNames.get(grant.client_id) ?? grant.client_id, grant.audience) : storageKey;
   };
-  const declaredGrants = keyed(config.clientGrants, (g) => grantKey(clientIdOf(g.client_id), g.audience));
+  const declaredGrants = keyed(config.clientGrants, (g) =>
+    grantKey(clientIdOf(g.client_id), g.audience, g.subject_type),
+  );
   await plan('client_grant', declaredGrants, grants, grantName, (grant, key) =>
     diffEntity(
       'client_grant',

@@ -19,6 +19,8 @@ export interface ClientGrantRecord {
   client_id: string;
   audience: string;
   scope: string[];
+  /** `user`: a user-delegated grant (On-Behalf-Of token exchange); absent: machine-to-machine. */
+  subject_type?: 'user';
 }
 
 export interface RoleRecord extends Role {
@@ -84,6 +86,10 @@ export interface ActionRecord extends Action {
 /** The tenant state key holding the trigger bindings (`TriggerBindings`). */
 export const ACTION_BINDINGS_STATE_KEY = 'actions:bindings';
 
-export function grantKey(clientId: string, audience: string): string {
-  return `${clientId} ${audience}`;
+/**
+ * A client grant's identity: Auth0 allows one machine-to-machine grant (`subject_type: client`, the
+ * default) and one user-delegated grant (`subject_type: user`) per (client, audience).
+ */
+export function grantKey(clientId: string, audience: string, subjectType?: 'client' | 'user'): string {
+  return subjectType === 'user' ? `${clientId} ${audience} user` : `${clientId} ${audience}`;
 }

@@ -61,7 +61,9 @@ export class TenantRegistry {
       ...apis.items.map((e) => [e.doc.identifier, e.doc] as const),
     ]);
     this.#clients = new Map(clients.items.map((e) => [e.doc.client_id, e.doc]));
-    this.#grants = new Map(grants.items.map((e) => [grantKey(e.doc.client_id, e.doc.audience), e.doc]));
+    this.#grants = new Map(
+      grants.items.map((e) => [grantKey(e.doc.client_id, e.doc.audience, e.doc.subject_type), e.doc]),
+    );
     this.#roles = new Map(roles.items.map((e) => [e.doc.id, e.doc]));
     this.#connections = new Map(connections.items.map((e) => [e.doc.name, e.doc]));
     this.#actions = new Map(actions.items.map((e) => [e.doc.name, e.doc]));
@@ -144,8 +146,14 @@ export class TenantRegistry {
     return [...this.#clients.values()];
   }
 
+  /** The client's machine-to-machine grant on the audience (`subject_type: client`). */
   clientGrant(clientId: string, audience: string): ClientGrantRecord | undefined {
     return this.#grants.get(grantKey(clientId, audience));
+  }
+
+  /** The client's user-delegated grant on the audience (`subject_type: user`, On-Behalf-Of token exchange). */
+  userGrant(clientId: string, audience: string): ClientGrantRecord | undefined {
+    return this.#grants.get(grantKey(clientId, audience, 'user'));
   }
 
   /** Every client grant, in creation order (the Management API lists and pages them). */

@@ -130,8 +130,14 @@ async function applyConfig(storage: Storage, config: TenantConfig): Promise<Seed
     config.clientGrants.map((g) => ({ ...g, client_id: resolveClientId(config, clientIdsByName, g.client_id) })),
     (grant, existing) => ({
       id: existing?.id ?? newClientGrantId(),
-      key: grantKey(grant.client_id, grant.audience),
-      doc: { id: existing?.id ?? '', client_id: grant.client_id, audience: grant.audience, scope: grant.scope },
+      key: grantKey(grant.client_id, grant.audience, grant.subject_type),
+      doc: {
+        id: existing?.id ?? '',
+        client_id: grant.client_id,
+        audience: grant.audience,
+        scope: grant.scope,
+        ...(grant.subject_type === 'user' ? { subject_type: 'user' as const } : {}),
+      },
     }),
   );
 
