@@ -16,6 +16,9 @@ export interface Queryable {
   query<Row>(sql: string, params?: readonly SqlValue[]): Promise<QueryResult<Row>>;
 }
 
+/** At most this many distinct statement texts are prepared per connection; the stores use a few dozen. */
+const MAX_PREPARED = 200;
+
 /**
  * The connection pool shared by the stores of a Postgres backend: the clock, the closed flag, and the single
  * place where driver errors become `AuthmeshError`s, as {@link SqliteConnection} is for SQLite.
@@ -23,6 +26,8 @@ export interface Queryable {
 export class PostgresConnection {
   readonly #pool: pg.Pool;
   readonly #label: string;
+  /** The name each statement text is prepared under (see `#statement`). */
+  readonly #names = new Map<string, string>();
   /** The injected clock, epoch milliseconds. */
   readonly now: () => number;
   #closing: Promise<void> | undefined;
@@ -49,7 +54,7 @@ export class PostgresConnection {
   async query<Row>(action: string, sql: string, params: readonly SqlValue[] = []): Promise<QueryResult<Row>> {
     this.assertOpen(action);
     try {
-      return toResult<Row>(await this.#pool.query(sql, params as SqlValue[]));
+      return toResult<Row>(await this.#pool.query(this.#statement(sql, params)));
     } catch (error) {
       throw wrapDriverError(error, `storage ${this.#label}: ${action} failed`);
     }
@@ -77,7 +82,7 @@ export class PostgresConnection {
     client.on('error', lost);
     const tx: Queryable = {
       query: async <Row>(sql: string, params: readonly SqlValue[] = []) =>
-        toResult<Row>(await client.query(sql, params as SqlValue[])),
+        toResult<Row>(await client.query(this.#statement(sql, params))),
     };
     try {
       await client.query('BEGIN');
@@ -96,6 +101,24 @@ export class PostgresConnection {
       client.off('error', lost);
       client.release(broken);
     }
+  }
+
+  /**
+   * `sql` as a named prepared statement: each connection parses and plans it once, not on every call (an
+   * unnamed statement is parsed and planned again each time, which costs about as much CPU, in Postgres and in
+   * the driver, as running the statement; the per-request lookups such as the client-secret throttle are one
+   * statement each). The stores' statements are constants, so the names are few; should a caller ever build
+   * SQL text dynamically, texts beyond {@link MAX_PREPARED} run unnamed rather than pile up on the server.
+   * Statements without parameters stay unnamed: the driver sends those with the simple protocol, which also
+   * runs several statements in one text, and a prepared statement cannot hold several.
+   */
+  #statement(sql: string, params: readonly SqlValue[]): pg.QueryConfig<SqlValue[]> {
+    let name = this.#names.get(sql);
+    if (name === undefined && params.length > 0 && this.#names.size < MAX_PREPARED) {
+      name = `authmesh_${this.#names.size + 1}`;
+      this.#names.set(sql, name);
+    }
+    return name === undefined ? { text: sql, values: [...params] } : { name, text: sql, values: [...params] };
   }
 
   /** Ends every pooled connection. Idempotent; concurrent callers wait for the same end. */
