@@ -62,7 +62,12 @@ export interface ActionTenant {
  * /authorize (`oidc-basic-profile` for the code flow, `oidc-implicit-profile`), and the refresh-token
  * exchange, on which Auth0 runs post-login again.
  */
-export type LoginProtocol = 'oidc-basic-profile' | 'oidc-implicit-profile' | 'oauth2-refresh-token' | 'oauth2-password';
+export type LoginProtocol =
+  | 'oidc-basic-profile'
+  | 'oidc-implicit-profile'
+  | 'oauth2-refresh-token'
+  | 'oauth2-password'
+  | 'oauth2-token-exchange';
 
 /** The post-login (v3) event. */
 export interface PostLoginEvent {
@@ -87,6 +92,12 @@ export interface PostLoginEvent {
     ui_locales: string[];
     locale: string;
     acr_values: string[];
+    /**
+     * On-Behalf-Of token exchange (`oauth2-token-exchange`): the delegation chain, as the exchanged token's
+     * `act` claim (the calling client, the earlier actors nested inside).
+     * https://auth0.com/docs/api/authentication/on-behalf-of-token-exchange/get-token
+     */
+    actor?: Readonly<Record<string, unknown>>;
     /** Auth0 v3: the login's transaction metadata (set through `api.transaction.setMetadata`); always empty here. */
     metadata: Record<string, unknown>;
   };

@@ -13,6 +13,7 @@ import { resourceToAudience } from './audience.ts';
 import { PASSWORD_GRANT, PASSWORD_REALM_GRANT } from './password-grant.ts';
 import { requestState } from './request-state.ts';
 import { splitScope } from './scopes.ts';
+import { TOKEN_EXCHANGE_GRANT } from './token-exchange.ts';
 
 /*
  * Where the engine runs Auth0's post-login actions: once the user is authenticated, before the application
@@ -46,6 +47,7 @@ async function runPostLogin(
   if (!client) throw new Error('post-login actions need a client');
   const request = actionRequest(ctx);
   const params = ctx.oidc.params ?? {};
+  const actor = protocol === 'oauth2-token-exchange' ? requestState(ctx).actor : undefined;
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   try {
     return await actions.postLogin(
@@ -69,6 +71,7 @@ async function runPostLogin(
           ui_locales: splitScope(str(params.ui_locales) ?? ''),
           locale: splitScope(str(params.ui_locales) ?? '')[0] ?? 'en',
           acr_values: splitScope(str(params.acr_values) ?? ''),
+          ...(actor === undefined ? {} : { actor }),
           metadata: {},
         },
         // Auth0's method names: `pwd` for a database password, `federated` for a social or enterprise login.
@@ -146,15 +149,24 @@ export function postLoginForTokens(
     if (!actions.has('post-login')) return undefined;
     const { AuthorizationCode, RefreshToken } = ctx.oidc.entities;
     const grantType = ctx.oidc.params?.grant_type;
-    if (grantType === PASSWORD_GRANT || grantType === PASSWORD_REALM_GRANT) {
-      // Auth0 runs post-login for the password grants too, with protocol `oauth2-password`.
+    const ownGrant =
+      grantType === PASSWORD_GRANT || grantType === PASSWORD_REALM_GRANT || grantType === TOKEN_EXCHANGE_GRANT;
+    if (ownGrant) {
+      // Auth0 runs post-login for the password grants (`oauth2-password`) and for the On-Behalf-Of token
+      // exchange (`oauth2-token-exchange`, with the actor chain) too.
       const user = accountUser(ctx.oidc.entities.Account);
       if (!user) return undefined;
-      const resource = (ctx.oidc.entities.AccessToken as { resource?: string | string[] } | undefined)?.resource;
-      const first = [resource].flat()[0];
-      const audience = typeof first === 'string' ? resourceToAudience(first) : undefined;
+      const token = ctx.oidc.entities.AccessToken as
+        | { resource?: string | string[]; resourceServer?: { audience?: unknown } }
+        | undefined;
+      const first = [token?.resource].flat()[0];
+      const named = token?.resourceServer?.audience;
+      // The engine keeps the audience on the token's resource server; `resource` is not always retained.
+      const audience =
+        typeof named === 'string' ? named : typeof first === 'string' ? resourceToAudience(first) : undefined;
       const scopes = [...(requestState(ctx).grantedScope ?? [])];
-      return runPostLogin(ctx, tenant, actions, user, 'oauth2-password', scopes, audience);
+      const protocol = grantType === TOKEN_EXCHANGE_GRANT ? 'oauth2-token-exchange' : 'oauth2-password';
+      return runPostLogin(ctx, tenant, actions, user, protocol, scopes, audience);
     }
     if (grantType === 'refresh_token' && RefreshToken) {
       const user = accountUser(ctx.oidc.entities.Account);
