@@ -31,7 +31,7 @@ export function eventUser(user: UserRecord, registry: TenantRegistry): ActionUse
 
 /** `event.client`: Auth0 gives `client_id`, `name` and the client's `metadata`. */
 export function eventClient(client: ClientRecord): ActionClient {
-  return { client_id: client.client_id, name: client.name, metadata: {} };
+  return { client_id: client.client_id, name: client.name, metadata: { ...client.client_metadata } };
 }
 
 /** `event.connection` for the connection a user belongs to. */

@@ -1,10 +1,17 @@
 import { createCatalog } from '../config/catalog.ts';
+import {
+  CLIENT_METADATA_MAX_KEYS,
+  clientMetadataPatchSchema,
+  mergeClientMetadata,
+  tooManyMetadataKeys,
+} from '../config/client-metadata.ts';
 import { normalizeClient } from '../config/clients.ts';
 import { defaultGrantTypes } from '../config/defaults.ts';
 import { IssueCollector } from '../config/issues.ts';
 import { clientSchema, type RawClient } from '../config/schema.ts';
 import type { AppType, Client, GrantType } from '../config/types.ts';
 import type { ClientRecord, ResourceServerRecord } from '../tenant/records.ts';
+import { invalidBody } from './errors.ts';
 import { CLIENT_ID_FIELD, checkUnchanged, without } from './read-only-fields.ts';
 import { throwFirstIssue, validateBody } from './validation.ts';
 
@@ -22,7 +29,8 @@ import { throwFirstIssue, validateBody } from './validation.ts';
  */
 
 const createSchema = clientSchema.extend({ app_type: clientSchema.shape.app_type.optional() });
-const updateSchema = createSchema.partial();
+// A PATCH's client_metadata may remove keys (null); it is merged into the stored one (see mergeClientMetadata).
+const updateSchema = createSchema.partial().extend({ client_metadata: clientMetadataPatchSchema.optional() });
 
 /** Auth0's API default for apps other than SPAs, native and M2M apps, without `implicit`. */
 const API_DEFAULT_GRANT_TYPES: GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
@@ -55,9 +63,19 @@ export function clientToUpdate(
   apis: readonly ResourceServerRecord[],
 ): Client {
   checkUnchanged(update, CLIENT_ID_FIELD, stored.client_id);
+  const { client_metadata: metadataPatch, ...rest } = without(update, CLIENT_ID_FIELD);
   const defined = Object.fromEntries(
-    Object.entries(without(update, CLIENT_ID_FIELD)).filter(([, value]) => value !== undefined),
+    Object.entries(rest).filter(([, value]) => value !== undefined),
   ) as Partial<RawClient>;
+  if (metadataPatch !== undefined) {
+    defined.client_metadata = mergeClientMetadata(
+      stored.client_metadata,
+      metadataPatch as Record<string, string | null>,
+    );
+    const count = Object.keys(defined.client_metadata).length;
+    // The limit applies to what is stored after the merge, as at Auth0.
+    if (count > CLIENT_METADATA_MAX_KEYS) throw invalidBody(tooManyMetadataKeys(count), 'client_metadata');
+  }
   const base: RawClient = toRaw(stored);
   if (defined.app_type !== undefined && defined.app_type !== stored.app_type) {
     delete base.token_endpoint_auth_method;
@@ -92,6 +110,7 @@ function toRaw(stored: ClientRecord): RawClient {
   return {
     name: stored.name,
     ...(stored.description === undefined ? {} : { description: stored.description }),
+    ...(stored.client_metadata === undefined ? {} : { client_metadata: stored.client_metadata }),
     app_type: stored.app_type,
     is_first_party: stored.is_first_party,
     callbacks: stored.callbacks,

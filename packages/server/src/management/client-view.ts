@@ -26,6 +26,7 @@ export function clientView(client: ClientRecord, visibility: ClientVisibility): 
       ? { client_secret: client.client_secret }
       : {}),
     oidc_conformant: true,
+    ...(client.client_metadata === undefined ? {} : { client_metadata: client.client_metadata }),
     callbacks: client.callbacks,
     allowed_logout_urls: client.allowed_logout_urls,
     web_origins: client.web_origins,

@@ -41,6 +41,7 @@ function clientFields(client: Client, pinned: Client): Record<string, unknown> {
     grant_types: client.grant_types,
     refresh_token: client.refresh_token,
     id_token_lifetime: client.id_token_lifetime,
+    client_metadata: client.client_metadata ?? {},
   };
 }
 

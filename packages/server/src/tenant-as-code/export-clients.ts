@@ -27,7 +27,7 @@ const REFRESH_TOKEN_KEYS = [
  * A client as a Deploy CLI entry. `client_id` is always written (pinned) so that apps configured with it
  * keep working after an import into another tenant; `client_secret` only when secrets are asked for.
  * Field order: name, description, client_id, client_secret, app_type, token_endpoint_auth_method, the URL
- * lists, grant_types, refresh_token, jwt_configuration.
+ * lists, grant_types, refresh_token, jwt_configuration, client_metadata (keys sorted).
  */
 export function clientEntry(client: ClientRecord, includeSecrets: boolean): Entry {
   const out: Entry = { name: client.name };
@@ -45,6 +45,8 @@ export function clientEntry(client: ClientRecord, includeSecrets: boolean): Entr
   if (client.id_token_lifetime !== ID_TOKEN_LIFETIME_DEFAULT) {
     out.jwt_configuration = { lifetime_in_seconds: client.id_token_lifetime };
   }
+  const metadata = Object.entries(client.client_metadata ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (metadata.length > 0) out.client_metadata = Object.fromEntries(metadata);
   return out;
 }
 
