@@ -31,6 +31,13 @@ export function apiEnv(
     CATALOG_URL: where.catalogUrl,
     AUTH0_CLIENT_ID: service.clientId,
     AUTH0_CLIENT_SECRET: service.clientSecret,
+    // The Orders API also calls the catalog on a customer's behalf, as its own Custom API client.
+    ...(api === 'orders'
+      ? {
+          ORDERS_API_CLIENT_ID: facts.ordersApiClient.clientId,
+          ORDERS_API_CLIENT_SECRET: facts.ordersApiClient.clientSecret,
+        }
+      : {}),
   };
 }
 

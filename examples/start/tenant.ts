@@ -8,6 +8,8 @@ export interface TenantFacts {
   /** The generated credentials of the APIs' own applications (API 2 and API 3 calling API 1). */
   ordersService: { clientId: string; clientSecret: string };
   inventoryService: { clientId: string; clientSecret: string };
+  /** The Orders API's own Custom API client: it calls API 1 on a customer's behalf (token exchange). */
+  ordersApiClient: { clientId: string; clientSecret: string };
   users: { email: string; password: string; roles: string[] }[];
 }
 
@@ -15,6 +17,7 @@ export interface TenantFacts {
 const API_NAMES = { catalog: 'Catalog API', orders: 'Orders API', inventory: 'Inventory API' } as const;
 const ORDERS_SERVICE = 'Orders Service';
 const INVENTORY_SERVICE = 'Inventory Service';
+const ORDERS_API_CLIENT = 'Orders API (client)';
 
 /**
  * Loads tenant.yaml and moves the SPA's URLs (callbacks, web origins, logout URLs) to the port the SPA
@@ -91,6 +94,7 @@ function factsOf(config: TenantConfig, tenant: Tenant): TenantFacts {
     },
     ordersService: credentials(ORDERS_SERVICE),
     inventoryService: credentials(INVENTORY_SERVICE),
+    ordersApiClient: credentials(ORDERS_API_CLIENT),
     users: config.users.map((u) => ({ email: u.email, password: u.password, roles: u.roles })),
   };
 }

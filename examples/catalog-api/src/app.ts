@@ -16,6 +16,8 @@ import { createProductStore, type ProductStore } from './products.ts';
  * - `GET /products` needs `read:products`: customers and staff hold it as an RBAC permission (the
  *   `permissions` claim), the Orders and Inventory services as a granted scope (the `scope` claim).
  *   `requireScopes` accepts either, which is what an API serving users and machines wants.
+ * - `GET /prices/mine` needs `read:products` in a token that names a USER: the Orders API gets one by
+ *   exchanging the user's orders token (on the user's behalf, RFC 8693). It logs the user and the actor.
  * - `POST /products/:id/stock` needs `write:stock`. No role has it, so no user token ever does: only the
  *   Inventory Service was granted it. The Orders Service's token is refused (least privilege).
  *
@@ -43,6 +45,21 @@ export function createApp(config: CatalogConfig, store: ProductStore = createPro
     res.json({ products: store.list() });
   });
 
+  // The user's own prices: only a token that names a user will do, and the catalog records who acted for whom.
+  // The Orders API calls this ON THE USER'S BEHALF (token exchange): `sub` is the user, `act` the Orders API.
+  app.get('/prices/mine', requireScopes('read:products'), (req, res) => {
+    const caller = req.auth!;
+    if (caller.isMachine) {
+      return fail(res, 403, 'insufficient_scope', 'Prices are per customer: call with a token that names a user.');
+    }
+    const actor = caller.actors[0];
+    console.log(
+      `catalog-api: ${req.method} ${req.path} for user ${caller.subject}` +
+        (actor === undefined ? ' (called by the user)' : ` by ${actor} on the user's behalf`),
+    );
+    res.json({ customer: caller.subject, actors: caller.actors, prices: pricesFor(caller.subject, store.list()) });
+  });
+
   // The body is parsed only after the token and the scope were checked: strangers' bodies are never read.
   app.post('/products/:id/stock', requireScopes('write:stock'), express.json({ limit: '1kb' }), (req, res) => {
     const delta = (req.body as { delta?: unknown } | undefined)?.delta;
@@ -59,6 +76,19 @@ export function createApp(config: CatalogConfig, store: ProductStore = createPro
   app.use((_req: Request, res: Response) => fail(res, 404, 'not_found', 'No such route.'));
   app.use(errorHandler);
   return app;
+}
+
+/** A member's price: the list price less the member discount, to the cent. */
+export const MEMBER_DISCOUNT = 0.1;
+
+/** What one customer pays. The same for every customer here; what matters is that the catalog knows who asks. */
+function pricesFor(_customer: string, products: readonly { id: string; name: string; price: number }[]) {
+  return products.map((p) => ({
+    id: p.id,
+    name: p.name,
+    listPrice: p.price,
+    yourPrice: Math.round(p.price * (1 - MEMBER_DISCOUNT) * 100) / 100,
+  }));
 }
 
 /** The claim the tenant's credentials-exchange action adds (examples/actions/service-name-in-m2m-tokens). */

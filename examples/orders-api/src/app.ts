@@ -3,17 +3,22 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import { type CatalogClient, CatalogError } from './catalog.ts';
 import type { OrdersConfig } from './config.ts';
 import { cors } from './cors.ts';
+import type { CustomerPricesClient } from './customer-prices.ts';
 import { createOrderStore, type OrderStore } from './orders.ts';
 
 /** What the app talks to; tests may pass their own. */
 export interface OrdersDependencies {
   catalog: CatalogClient;
+  /** The catalog on the customer's behalf (token exchange); absent when the API has no Custom API client. */
+  customerPrices?: CustomerPricesClient | undefined;
   orders?: OrderStore;
 }
 
 /**
  * API 2 of the reference system, on Fastify: a user's orders. Placing one calls API 1 (the catalog) with
  * the API's own machine-to-machine token to price it and check the stock; it never changes the catalog.
+ * `GET /prices/mine` calls API 1 the other way, on the customer's behalf (token exchange): the catalog
+ * then knows which customer asks, and that the Orders API acts for them.
  *
  * Both routes are for users: they check RBAC permissions (`permissions` claim), which the Customer and
  * Staff roles grant. A machine token has none, so it cannot read or place anybody's orders.
@@ -23,12 +28,15 @@ export interface OrdersDependencies {
  * await app.listen({ port: 4002 });
  */
 export async function createApp(config: OrdersConfig, deps: OrdersDependencies): Promise<FastifyInstance> {
-  const { catalog, orders = createOrderStore() } = deps;
+  const { catalog, customerPrices, orders = createOrderStore() } = deps;
   const app = Fastify({ bodyLimit: 1024 });
   app.addHook('onRequest', cors(config.spaOrigin));
 
   app.get('/health', async () => ({ ok: true }));
-  app.get('/debug/token-requests', async () => ({ m2mTokenRequests: catalog.tokenRequests() }));
+  app.get('/debug/token-requests', async () => ({
+    m2mTokenRequests: catalog.tokenRequests(),
+    tokenExchanges: customerPrices?.exchanges() ?? 0,
+  }));
 
   // The plugin authenticates every route of the context it is registered in: this child context only.
   await app.register(async (api) => {
@@ -36,6 +44,20 @@ export async function createApp(config: OrdersConfig, deps: OrdersDependencies):
 
     api.get('/orders', { preHandler: requirePermissions('read:orders') }, async (request) => {
       return { orders: orders.listFor(request.auth!.subject) };
+    });
+
+    // The customer's own prices come from API 1 ON THE CUSTOMER'S BEHALF: the raw token the customer sent here
+    // is exchanged for a catalog token that still names the customer (sub) and names this API as the actor.
+    api.get('/prices/mine', { preHandler: requirePermissions('read:orders') }, async (request, reply) => {
+      if (!customerPrices) {
+        return fail(
+          reply,
+          503,
+          'temporarily_unavailable',
+          'Set ORDERS_API_CLIENT_ID and ORDERS_API_CLIENT_SECRET to the Orders API (client) credentials.',
+        );
+      }
+      return customerPrices.pricesFor(request.auth!.token);
     });
 
     api.post('/orders', { preHandler: requirePermissions('create:orders') }, async (request, reply) => {

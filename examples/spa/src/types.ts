@@ -20,3 +20,11 @@ export interface InventoryItem {
   name: string;
   stock: number;
 }
+
+/** `GET /prices/mine` of the Orders API: the catalog's answer on the customer's behalf, and the exchanged token's claims. */
+export interface CustomerPrices {
+  customer: string;
+  actors: string[];
+  prices: { id: string; name: string; listPrice: number; yourPrice: number }[];
+  exchangedToken: { aud: unknown; sub: unknown; act: unknown; scope: unknown; permissions: unknown; exp: unknown };
+}

@@ -72,7 +72,12 @@ describe('authmesh dev --config examples/tenant.yaml --port 0', () => {
   });
 
   it("prints every application's name and client_id, and a generated secret only for the M2M clients", () => {
-    expect(banner.clients.map((c) => c.name)).toEqual(['Acme Shop SPA', ...M2M]);
+    expect(banner.clients.map((c) => c.name)).toEqual([
+      'Acme Shop SPA',
+      'Orders Service',
+      'Orders API (client)',
+      'Inventory Service',
+    ]);
     const spa = clientNamed(banner, 'Acme Shop SPA');
     expect(spa).toEqual({ name: 'Acme Shop SPA', app_type: 'spa', client_id: SPA.clientId });
     expect(spa.client_secret).toBeUndefined();
@@ -82,6 +87,10 @@ describe('authmesh dev --config examples/tenant.yaml --port 0', () => {
       expect(m2m.client_id).toMatch(/^[A-Za-z0-9]{32}$/);
       expect(m2m.client_secret).toMatch(/^[A-Za-z0-9_-]{48,}$/);
     }
+    // The Orders API's own Custom API client (token exchange on a user's behalf) is confidential too.
+    const ordersApi = clientNamed(banner, 'Orders API (client)');
+    expect(ordersApi.app_type).toBe('resource_server');
+    expect(ordersApi.client_secret).toMatch(/^[A-Za-z0-9_-]{48,}$/);
     const [orders, inventory] = M2M.map((name) => clientNamed(banner, name));
     expect(orders?.client_id).not.toBe(inventory?.client_id);
     expect(orders?.client_secret).not.toBe(inventory?.client_secret);

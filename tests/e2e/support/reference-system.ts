@@ -17,6 +17,8 @@ export interface ReferenceSystemOptions {
   crossSite?: boolean;
   /** Start the SPA's Vite dev server too. Default true; `false` sets `AUTHMESH_START_SPA=0`. */
   withSpa?: boolean;
+  /** `npm start -- --verbose`: the APIs' own log lines are in `output()` too. */
+  verbose?: boolean;
 }
 
 /** A running reference system: tenant, three APIs and (optionally) the SPA, all on free ports. */
@@ -56,7 +58,7 @@ export async function startReferenceSystem(options: ReferenceSystemOptions = {})
     INVENTORY_PORT: String(inventory),
     AUTHMESH_START_SPA: options.withSpa === false ? '0' : '1',
   });
-  const args = [START, ...(options.crossSite ? ['--cross-site'] : [])];
+  const args = [START, ...(options.crossSite ? ['--cross-site'] : []), ...(options.verbose ? ['--verbose'] : [])];
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));

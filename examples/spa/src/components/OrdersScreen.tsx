@@ -4,6 +4,7 @@ import { formatPrice } from '../format.ts';
 import { type Failure, useSession } from '../session.tsx';
 import type { Order, Product } from '../types.ts';
 import { useApiData } from '../use-api-data.ts';
+import { CustomerPricesCard } from './CustomerPrices.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
 import { ScreenHeader } from './ScreenHeader.tsx';
 
@@ -83,6 +84,8 @@ export function OrdersScreen() {
           {placing ? 'Placing…' : 'Place order'}
         </button>
       </form>
+
+      <CustomerPricesCard />
 
       {catalog.failure && <ErrorBox failure={catalog.failure} config={config} />}
       {failure && <ErrorBox failure={failure} config={config} />}
