@@ -20,5 +20,23 @@ process.emitWarning = (warning, ...rest) => {
   return emitWarning.call(process, warning, ...rest);
 };
 
+// `npx authmesh …` runs this file under `sh -c`, a child of npm. A SIGTERM sent to the npx process (what a
+// supervisor or test runner holding its pid sends) ends npm and the shell but is not passed on, which would
+// leave the tenant running, orphaned, on its port. So when started by `npm exec`/`npx`, the tenant follows the
+// lifetime of the process that started it: once that parent is gone (we were re-parented), stop as on
+// SIGTERM. Run directly (`node_modules/.bin/authmesh`, `exec authmesh` in a script, a service manager),
+// signals reach this process and nothing here applies.
+if (process.env.npm_command === 'exec') {
+  const startedBy = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === startedBy) return;
+    clearInterval(watch);
+    console.log('authmesh: the npx process that started this command is gone, stopping');
+    process.kill(process.pid, 'SIGTERM');
+  }, 250);
+  // Watching must never be what keeps the process alive.
+  watch.unref();
+}
+
 const { main } = await import('../src/main.ts');
 process.exitCode = await main(process.argv.slice(2));
