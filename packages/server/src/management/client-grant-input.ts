@@ -7,8 +7,9 @@ import { invalidBody } from './errors.ts';
 import { throwFirstIssue, validateBody } from './validation.ts';
 
 /*
- * Bodies of POST and PATCH /client-grants, validated by tenant.yaml's schema: `subject_type: user` and
- * `default_for` are refused with its reasons, organization fields are accepted and ignored.
+ * Bodies of POST and PATCH /client-grants, validated by tenant.yaml's schema: `subject_type: user` makes a
+ * user-delegated grant (On-Behalf-Of token exchange), `default_for` is refused with its reason,
+ * organization fields are accepted and ignored.
  *
  * Scopes must be scopes of the API (400 naming the first one that is not), as tenant.yaml requires.
  * Auth0 has been seen both refusing and accepting undeclared scopes; refusing is
@@ -27,18 +28,21 @@ export interface ClientGrantCreate {
   client_id: string;
   audience: string;
   scope: RequestedScopes;
+  /** `user`: a user-delegated grant; absent: machine-to-machine. */
+  subject_type?: 'user';
 }
 
 /** The parsed POST body; the handler resolves the client and the audience. */
 export function parseClientGrantCreate(body: unknown): ClientGrantCreate {
   const input = validateBody(createSchema, body);
-  // As tenant.yaml: every grant authmesh has is for a client acting on its own behalf.
-  if (input.subject_type === 'user') {
-    throw invalidBody('user-access client grants (subject_type: user) are not supported yet', 'subject_type');
-  }
   const scope = scopeOf(input);
   if (scope === undefined) throw invalidBody('Missing required property: scope');
-  return { client_id: input.client_id, audience: input.audience, scope };
+  return {
+    client_id: input.client_id,
+    audience: input.audience,
+    scope,
+    ...(input.subject_type === 'user' ? { subject_type: 'user' as const } : {}),
+  };
 }
 
 /** The scopes a PATCH body asks for; undefined when it changes nothing. */

@@ -29,12 +29,14 @@ export function clientGrantRoutes({ tenant, writer }: ManagementDeps): Managemen
       async handler({ query }) {
         const audience = query.get('audience');
         const clientId = query.get('client_id');
-        // Every grant authmesh has is a client grant for a client: user grants and `default_for` grants match none.
-        const none = (query.get('subject_type') ?? 'client') !== 'client' || query.has('default_for');
+        const subjectType = query.get('subject_type');
+        // `default_for` grants are not emulated: asking for them matches none.
+        const none = query.has('default_for');
         const grants = tenant.registry
           .clientGrants()
           .filter((g) => audience === null || g.audience === audience)
           .filter((g) => clientId === null || g.client_id === clientId)
+          .filter((g) => subjectType === null || (g.subject_type ?? 'client') === subjectType)
           .filter(() => !none);
         return { status: 200, body: paginate(grants.map(view), query, 'client_grants') };
       },
@@ -60,14 +62,18 @@ export function clientGrantRoutes({ tenant, writer }: ManagementDeps): Managemen
           }
           const scope = grantedScopes(api, input.scope);
           const message = duplicate(input.client_id, input.audience);
-          if (tenant.registry.clientGrant(input.client_id, input.audience)) {
-            throw conflict(message);
-          }
+          // One grant per (client, audience, subject type): a user-delegated grant may sit beside an M2M one.
+          const existing =
+            input.subject_type === 'user'
+              ? tenant.registry.userGrant(input.client_id, input.audience)
+              : tenant.registry.clientGrant(input.client_id, input.audience);
+          if (existing) throw conflict(message);
           const record: ClientGrantRecord = {
             id: newClientGrantId(),
             client_id: input.client_id,
             audience: input.audience,
             scope,
+            ...(input.subject_type === undefined ? {} : { subject_type: input.subject_type }),
           };
           await writer.commit([put(record)], message);
           return { status: 201, body: view(record) };
@@ -124,7 +130,13 @@ function find(tenant: TenantContext, id: string | undefined): ClientGrantRecord 
 
 /** A grant as Auth0 returns it. */
 function view(grant: ClientGrantRecord): Record<string, unknown> {
-  return { id: grant.id, client_id: grant.client_id, audience: grant.audience, scope: grant.scope };
+  return {
+    id: grant.id,
+    client_id: grant.client_id,
+    audience: grant.audience,
+    scope: grant.scope,
+    ...(grant.subject_type === 'user' ? { subject_type: 'user' } : {}),
+  };
 }
 
 /** Grants are stored under (client, audience), as tenant seeding stores them: the key enforces one per pair. */

@@ -121,6 +121,10 @@ function toRaw(stored: ClientRecord): RawClient {
     token_endpoint_auth_method: stored.token_endpoint_auth_method,
     refresh_token: stored.refresh_token,
     jwt_configuration: { alg: 'RS256', lifetime_in_seconds: stored.id_token_lifetime },
+    ...(stored.resource_server_identifier === undefined
+      ? {}
+      : { resource_server_identifier: stored.resource_server_identifier }),
+    ...(stored.token_exchange === undefined ? {} : { token_exchange: stored.token_exchange }),
   };
 }
 

@@ -36,6 +36,11 @@ export function clientView(client: ClientRecord, visibility: ClientVisibility): 
     jwt_configuration: { alg: 'RS256', lifetime_in_seconds: client.id_token_lifetime, secret_encoded: false },
     // Auth0 shows `policies` only when the client has Multi-Resource Refresh Token policies.
     refresh_token: policies.length > 0 ? { ...refreshToken, policies } : refreshToken,
+    // A Custom API client's On-Behalf-Of settings (engine/token-exchange.ts).
+    ...(client.resource_server_identifier === undefined
+      ? {}
+      : { resource_server_identifier: client.resource_server_identifier }),
+    ...(client.token_exchange === undefined ? {} : { token_exchange: client.token_exchange }),
     sso_disabled: false,
     cross_origin_authentication: false,
     custom_login_page_on: true,

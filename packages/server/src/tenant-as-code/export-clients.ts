@@ -45,6 +45,12 @@ export function clientEntry(client: ClientRecord, includeSecrets: boolean): Entr
   if (client.id_token_lifetime !== ID_TOKEN_LIFETIME_DEFAULT) {
     out.jwt_configuration = { lifetime_in_seconds: client.id_token_lifetime };
   }
+  if (client.resource_server_identifier !== undefined) {
+    out.resource_server_identifier = client.resource_server_identifier;
+  }
+  if (client.token_exchange !== undefined) {
+    out.token_exchange = { allow_any_profile_of_type: [...client.token_exchange.allow_any_profile_of_type] };
+  }
   const metadata = Object.entries(client.client_metadata ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (metadata.length > 0) out.client_metadata = Object.fromEntries(metadata);
   return out;
@@ -70,7 +76,12 @@ function refreshTokenEntry(client: ClientRecord): Entry | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/** A client grant naming its client by NAME, as the Deploy CLI writes it; scope sorted. */
+/** A client grant naming its client by NAME, as the Deploy CLI writes it; scope sorted; `subject_type: user` kept. */
 export function clientGrantEntry(grant: ClientGrantRecord, clientName: string): Entry {
-  return { client_id: clientName, audience: grant.audience, scope: [...grant.scope].sort() };
+  return {
+    client_id: clientName,
+    audience: grant.audience,
+    scope: [...grant.scope].sort(),
+    ...(grant.subject_type === 'user' ? { subject_type: 'user' } : {}),
+  };
 }

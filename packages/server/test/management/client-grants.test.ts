@@ -147,11 +147,6 @@ describe('create', () => {
       expect(reply.status, JSON.stringify(body)).toBe(400);
       expect(reply.json).toEqual(errorBody(400, message, 'invalid_body'));
     }
-    const userGrant = await call('POST', '/client-grants', { body: { ...base, scope: [], subject_type: 'user' } });
-    expect(userGrant.json).toMatchObject({
-      statusCode: 400,
-      message: expect.stringContaining('on property subject_type'),
-    });
     const defaultFor = await call('POST', '/client-grants', {
       body: { ...base, scope: [], default_for: 'third_party_clients' },
     });
