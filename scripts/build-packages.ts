@@ -15,15 +15,11 @@ import { basename, dirname, join, relative } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..');
 
-/** What differs between the packages: Node versions they truly support. */
-const PACKAGES = [
-  // The SDK runs in teams' APIs: both LTS lines.
-  { dir: 'packages/api', node: '>=22' },
-  // The tenant needs Node 24.7+ (node:sqlite, WebCrypto and Worker features it relies on).
-  { dir: 'packages/server', node: '>=24.7' },
-  { dir: 'packages/testing', node: '>=24.7' },
-  { dir: 'packages/cli', node: '>=24.7' },
-] as const;
+/**
+ * The packages, in dependency order. Each one's `engines` comes from its own package.json and is the truth
+ * the pack-and-install test checks: the SDK supports Node 22 and 24, the tenant (and what embeds it) 24.7+.
+ */
+const PACKAGES = ['packages/api', 'packages/server', 'packages/testing', 'packages/cli'] as const;
 
 type ExportTarget = string | Record<string, string>;
 interface SourceManifest {
@@ -32,6 +28,7 @@ interface SourceManifest {
   description?: string;
   type?: string;
   license?: string;
+  engines: { node: string };
   sideEffects?: boolean | string[];
   bin?: Record<string, string>;
   exports: Record<string, ExportTarget>;
@@ -94,7 +91,7 @@ function copyAssets(packageDir: string, distDir: string): void {
   }
 }
 
-function publishManifest(source: SourceManifest, node: string, hasBin: boolean): Record<string, unknown> {
+function publishManifest(source: SourceManifest, hasBin: boolean): Record<string, unknown> {
   const exports: Record<string, ExportTarget> = {};
   for (const [subpath, target] of Object.entries(source.exports)) {
     exports[subpath] =
@@ -120,7 +117,7 @@ function publishManifest(source: SourceManifest, node: string, hasBin: boolean):
     ...(source.bin ? { bin: source.bin } : {}),
     exports,
     files: ['src', ...(hasBin ? ['bin'] : []), 'README.md'],
-    engines: { node },
+    engines: source.engines,
     dependencies,
     ...(source.peerDependencies ? { peerDependencies: source.peerDependencies } : {}),
     ...(source.peerDependenciesMeta ? { peerDependenciesMeta: source.peerDependenciesMeta } : {}),
@@ -131,22 +128,22 @@ function publishManifest(source: SourceManifest, node: string, hasBin: boolean):
 export async function buildPackages(): Promise<string[]> {
   const staging = join(ROOT, 'packages', '.build');
   rmSync(staging, { recursive: true, force: true });
-  for (const { dir } of PACKAGES) rmSync(join(ROOT, dir, 'dist'), { recursive: true, force: true });
+  for (const dir of PACKAGES) rmSync(join(ROOT, dir, 'dist'), { recursive: true, force: true });
   // One program for all packages (build-packages.tsconfig.json): the server's types are checked once, not
   // again for each package that imports it. It emits packages/.build/<pkg>/, moved to packages/<pkg>/dist/.
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   await run(process.execPath, [tsc, '-p', join(import.meta.dirname, 'build-packages.tsconfig.json')]);
-  for (const { dir } of PACKAGES) renameSync(join(staging, basename(dir)), join(ROOT, dir, 'dist'));
+  for (const dir of PACKAGES) renameSync(join(staging, basename(dir)), join(ROOT, dir, 'dist'));
   rmSync(staging, { recursive: true, force: true });
   const roots: string[] = [];
-  for (const { dir, node } of PACKAGES) {
+  for (const dir of PACKAGES) {
     const packageDir = join(ROOT, dir);
     const distDir = join(packageDir, 'dist');
     rewriteSpecifiers(distDir);
     copyAssets(packageDir, distDir);
     const source = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as SourceManifest;
     const hasBin = existsSync(join(distDir, 'bin'));
-    writeFileSync(join(distDir, 'package.json'), `${JSON.stringify(publishManifest(source, node, hasBin), null, 2)}\n`);
+    writeFileSync(join(distDir, 'package.json'), `${JSON.stringify(publishManifest(source, hasBin), null, 2)}\n`);
     cpSync(join(packageDir, 'README.md'), join(distDir, 'README.md'));
     roots.push(distDir);
   }

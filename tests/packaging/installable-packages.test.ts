@@ -5,6 +5,7 @@
  * Node 22 and on Node 24, and `npx authmesh dev` runs from the installed CLI and stops on SIGTERM.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,13 +94,31 @@ describe('the built packages', () => {
     expect(packedFiles.get('@authmesh/cli')).toContain('bin/authmesh.js');
   });
 
+  it('declare the Node versions they are checked on: the SDK 22 and 24, the rest 24.7+', () => {
+    const engines = Object.fromEntries(
+      distDirs.map((dir) => {
+        const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+          name: string;
+          engines: { node: string };
+        };
+        return [manifest.name, manifest.engines.node];
+      }),
+    );
+    expect(engines).toEqual({
+      '@authmesh/api': '>=22',
+      '@authmesh/server': '>=24.7',
+      '@authmesh/testing': '>=24.7',
+      '@authmesh/cli': '>=24.7',
+    });
+  });
+
   it('pass publint --strict', async () => {
     for (const dir of distDirs) {
       const result = await run(join(BIN, 'publint'), ['--strict'], dir);
       expect(`${result.stdout}${result.stderr}`).toContain('All good!');
       expect(result.code).toBe(0);
     }
-  });
+  }, 120_000);
 
   it('pass Are The Types Wrong for ESM consumers (node16 and bundler resolution)', async () => {
     for (const dir of distDirs) {
@@ -115,7 +134,7 @@ describe('the built packages', () => {
       );
       expect(problems).toEqual([]);
     }
-  });
+  }, 120_000);
 });
 
 describe('installed from the tarballs into a fresh project', () => {
@@ -159,7 +178,7 @@ describe('installed from the tarballs into a fresh project', () => {
       tenant.stdin.end();
     }
     expect(await exited).toBe(0);
-  });
+  }, 60_000);
 
   it('`npx authmesh dev` serves the tenant, and a SIGTERM sent to npx stops it', async () => {
     const data = join(consumer, '.authmesh');
@@ -185,5 +204,5 @@ describe('installed from the tarballs into a fresh project', () => {
     await closed;
     expect(output).toContain('stopping');
     expect(await listening(Number(port))).toBe(false);
-  });
+  }, 60_000);
 });

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The `authmesh` command. Plain JavaScript so that it starts on any Node; the real work is TypeScript,
-// which Node 24 runs directly (type stripping). Run through npm/npx, `node` is the project's Node 24.
-const [major] = process.versions.node.split('.').map(Number);
-if (major < 24) {
+// which Node 24 runs directly in this repository (type stripping) and which the published package carries
+// compiled (scripts/build-packages.ts). Run through npm/npx, `node` is the project's Node 24.
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 24 || (major === 24 && minor < 7)) {
   console.error(
-    `authmesh needs Node.js 24 or later (this is ${process.version}).\n` +
+    `authmesh needs Node.js 24 or later (at least 24.7; this is ${process.version}).\n` +
       'Run it from the repository root with `npx authmesh …` or `npm start`, which use the Node 24 that `npm install` brought.',
   );
   process.exit(1);
