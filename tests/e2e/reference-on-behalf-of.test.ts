@@ -72,7 +72,8 @@ describe('on behalf of the customer: Orders API → Catalog API with the custome
 
       await page.click(sel('tab-orders'));
       await page.click(sel('load-my-prices'));
-      await page.waitForSelector(sel('exchanged-token'));
+      // In the token panel, beside the SPA's own tokens: the one the Orders API got on the customer's behalf.
+      await page.waitForSelector(`${sel('token-panel')} ${sel('exchanged-token')}`);
 
       // The token the SPA sent to the Orders API: the customer's, for the Orders API only.
       expect(ordersTokens).toHaveLength(1);

@@ -7,6 +7,7 @@ import { OrdersScreen } from './components/OrdersScreen.tsx';
 import { TokenPanel } from './components/TokenPanel.tsx';
 import { Welcome } from './components/Welcome.tsx';
 import { describeError, useSession } from './session.tsx';
+import type { ExchangedToken } from './types.ts';
 
 type Screen = 'catalog' | 'orders' | 'inventory';
 
@@ -23,6 +24,8 @@ export function App() {
   const { isLoading, isAuthenticated, error, user, logout } = useAuth0();
   const { mode, tokens } = useSession();
   const [screen, setScreen] = useState<Screen>('catalog');
+  // The token the Orders API got on the customer's behalf (My prices), shown in the token panel.
+  const [exchanged, setExchanged] = useState<ExchangedToken>();
   // An error of the redirect callback (e.g. access_denied from the tenant) or of the session check.
   const authError = error ? describeError(error) : undefined;
 
@@ -126,10 +129,10 @@ export function App() {
               )}
             </nav>
             {screen === 'catalog' && <CatalogScreen />}
-            {screen === 'orders' && <OrdersScreen />}
+            {screen === 'orders' && <OrdersScreen onExchanged={setExchanged} />}
             {screen === 'inventory' && <InventoryScreen />}
           </div>
-          <TokenPanel />
+          <TokenPanel exchanged={exchanged} />
         </main>
       )}
     </div>

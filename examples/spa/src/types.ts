@@ -26,5 +26,15 @@ export interface CustomerPrices {
   customer: string;
   actors: string[];
   prices: { id: string; name: string; listPrice: number; yourPrice: number }[];
-  exchangedToken: { aud: unknown; sub: unknown; act: unknown; scope: unknown; permissions: unknown; exp: unknown };
+  exchangedToken: ExchangedToken;
+}
+
+/** The claims of the token the Orders API got on the customer's behalf (the API sends claims, never the token). */
+export interface ExchangedToken {
+  aud: unknown;
+  sub: unknown;
+  act: unknown;
+  scope: unknown;
+  permissions: unknown;
+  exp: unknown;
 }

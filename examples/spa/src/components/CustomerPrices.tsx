@@ -1,26 +1,16 @@
 import { useState } from 'react';
 import { formatPrice } from '../format.ts';
 import { type Failure, useSession } from '../session.tsx';
-import type { CustomerPrices } from '../types.ts';
+import type { CustomerPrices, ExchangedToken } from '../types.ts';
 import { ErrorBox } from './ErrorBox.tsx';
-
-/** The `act` chain as a list of actors, current first (RFC 8693 §4.1 nests earlier actors inside). */
-function actorsOf(act: unknown): string[] {
-  const actors: string[] = [];
-  let current = act as { sub?: unknown; act?: unknown } | undefined;
-  while (current && typeof current === 'object' && typeof current.sub === 'string') {
-    actors.push(current.sub);
-    current = current.act as typeof current;
-  }
-  return actors;
-}
 
 /**
  * The journey that needs the customer's identity downstream: the SPA asks the Orders API for "my prices"; the
  * Orders API exchanges the customer's orders token for a catalog token ON THE CUSTOMER'S BEHALF and asks the
- * Catalog API. The card shows what that exchanged token says: `sub` is still the customer, `act` the Orders API.
+ * Catalog API. The token panel shows what that exchanged token says: `sub` is still the customer, `act` the
+ * Orders API.
  */
-export function CustomerPricesCard() {
+export function CustomerPricesCard({ onExchanged }: { onExchanged: (token: ExchangedToken) => void }) {
   const { config, call } = useSession();
   const [loading, setLoading] = useState(false);
   const [data, setData] = useState<CustomerPrices>();
@@ -31,12 +21,14 @@ export function CustomerPricesCard() {
     setFailure(undefined);
     const result = await call<CustomerPrices>('orders', 'GET', '/prices/mine');
     setLoading(false);
-    if (result.ok) setData(result.data);
-    else setFailure(result.failure);
+    if (result.ok) {
+      setData(result.data);
+      onExchanged(result.data.exchangedToken);
+    } else {
+      setFailure(result.failure);
+    }
   }
 
-  const claims = data?.exchangedToken;
-  const actors = actorsOf(claims?.act);
   return (
     <div className="card" data-testid="customer-prices-card">
       <p>
@@ -68,26 +60,6 @@ export function CustomerPricesCard() {
             ))}
           </tbody>
         </table>
-      )}
-      {claims && (
-        <div className="token-card ok" data-testid="exchanged-token">
-          <div className="token-card-title">
-            <strong>Token the Catalog API received</strong>
-            <span className="badge ok">on your behalf</span>
-          </div>
-          <dl className="claims">
-            <dt>aud</dt>
-            <dd data-testid="exchanged-aud">{String(claims.aud)}</dd>
-            <dt>sub</dt>
-            <dd data-testid="exchanged-sub">{String(claims.sub)}</dd>
-            <dt>act</dt>
-            <dd data-testid="exchanged-act" data-actors={actors.join(' ')}>
-              {actors.length > 0 ? actors.join(' ← ') : <span className="muted">none</span>}
-            </dd>
-            <dt>scope</dt>
-            <dd data-testid="exchanged-scope">{typeof claims.scope === 'string' ? claims.scope : '—'}</dd>
-          </dl>
-        </div>
       )}
     </div>
   );

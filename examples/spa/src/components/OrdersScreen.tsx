@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { WRITE_SCOPES } from '../config.ts';
 import { formatPrice } from '../format.ts';
 import { type Failure, useSession } from '../session.tsx';
-import type { Order, Product } from '../types.ts';
+import type { ExchangedToken, Order, Product } from '../types.ts';
 import { useApiData } from '../use-api-data.ts';
 import { CustomerPricesCard } from './CustomerPrices.tsx';
 import { ErrorBox } from './ErrorBox.tsx';
@@ -12,7 +12,7 @@ import { ScreenHeader } from './ScreenHeader.tsx';
  * API 2: the user's orders, and placing one. The SPA sends only its orders token; the Orders API then looks
  * the product up in API 1 with its OWN machine-to-machine token (client credentials, `read:products`).
  */
-export function OrdersScreen() {
+export function OrdersScreen({ onExchanged }: { onExchanged: (token: ExchangedToken) => void }) {
   const { config, call } = useSession();
   const orders = useApiData<{ orders: Order[] }>('orders', '/orders');
   const catalog = useApiData<{ products: Product[] }>('catalog', '/products');
@@ -85,7 +85,7 @@ export function OrdersScreen() {
         </button>
       </form>
 
-      <CustomerPricesCard />
+      <CustomerPricesCard onExchanged={onExchanged} />
 
       {catalog.failure && <ErrorBox failure={catalog.failure} config={config} />}
       {failure && <ErrorBox failure={failure} config={config} />}

@@ -3,6 +3,7 @@ import { formatExpiry } from '../format.ts';
 import type { TokenClaims } from '../jwt.ts';
 import { useSession } from '../session.tsx';
 import type { SilentAuthMode } from '../silent-auth-mode.ts';
+import type { ExchangedToken } from '../types.ts';
 
 const HOW: Record<SilentAuthMode, string> = {
   iframe: 'each from a hidden iframe (prompt=none)',
@@ -34,11 +35,50 @@ function Claims({ claims }: { claims: TokenClaims }) {
   );
 }
 
+/** The `act` chain as a list of actors, current first (RFC 8693 §4.1 nests earlier actors inside). */
+function actorsOf(act: unknown): string[] {
+  const actors: string[] = [];
+  let current = act as { sub?: unknown; act?: unknown } | undefined;
+  while (current && typeof current === 'object' && typeof current.sub === 'string') {
+    actors.push(current.sub);
+    current = current.act as typeof current;
+  }
+  return actors;
+}
+
+/**
+ * The token the Catalog API received when the Orders API called it on the customer's behalf (My prices): the
+ * SPA never holds it, the Orders API reports its claims. `sub` is still the customer; `act` names who acted.
+ */
+function ExchangedTokenCard({ claims }: { claims: ExchangedToken }) {
+  const actors = actorsOf(claims.act);
+  return (
+    <div className="token-card ok" data-testid="exchanged-token">
+      <div className="token-card-title">
+        <strong>Catalog, on your behalf</strong>
+        <span className="badge ok">exchanged</span>
+      </div>
+      <dl className="claims">
+        <dt>aud</dt>
+        <dd data-testid="exchanged-aud">{String(claims.aud)}</dd>
+        <dt>sub</dt>
+        <dd data-testid="exchanged-sub">{String(claims.sub)}</dd>
+        <dt>act</dt>
+        <dd data-testid="exchanged-act" data-actors={actors.join(' ')}>
+          {actors.length > 0 ? actors.join(' ← ') : <span className="muted">none</span>}
+        </dd>
+        <dt>scope</dt>
+        <dd data-testid="exchanged-scope">{typeof claims.scope === 'string' ? claims.scope : '—'}</dd>
+      </dl>
+    </div>
+  );
+}
+
 /**
  * The thread's answer, visible: one login, then one access token per API. Each token names one audience and
  * carries only that API's permissions; every call below shows the token it carried (decoded, not verified).
  */
-export function TokenPanel() {
+export function TokenPanel({ exchanged }: { exchanged?: ExchangedToken | undefined }) {
   const { config, mode, tokens, calls } = useSession();
   return (
     <aside className="token-panel" data-testid="token-panel">
@@ -71,6 +111,8 @@ export function TokenPanel() {
           </div>
         );
       })}
+
+      {exchanged && <ExchangedTokenCard claims={exchanged} />}
 
       <h3>Calls</h3>
       {calls.length === 0 && <p className="muted small">No API calls yet.</p>}
