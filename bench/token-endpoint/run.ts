@@ -11,7 +11,7 @@ import { type LoadResult, startLoad } from '../lib/load.ts';
 import { env, fmt, list, measureWindow, median, sum } from '../lib/measure.ts';
 import { printTable, startBench, writeResults } from '../lib/report.ts';
 import { type BenchServer, startBenchServer, stopBenchServer } from '../lib/servers.ts';
-import { tokenRequestBody } from './fixture.ts';
+import { exchangeRequestBody, subjectTokenRequestBody, tokenRequestBody } from './fixture.ts';
 import { measureSignRate, type SignRate, signingInput } from './sign-rate.ts';
 import { generateSigningKey } from './signing-key.ts';
 
@@ -30,8 +30,23 @@ interface Target {
   name: string;
   script: string;
   path: string;
-  body: string;
+  /** The request body; a function when it needs the started server (the exchange's subject token). */
+  body: string | ((url: string) => Promise<string>);
 }
+
+/** The On-Behalf-Of exchange body, with a subject token the server issued once before measuring. */
+async function exchangeBody(url: string): Promise<string> {
+  const res = await fetch(`${url}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: subjectTokenRequestBody(),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`subject token: ${res.status} ${text}`);
+  return exchangeRequestBody(String(JSON.parse(text).access_token));
+}
+
+const EXCHANGE_ROW = 'authmesh OBO token exchange';
 
 const TARGETS: Target[] = [
   {
@@ -41,6 +56,8 @@ const TARGETS: Target[] = [
     body: tokenRequestBody('resource'),
   },
   { name: 'authmesh', script: 'servers/authmesh.ts', path: '/oauth/token', body: tokenRequestBody('audience') },
+  // Its own process, so that its CPU is measured on its own, beside the client-credentials row.
+  { name: EXCHANGE_ROW, script: 'servers/authmesh.ts', path: '/oauth/token', body: exchangeBody },
 ];
 
 interface HttpRun extends LoadResult {
@@ -55,13 +72,16 @@ interface HttpRun extends LoadResult {
 interface Server extends BenchServer {
   target: Target;
   url: string;
+  body: string;
 }
 
 async function startServer(target: Target, keyFile: string): Promise<Server> {
   const server = await startBenchServer(target.name, join(import.meta.dirname, target.script), {
     BENCH_KEY_FILE: keyFile,
   });
-  return { ...server, target, url: server.firstLine };
+  const url = server.firstLine;
+  const body = typeof target.body === 'string' ? target.body : await target.body(url.replace(/\/$/, ''));
+  return { ...server, target, url, body };
 }
 
 /** One request outside the measurement: must be a 200 with an RS256 JWT signed with our key. */
@@ -69,7 +89,7 @@ async function checkToken(server: Server, kid: string): Promise<Record<string, u
   const res = await fetch(server.url + server.target.path, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: server.target.body,
+    body: server.body,
   });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`${server.target.name}: ${res.status} ${text}`);
@@ -88,7 +108,7 @@ async function measureHttp(server: Server): Promise<HttpRun> {
   const load = startLoad({
     url: server.url,
     path: server.target.path,
-    body: server.target.body,
+    body: server.body,
     connections: CONNECTIONS,
   });
   const measured = await measureWindow(load, {
@@ -214,9 +234,11 @@ async function main(): Promise<void> {
 
     const bareRuns = http.get('bare oidc-provider')!;
     const meshRuns = http.get('authmesh')!;
+    const exchangeRuns = http.get(EXCHANGE_ROW)!;
     const sign = { oneThread: summariseSign(sign1), workers: summariseSign(signN) };
     const bare = summariseHttp(bareRuns);
     const mesh = summariseHttp(meshRuns);
+    const exchange = summariseHttp(exchangeRuns);
     const ratios = {
       authmeshOverBare: mesh.perS / bare.perS,
       authmeshOverBarePerRun: meshRuns.map((r, i) => r.tokensPerS / bareRuns[i]!.tokensPerS),
@@ -225,6 +247,7 @@ async function main(): Promise<void> {
       authmeshOverSigningPerCpuS: mesh.perCpuS / sign.oneThread.perCpuS,
       bareOverSigning: bare.perS / sign.workers.perS,
       bareOverSigningPerCpuS: bare.perCpuS / sign.oneThread.perCpuS,
+      exchangeOverClientCredentialsPerCpuS: exchange.perCpuS / mesh.perCpuS,
     };
     const loadavgEnd = loadavg();
 
@@ -234,6 +257,7 @@ async function main(): Promise<void> {
       [`RS256 sign, node:crypto, ${SIGN_WORKERS} worker_threads`, sign.workers],
       [`bare oidc-provider ${OIDC_PROVIDER_VERSION}`, bare],
       ['authmesh', mesh],
+      [EXCHANGE_ROW, exchange],
     ]);
     console.log('(signing rows: signatures/s and signatures per CPU-second of the signing threads)');
     console.log(
@@ -249,6 +273,9 @@ async function main(): Promise<void> {
       `bare oidc-provider ÷ raw signing: ${ratios.bareOverSigning.toFixed(2)} (tokens/s), ` +
         `${ratios.bareOverSigningPerCpuS.toFixed(2)} (per CPU-s)`,
     );
+    console.log(
+      `authmesh OBO exchanges ÷ client-credentials tokens: ${ratios.exchangeOverClientCredentialsPerCpuS.toFixed(2)} per server-CPU-second`,
+    );
     console.log(`load average at end: ${list(loadavgEnd)}`);
     for (const [name, runs] of http) {
       for (const sample of new Set(runs.flatMap((r) => r.failureSamples))) console.log(`${name} NOT 200: ${sample}`);
@@ -258,7 +285,7 @@ async function main(): Promise<void> {
       oidcProvider: OIDC_PROVIDER_VERSION,
       config: { RUNS, DURATION_S, WARMUP_S, CONNECTIONS, SIGN_S, SIGN_WORKERS },
       samples,
-      median: { signOneThread: sign.oneThread, signWorkers: sign.workers, bare, authmesh: mesh },
+      median: { signOneThread: sign.oneThread, signWorkers: sign.workers, bare, authmesh: mesh, exchange },
       ratios,
       runs: { signOneThread: sign1, signWorkers: signN, ...Object.fromEntries(http) },
     });
