@@ -2,6 +2,7 @@
  * CPU accounting for a target made of several processes: the tenant processes (all their threads, and their
  * main threads alone) and the PostgreSQL server they share, all read from /proc.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 
@@ -27,7 +28,7 @@ export function mainThreadCpuS(pid: number): number {
  * its live children (backends, WAL writer, checkpointer...). The postmaster is found as the parent of the
  * backend that answers `pg_backend_pid()`.
  */
-export async function postgresCpu(url: string): Promise<() => number> {
+export async function postgresCpu(url: string): Promise<PostgresProcesses> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   let postmaster: number;
@@ -38,17 +39,42 @@ export async function postgresCpu(url: string): Promise<() => number> {
   } finally {
     await client.end();
   }
-  return () => {
-    let total = seconds(statFields(`/proc/${postmaster}/stat`), 11, 12, 13, 14);
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
+  const children = () =>
+    readdirSync('/proc').flatMap((entry) => {
+      if (!/^\d+$/.test(entry)) return [];
       try {
         const fields = statFields(`/proc/${entry}/stat`);
-        if (Number(fields[1]) === postmaster) total += seconds(fields, 11, 12);
+        return Number(fields[1]) === postmaster ? [{ pid: Number(entry), cpuS: seconds(fields, 11, 12) }] : [];
       } catch {
-        // The process ended between readdir and read: its CPU is now in the postmaster's cutime/cstime.
+        return []; // The process ended between readdir and read: its CPU is now in the postmaster's cutime/cstime.
       }
-    }
-    return total;
+    });
+  return {
+    pids: () => [postmaster, ...children().map((child) => child.pid)],
+    cpuS: () =>
+      seconds(statFields(`/proc/${postmaster}/stat`), 11, 12, 13, 14) +
+      children().reduce((total, child) => total + child.cpuS, 0),
   };
+}
+
+/** A PostgreSQL server on this machine, as the benchmark sees it. */
+export interface PostgresProcesses {
+  /** The postmaster and its children now (backends forked later inherit the postmaster's CPU affinity). */
+  pids(): number[];
+  /** CPU seconds the server has used so far, exited backends included. */
+  cpuS(): number;
+}
+
+/** Pins every thread of `pids` to `cpus`, a `taskset` list such as `0,1` or `2-3`. */
+export function pin(pids: readonly number[], cpus: string): void {
+  for (const pid of pids)
+    execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/** How many CPUs a `taskset` list names. */
+export function cpuCount(list: string): number {
+  return list.split(',').reduce((count, part) => {
+    const [from = '', to = from] = part.split('-');
+    return count + Number(to) - Number(from) + 1;
+  }, 0);
 }

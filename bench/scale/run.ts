@@ -5,7 +5,8 @@
  * Postgres, the PostgreSQL server (postmaster, its backends and helpers, from /proc).
  * Targets: Postgres ÷ SQLite ≥ 0.8 in client-credentials tokens per server-CPU-second; two processes ÷ one
  * ≥ 1.5 in tokens per second with the load generator's CPU accounted for (see bench/README.md for how).
- * Usage: npm run bench:scale   (env: RUNS=3 DURATION_S=8 WARMUP_S=2 CONNECTIONS=50 LOGIN_CONNECTIONS=4)
+ * Usage: npm run bench:scale   (env: RUNS=3 DURATION_S=8 WARMUP_S=2 CONNECTIONS=50 LOGIN_CONNECTIONS=4;
+ * on a machine with more cores, SERVER_CPUS=0,1 LOADGEN_CPUS=2,3 pin the servers and the load generator apart)
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { env, fmt, list, median, sum } from '../lib/measure.ts';
 import { printTable, startBench, writeResults } from '../lib/report.ts';
 import { type BenchServer, startBenchServer, stopBenchServer } from '../lib/servers.ts';
 import { type LoginLoadResult, startLoginLoad } from '../login/login-load.ts';
-import { postgresCpu } from './cpu.ts';
+import { cpuCount, type PostgresProcesses, pin, postgresCpu } from './cpu.ts';
 import { PortBlindBrowser } from './port-blind-browser.ts';
 import { allOf, measureScaleWindow, type ScaleWindow } from './window.ts';
 
@@ -24,8 +25,11 @@ const DURATION_S = env('DURATION_S', 8);
 const WARMUP_S = env('WARMUP_S', 2);
 const CONNECTIONS = env('CONNECTIONS', 50);
 const LOGIN_CONNECTIONS = env('LOGIN_CONNECTIONS', 4);
-/** The cores a two-process deployment is given in the capacity estimate: this machine's. */
-const CORES = availableParallelism();
+/** `taskset` CPU lists: the tenant processes and PostgreSQL on SERVER_CPUS, the load generator on LOADGEN_CPUS. */
+const SERVER_CPUS = process.env.SERVER_CPUS;
+const LOADGEN_CPUS = process.env.LOADGEN_CPUS;
+/** The cores the servers are given in the capacity estimate: SERVER_CPUS, or all of this machine's. */
+const CORES = SERVER_CPUS ? cpuCount(SERVER_CPUS) : availableParallelism();
 
 /** The fixture's SPA, a user and the M2M client with its grant (packages/testkit/src/fixture-config.ts). */
 const SPA = { clientId: 'spa-client-0001', redirectUri: 'http://localhost:5173/callback' };
@@ -45,7 +49,7 @@ interface Target {
   /** The tenant processes; requests are spread evenly over their URLs. */
   servers: (BenchServer & { url: string; browserUrl: string })[];
   issuer: string;
-  postgresCpuS?: () => number;
+  postgres?: PostgresProcesses;
 }
 
 interface Run {
@@ -81,7 +85,7 @@ async function startTarget(name: string, processes: number, database?: string): 
     name,
     servers,
     issuer: issuer ?? '',
-    ...(database ? { postgresCpuS: await postgresCpu(database) } : {}),
+    ...(database ? { postgres: await postgresCpu(database) } : {}),
   };
 }
 
@@ -130,7 +134,7 @@ async function measureTokens(target: Target): Promise<Run['tokens'] & { samples:
   );
   const { result, window } = await measureScaleWindow<{ elapsedS: number; parts: LoadResult[] }>(
     allOf(loads),
-    { pids: target.servers.map((s) => s.pid), ...(target.postgresCpuS ? { postgresCpuS: target.postgresCpuS } : {}) },
+    { pids: target.servers.map((s) => s.pid), ...(target.postgres ? { postgresCpuS: target.postgres.cpuS } : {}) },
     { warmupS: WARMUP_S, durationS: DURATION_S, done: (r) => sum(r.parts.map((p) => p.ok)) },
   );
   return {
@@ -154,7 +158,7 @@ async function measureLogins(target: Target): Promise<Run['logins'] & { samples:
   );
   const { result, window } = await measureScaleWindow<{ elapsedS: number; parts: LoginLoadResult[] }>(
     allOf(loads),
-    { pids: target.servers.map((s) => s.pid), ...(target.postgresCpuS ? { postgresCpuS: target.postgresCpuS } : {}) },
+    { pids: target.servers.map((s) => s.pid), ...(target.postgres ? { postgresCpuS: target.postgres.cpuS } : {}) },
     { warmupS: WARMUP_S, durationS: DURATION_S, done: (r) => sum(r.parts.map((p) => p.logins)) },
   );
   return {
@@ -225,6 +229,11 @@ async function main(): Promise<void> {
     targets.push(await startTarget(PG_1, 1, await postgres.createDatabase()));
     targets.push(await startTarget(PG_2, 2, await postgres.createDatabase()));
     for (const target of targets) await check(target);
+    if (SERVER_CPUS) {
+      const servers = targets.flatMap((t) => [...t.servers.map((s) => s.pid), ...(t.postgres?.pids() ?? [])]);
+      pin([...new Set(servers)], SERVER_CPUS);
+    }
+    if (LOADGEN_CPUS) pin([process.pid], LOADGEN_CPUS);
 
     const runs = new Map<string, Run[]>(targets.map((t) => [t.name, []]));
     for (let round = 1; round <= RUNS; round++) {
@@ -320,7 +329,7 @@ async function main(): Promise<void> {
       for (const sample of new Set(r.flatMap((run) => run.failureSamples))) console.log(`${name} FAILED: ${sample}`);
     }
     writeResults(start, loadavgEnd, {
-      config: { RUNS, DURATION_S, WARMUP_S, CONNECTIONS, LOGIN_CONNECTIONS, CORES },
+      config: { RUNS, DURATION_S, WARMUP_S, CONNECTIONS, LOGIN_CONNECTIONS, CORES, SERVER_CPUS, LOADGEN_CPUS },
       median: medians,
       ratios,
       runs: Object.fromEntries(runs),
