@@ -67,6 +67,15 @@ describe('tenant.yaml', () => {
         'token_exchange: { allow_any_profile_of_type: [bogus] }',
       ),
     ).toThrow('token_exchange.allow_any_profile_of_type');
+    // Auth0 refuses the exchange to a public client: there would be no client authentication to trust.
+    expect(
+      load(
+        'app_type: resource_server',
+        'resource_server_identifier: orders-api',
+        'token_endpoint_auth_method: none',
+        'token_exchange: { allow_any_profile_of_type: [on_behalf_of_token_exchange] }',
+      ),
+    ).toThrow('the On-Behalf-Of token exchange needs client authentication');
     const undeclared = load('app_type: resource_server', 'resource_server_identifier: billing-api')();
     expect(undeclared.warnings.join('\n')).toContain('`billing-api` is not a declared API');
   });
