@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import {
   applyImport,
-  exportTenant,
+  exportTenantFiles,
   formatPlan,
   lastIssuer,
   loadKeywordMappings,
@@ -20,11 +20,22 @@ import { databaseOf } from './database.ts';
 export async function exportCommand(args: ExportArgs): Promise<number> {
   return withStorage(args, async (storage) => {
     const issuer = await issuerOf(storage, args.issuer);
-    const text = await exportTenant(storage, {
+    const { text, files } = await exportTenantFiles(storage, {
       issuer,
       includeSecrets: args.includeSecrets,
       users: args.users ? 'placeholders' : 'omit',
     });
+    // Action code goes beside the YAML (`code: ./actions/<name>/code.js`), as the Deploy CLI writes it;
+    // printed to stdout there is no folder to write it to.
+    if (args.out === undefined && files.length > 0) {
+      console.error("authmesh: the actions' code files are written only with --out (beside the YAML)");
+    }
+    for (const file of args.out === undefined ? [] : files) {
+      const path = join(dirname(resolve(args.out ?? '.')), file.path);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, file.content);
+      console.error(`authmesh: wrote ${path}`);
+    }
     if (args.out === undefined) process.stdout.write(text);
     else {
       await writeFile(resolve(args.out), text, { mode: args.includeSecrets ? 0o600 : 0o644 });

@@ -62,8 +62,10 @@ export {
 export type { SigningKeyPhase } from './tenant/signing-key-set.ts';
 export {
   applyImport,
+  type ExportedFile,
   type ExportOptions,
   exportTenant,
+  exportTenantFiles,
   formatPlan,
   type ImportPlan,
   planHasChanges,

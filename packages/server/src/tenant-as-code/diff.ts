@@ -1,4 +1,3 @@
-import type { EntityKind } from '../storage/contract.ts';
 import { jsonEqual } from './canonical.ts';
 import type { FieldChange, PlannedChange } from './plan-types.ts';
 
@@ -13,7 +12,7 @@ export interface Comparison {
 }
 
 /** The planned change for one declared entity: create when not stored, else a field-level diff. */
-export function diffEntity(kind: EntityKind, key: string, comparison: Comparison): PlannedChange {
+export function diffEntity(kind: PlannedChange['kind'], key: string, comparison: Comparison): PlannedChange {
   const { desired, stored } = comparison;
   if (stored === undefined) return { kind, key, action: 'create' };
   const secret = new Set(comparison.secret ?? []);

@@ -1,16 +1,19 @@
 import { Document, isMap, isPair, isScalar, isSeq, visit } from 'yaml';
-import type { TenantSettings } from '../config/types.ts';
+import type { TenantSettings, TriggerBindings } from '../config/types.ts';
 import type { Storage } from '../storage/contract.ts';
 import { managementApiIdentifier } from '../tenant/management-api.ts';
-import type {
-  ClientGrantRecord,
-  ClientRecord,
-  ConnectionRecord,
-  ResourceServerRecord,
-  RoleRecord,
-  UserRecord,
+import {
+  ACTION_BINDINGS_STATE_KEY,
+  type ActionRecord,
+  type ClientGrantRecord,
+  type ClientRecord,
+  type ConnectionRecord,
+  type ResourceServerRecord,
+  type RoleRecord,
+  type UserRecord,
 } from '../tenant/records.ts';
 import { compare } from './canonical.ts';
+import { actionSection, type ExportedFile, triggerSection } from './export-actions.ts';
 import { clientEntry, clientGrantEntry } from './export-clients.ts';
 import { connectionSections } from './export-connections.ts';
 import { resourceServerEntry, roleEntry, tenantEntry } from './export-resources.ts';
@@ -48,13 +51,26 @@ const HEADER = [
  * to it are. Never written: password hashes, user passwords, and client secrets unless `includeSecrets`.
  */
 export async function exportTenant(storage: Storage, options: ExportOptions): Promise<string> {
-  const [apis, clients, grants, roles, users, connections] = await Promise.all([
+  return (await exportTenantFiles(storage, options)).text;
+}
+
+/**
+ * `exportTenant` with the files the tenant.yaml refers to: each action's code, at the path its `code:`
+ * names relative to the YAML's folder (`./actions/<name>/code.js`), as the Deploy CLI writes them.
+ */
+export async function exportTenantFiles(
+  storage: Storage,
+  options: ExportOptions,
+): Promise<{ text: string; files: ExportedFile[] }> {
+  const [apis, clients, grants, roles, users, connections, actions, bindings] = await Promise.all([
     storage.entities.list<ResourceServerRecord>('resource_server'),
     storage.entities.list<ClientRecord>('client'),
     storage.entities.list<ClientGrantRecord>('client_grant'),
     storage.entities.list<RoleRecord>('role'),
     storage.entities.list<UserRecord>('user'),
     storage.entities.list<ConnectionRecord>('connection'),
+    storage.entities.list<ActionRecord>('action'),
+    storage.getState<TriggerBindings>(ACTION_BINDINGS_STATE_KEY),
   ]);
   const clientNames = new Map(clients.items.map((e) => [e.doc.client_id, e.doc.name]));
   const roleNames = new Map(roles.items.map((e) => [e.doc.id, e.doc.name]));
@@ -91,13 +107,20 @@ export async function exportTenant(storage: Storage, options: ExportOptions): Pr
       clientNames,
     ),
   );
+  const exported = actionSection(
+    actions.items.map((e) => e.doc),
+    options.includeSecrets === true,
+  );
+  if (exported.entries.length > 0) data.actions = exported.entries;
+  const triggers = triggerSection(bindings ?? {});
+  if (Object.keys(triggers).length > 0) data.triggers = triggers;
   if ((options.users ?? 'placeholders') === 'placeholders') {
     data.users = users.items
       .map((e) => e.doc)
       .sort((a, b) => compare(a.email, b.email))
       .map((u) => userEntry(u, roleNames));
   }
-  return unquotePasswordKeywords(toYaml(data));
+  return { text: unquotePasswordKeywords(toYaml(data)), files: exported.files };
 }
 
 // Short lists and `{value, description}` pairs read best on one line, as in examples/tenant.yaml.

@@ -1,7 +1,6 @@
-import type { EntityKind } from '../storage/contract.ts';
 import type { FieldChange, ImportPlan, PlannedChange } from './plan-types.ts';
 
-const LABELS: Record<EntityKind, string> = {
+const LABELS: Record<PlannedChange['kind'], string> = {
   resource_server: 'resource server',
   client: 'client',
   client_grant: 'client grant',
@@ -9,6 +8,7 @@ const LABELS: Record<EntityKind, string> = {
   user: 'user',
   connection: 'connection',
   action: 'action',
+  trigger: 'trigger',
 };
 
 const SIGNS = { create: '+', update: '~', delete: '-' } as const;

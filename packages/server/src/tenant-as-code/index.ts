@@ -3,7 +3,8 @@
  * (tenant.yaml → storage, with a dry-run plan).
  */
 export { applyImport } from './apply.ts';
-export { type ExportOptions, exportTenant } from './export.ts';
+export { type ExportOptions, exportTenant, exportTenantFiles } from './export.ts';
+export type { ExportedFile } from './export-actions.ts';
 export { formatPlan } from './format-plan.ts';
 export { passwordVariable } from './placeholders.ts';
 export { planImport } from './plan.ts';

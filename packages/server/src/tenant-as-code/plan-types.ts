@@ -12,10 +12,11 @@ export interface FieldChange {
 
 /** What an import does to one entity. */
 export interface PlannedChange {
-  kind: EntityKind;
+  /** A stored entity's kind, or `trigger`: the actions bound to one trigger. */
+  kind: EntityKind | 'trigger';
   /**
-   * The entity's identity in the file: identifier (APIs), name (clients, roles), e-mail (users),
-   * `<client name> → <audience>` (client grants).
+   * The entity's identity in the file: identifier (APIs), name (clients, roles, actions), e-mail (users),
+   * `<client name> → <audience>` (client grants), the trigger id (triggers).
    */
   key: string;
   action: PlanAction;

@@ -3,6 +3,8 @@ import type { TenantConfig } from '../config/types.ts';
 import type { Entity, EntityKind, Storage } from '../storage/contract.ts';
 import { managementApiIdentifier } from '../tenant/management-api.ts';
 import {
+  ACTION_BINDINGS_STATE_KEY,
+  type ActionRecord,
   type ClientGrantRecord,
   type ClientRecord,
   type ConnectionRecord,
@@ -12,6 +14,7 @@ import {
   type UserRecord,
 } from '../tenant/records.ts';
 import { compare } from './canonical.ts';
+import { compareAction, planTriggers } from './compare-actions.ts';
 import { compareClient, compareClientGrant, compareResourceServer, compareRole } from './compare-entities.ts';
 import { compareUser } from './compare-users.ts';
 import { diffEntity } from './diff.ts';
@@ -35,13 +38,14 @@ function grantLabel(clientName: string, audience: string): string {
  */
 export async function planImport(storage: Storage, declared: TenantConfig, issuer: string): Promise<ImportPlan> {
   const config = withManagementApiAudience(declared, managementApiIdentifier(issuer));
-  const [apis, clients, grants, roles, users, connections] = await Promise.all([
+  const [apis, clients, grants, roles, users, connections, actions] = await Promise.all([
     byKey<ResourceServerRecord>(storage, 'resource_server'),
     byKey<ClientRecord>(storage, 'client'),
     byKey<ClientGrantRecord>(storage, 'client_grant'),
     byKey<RoleRecord>(storage, 'role'),
     byKey<UserRecord>(storage, 'user'),
     byKey<ConnectionRecord>(storage, 'connection'),
+    byKey<ActionRecord>(storage, 'action'),
   ]);
   const clientNames = new Map([...clients.values()].map((e) => [e.doc.client_id, e.doc.name]));
   const roleNames = new Map([...roles.values()].map((e) => [e.doc.id, e.doc.name]));
@@ -114,6 +118,17 @@ export async function planImport(storage: Storage, declared: TenantConfig, issue
     (connection, key) =>
       diffEntity('connection', key, compareConnection(connection, connections.get(key)?.doc, enabledClientId)),
   );
+  await plan(
+    'action',
+    keyed(config.actions, (a) => a.name),
+    actions,
+    same,
+    (action, key) => diffEntity('action', key, compareAction(action, actions.get(key)?.doc)),
+  );
+  // Seeding writes the bindings only from a file with actions or triggers (it then owns them all).
+  if (config.actions.length > 0 || Object.keys(config.triggers).length > 0) {
+    changes.push(...planTriggers(config.triggers, await storage.getState(ACTION_BINDINGS_STATE_KEY)));
+  }
   await plan(
     'user',
     keyed(config.users, (u) => u.email),
