@@ -291,5 +291,9 @@ async function toUserRecord(
   };
   if (seed.given_name !== undefined) record.given_name = seed.given_name;
   if (seed.family_name !== undefined) record.family_name = seed.family_name;
+  // Login statistics are the user's history, not part of the file: seeding again keeps them.
+  if (existing?.logins_count !== undefined) record.logins_count = existing.logins_count;
+  if (existing?.last_login !== undefined) record.last_login = existing.last_login;
+  if (existing?.last_ip !== undefined) record.last_ip = existing.last_ip;
   return record;
 }

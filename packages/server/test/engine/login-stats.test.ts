@@ -1,5 +1,11 @@
+import { fixtureConfig } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, type Tenant } from '../../src/create-tenant.ts';
+import { openSqliteStorage } from '../../src/storage/sqlite.ts';
+import type { TenantContext } from '../../src/tenant/context.ts';
+import { recordLogin } from '../../src/tenant/login-stats.ts';
+import type { UserRecord } from '../../src/tenant/records.ts';
+import { seedTenant } from '../../src/tenant/seed.ts';
 import { ADMIN, bind, freePort, managementConfig, managementToken } from '../management/support.ts';
 import { userAccessToken } from '../management/user-login.ts';
 import { ALICE, CATALOG, tokenRequest } from '../security/helpers.ts';
@@ -80,5 +86,25 @@ describe('login statistics', () => {
     const afterRefresh = await alice();
     expect(afterRefresh.logins_count).toBe(2);
     expect(afterRefresh.last_login).toBe(afterPassword.last_login);
+  });
+});
+
+describe('seeding the tenant file again', () => {
+  it('keeps the login statistics, which the file does not hold', async () => {
+    const storage = openSqliteStorage({ path: ':memory:', sweepIntervalMs: 0 });
+    try {
+      const config = fixtureConfig();
+      await seedTenant(storage, config, 'http://localhost:4000/');
+      const user = await storage.entities.getByKey<UserRecord>('user', ALICE.username);
+      // recordLogin reads only the storage of the tenant's context.
+      const context = { storage } as TenantContext;
+      await recordLogin(context, user?.id ?? '', '127.0.0.1');
+      expect(await recordLogin(context, user?.id ?? '', '127.0.0.2')).toBe(2);
+      await seedTenant(storage, config, 'http://localhost:4000/', { force: true });
+      const after = (await storage.entities.getByKey<UserRecord>('user', ALICE.username))?.doc;
+      expect(after).toMatchObject({ logins_count: 2, last_ip: '127.0.0.2' });
+    } finally {
+      await storage.close();
+    }
   });
 });
