@@ -1,12 +1,15 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fixtureConfig, loginForCode } from '@authmesh/testkit';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTenantConfig } from '../../src/config/load.ts';
+import { loadTenantConfigFile, parseTenantConfig } from '../../src/config/load.ts';
 import type { TenantConfig } from '../../src/config/types.ts';
 import { createTenant, type Tenant } from '../../src/create-tenant.ts';
 import type { Storage } from '../../src/storage/contract.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite.ts';
-import { exportTenant } from '../../src/tenant-as-code/export.ts';
+import { exportTenantFiles } from '../../src/tenant-as-code/export.ts';
 import { expectConfigError, yaml } from '../config/helpers.ts';
 import { ADMIN, api, freePort, managementConfig, managementToken } from '../management/support.ts';
 import { action, storeActions } from './helpers.ts';
@@ -207,8 +210,15 @@ describe('client_metadata on a running tenant', () => {
   });
 
   it('is written by authmesh export, keys sorted, and loads back', async () => {
-    const text = await exportTenant(storage, { issuer: tenant.issuer, users: 'omit' });
-    const config = parseTenantConfig(text, '<inline>');
+    const { text, files } = await exportTenantFiles(storage, { issuer: tenant.issuer, users: 'omit' });
+    // Written as `authmesh export -o` writes it: the actions' code files beside the YAML.
+    const dir = mkdtempSync(join(tmpdir(), 'authmesh-export-'));
+    writeFileSync(join(dir, 'tenant.yaml'), text);
+    for (const file of files) {
+      mkdirSync(dirname(join(dir, file.path)), { recursive: true });
+      writeFileSync(join(dir, file.path), file.content);
+    }
+    const config = await loadTenantConfigFile(join(dir, 'tenant.yaml'), {});
     expect(config.clients.find((c) => c.name === 'Shop SPA')?.client_metadata).toEqual({
       home_page: 'https://shop.example.test',
       tier: 'gold',
