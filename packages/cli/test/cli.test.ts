@@ -197,11 +197,12 @@ describe('restart with the same --data', () => {
     const after = await second.banner();
     expect(after.clients).toEqual(before.clients.map(({ client_secret: _, ...client }) => client));
     expect(after.users).toEqual(before.users);
-    expect(before.clients.filter((c) => c.client_secret).length).toBe(2);
+    // Orders Service, Inventory Service and the Orders API's own client (on-behalf-of exchange).
+    expect(before.clients.filter((c) => c.client_secret).length).toBe(3);
     // The restart generated no secret: it says they are set, and prints neither.
     expect(
       after.text.match(/^ {6}client_secret {2}\(set; authmesh export --include-secrets shows it\)$/gm),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
     for (const client of before.clients)
       if (client.client_secret) expect(after.text).not.toContain(client.client_secret);
     const kidsAfter = await jwksKids(after.issuer);

@@ -91,9 +91,11 @@ describe('authmesh lint', () => {
   it('prints the matrix of the example tenant, with no findings; exit 0', async () => {
     const run = await runCli(['lint', '--config', EXAMPLE_CONFIG]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('client  Inventory Service  https://catalog.acme.test    read:products write:stock\n');
     expect(run.stdout).toContain(
-      'role    Staff              https://inventory.acme.test  adjust:inventory read:inventory\n',
+      'client  Inventory Service    https://catalog.acme.test    read:products write:stock\n',
+    );
+    expect(run.stdout).toContain(
+      'role    Staff                https://inventory.acme.test  adjust:inventory read:inventory\n',
     );
     expect(run.stdout).toContain('0 errors, 0 warnings\n');
   });
