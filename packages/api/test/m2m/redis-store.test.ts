@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisTokenStore, type RedisLike } from '../../src/m2m/index.ts';
 import { type FakeTokenEndpoint, startFakeTokenEndpoint } from './support/fake-token-endpoint.ts';
 import { type RedisServer, startRedisServer } from './support/redis-server.ts';
 import { describeStoreContract } from './support/store-contract.ts';
+import { startWorker } from './support/worker-process.ts';
+
+const workerScript = new URL('./fixtures/redis-worker.ts', import.meta.url);
 
 let server: RedisServer;
 const connections: Redis[] = [];
@@ -122,7 +121,7 @@ describe('cross-process: N instances mint ONE token per (client, audience, scope
     let release!: () => void;
     endpoint.reply({ hold: new Promise<void>((resolve) => (release = resolve)) });
     const env = { REDIS_PORT: String(server.port), REDIS_PREFIX: `proof:${randomUUID()}:`, ISSUER: endpoint.issuer };
-    const workers = [startWorker(env), startWorker(env)];
+    const workers = [startWorker(workerScript, env), startWorker(workerScript, env)];
     try {
       await Promise.all(workers.map((w) => w.next((m) => m.type === 'ready')));
       for (const worker of workers) worker.go();
@@ -141,40 +140,3 @@ describe('cross-process: N instances mint ONE token per (client, audience, scope
     }
   });
 });
-
-type WorkerMessage = { type: string; event?: string; tokens?: string[] };
-
-function startWorker(env: Record<string, string>) {
-  const script = fileURLToPath(new URL('./fixtures/redis-worker.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const messages: WorkerMessage[] = [];
-  const waiting: { match: (m: WorkerMessage) => boolean; resolve: (m: WorkerMessage) => void }[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    const message = JSON.parse(line) as WorkerMessage;
-    messages.push(message);
-    for (const waiter of waiting.filter((w) => w.match(message))) {
-      waiting.splice(waiting.indexOf(waiter), 1);
-      waiter.resolve(message);
-    }
-  });
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
-  return {
-    messages,
-    exit,
-    next(match: (m: WorkerMessage) => boolean): Promise<WorkerMessage> {
-      const seen = messages.find(match);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        waiting.push({ match, resolve });
-        exit.then((code) => reject(new Error(`redis-worker exited (code ${code}) before the expected message`)));
-      });
-    },
-    go: () => child.stdin.write('go\n'),
-    kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
-  };
-}

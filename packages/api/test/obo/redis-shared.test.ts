@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeTokenEndpoint, startFakeTokenEndpoint } from '../m2m/support/fake-token-endpoint.ts';
 import { type RedisServer, startRedisServer } from '../m2m/support/redis-server.ts';
+import { startWorker } from '../m2m/support/worker-process.ts';
+
+const workerScript = new URL('./fixtures/obo-redis-worker.ts', import.meta.url);
 
 let server: RedisServer;
 let endpoint: FakeTokenEndpoint;
@@ -38,7 +37,7 @@ describe('on-behalf-of across processes on one Redis', () => {
       ISSUER: endpoint.issuer,
       SUBJECT_TOKEN: subject,
     };
-    const workers = [startWorker(env), startWorker(env)];
+    const workers = [startWorker(workerScript, env), startWorker(workerScript, env)];
     try {
       await Promise.all(workers.map((w) => w.next((m) => m.type === 'ready')));
       for (const worker of workers) worker.go();
@@ -69,40 +68,3 @@ describe('on-behalf-of across processes on one Redis', () => {
     }
   });
 });
-
-type WorkerMessage = { type: string; event?: string; tokens?: string[] };
-
-function startWorker(env: Record<string, string>) {
-  const script = fileURLToPath(new URL('./fixtures/obo-redis-worker.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const messages: WorkerMessage[] = [];
-  const waiting: { match: (m: WorkerMessage) => boolean; resolve: (m: WorkerMessage) => void }[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    const message = JSON.parse(line) as WorkerMessage;
-    messages.push(message);
-    for (const waiter of waiting.filter((w) => w.match(message))) {
-      waiting.splice(waiting.indexOf(waiter), 1);
-      waiter.resolve(message);
-    }
-  });
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
-  return {
-    messages,
-    exit,
-    next(match: (m: WorkerMessage) => boolean): Promise<WorkerMessage> {
-      const seen = messages.find(match);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        waiting.push({ match, resolve });
-        exit.then((code) => reject(new Error(`obo-redis-worker exited (code ${code}) before the expected message`)));
-      });
-    },
-    go: () => child.stdin.write('go\n'),
-    kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
-  };
-}
