@@ -1,13 +1,9 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { createTenant, type Tenant } from '@authmesh/server';
+import type { Tenant } from '@authmesh/server';
 import { fixtureConfig } from '@authmesh/testkit';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './support/chromium.ts';
-import { type StaticServer, serveFiles } from './support/static-server.ts';
-
-const require = createRequire(import.meta.url);
+import { openSpaJs, type SpaJsBrowserFixture, startSpaJsBrowserFixture } from './support/spa-js-fixture.ts';
+import type { StaticServer } from './support/static-server.ts';
 
 /**
  * Connections and the password flows apps call, in Debian Chromium with the raw auth0-spa-js: a social
@@ -15,59 +11,29 @@ const require = createRequire(import.meta.url);
  * sign-up (`screen_hint=signup`), and a password reset through the link in the outbox.
  */
 describe('connections, sign-up and password reset in Chromium', () => {
+  let fixture: SpaJsBrowserFixture;
   let spa: StaticServer;
   let tenant: Tenant;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    spa = await serveFiles({
-      '/': fileURLToPath(new URL('./pages/spa-js.html', import.meta.url)),
-      '/auth0-spa-js.production.js': require.resolve('@auth0/auth0-spa-js/dist/auth0-spa-js.production.js'),
-    });
     const base = fixtureConfig();
-    tenant = await createTenant({
-      port: 0,
-      dataDir: null,
-      config: {
-        ...base,
-        clients: base.clients.map((c) =>
-          c.app_type === 'spa'
-            ? {
-                ...c,
-                callbacks: [`${spa.url}/`],
-                web_origins: [spa.url],
-                allowed_origins: [spa.url],
-                allowed_logout_urls: [`${spa.url}/`],
-              }
-            : c,
-        ),
-        connections: [
-          ...base.connections,
-          { name: 'google-oauth2', strategy: 'google-oauth2', options: {}, enabled_clients: ['Shop SPA'] },
-        ],
-      },
+    fixture = await startSpaJsBrowserFixture([], {
+      connections: [
+        ...base.connections,
+        { name: 'google-oauth2', strategy: 'google-oauth2', options: {}, enabled_clients: ['Shop SPA'] },
+      ],
     });
-    browser = await launchChromium();
+    ({ spa, tenant } = fixture);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await tenant?.close();
-    await spa?.close();
-  });
+  afterAll(() => fixture?.close());
 
   /** A fresh browser context (no session), the SPA loaded and ready. */
   async function openSpa(): Promise<void> {
     await page?.context().close();
-    page = await (await browser.newContext()).newPage();
-    const options = {
-      domain: tenant.issuer.slice(0, -1),
-      clientId: 'spa-client-0001',
-      authorizationParams: { redirect_uri: `${spa.url}/`, scope: 'openid profile email' },
-    };
-    await page.goto(`${spa.url}/#options=${encodeURIComponent(JSON.stringify(options))}`);
-    await page.waitForFunction('window.spa.ready');
+    page = await (await fixture.browser.newContext()).newPage();
+    await openSpaJs(page, fixture, { scope: 'openid profile email' });
   }
 
   async function backInSpa(action: Promise<unknown>): Promise<void> {

@@ -1,11 +1,13 @@
-import type { Tenant } from '@authmesh/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './support/chromium.ts';
-import { decodeJwt as decode, type SpaJsFixture, startSpaJsFixture } from './support/spa-js-fixture.ts';
+import {
+  decodeJwt as decode,
+  openSpaJs,
+  type SpaJsBrowserFixture,
+  startSpaJsBrowserFixture,
+} from './support/spa-js-fixture.ts';
 import type { StaticServer } from './support/static-server.ts';
 
-const CATALOG = 'https://catalog.example.test';
 const ROLES = 'https://shop.example.test/roles';
 
 /**
@@ -14,14 +16,13 @@ const ROLES = 'https://shop.example.test/roles';
  * redirect login and after silent authentication in the iframe.
  */
 describe('auth0-spa-js with a post-login action', () => {
-  let fixture: SpaJsFixture;
+  let fixture: SpaJsBrowserFixture;
   let spa: StaticServer;
-  let tenant: Tenant;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    fixture = await startSpaJsFixture([], {
+    fixture = await startSpaJsBrowserFixture([], {
       actions: [
         {
           name: 'roles-in-tokens',
@@ -37,28 +38,14 @@ describe('auth0-spa-js with a post-login action', () => {
       ],
       triggers: { 'post-login': ['roles-in-tokens'] },
     });
-    ({ spa, tenant } = fixture);
-    browser = await launchChromium();
+    ({ spa, browser } = fixture);
     page = await browser.newPage();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await fixture?.close();
-  });
+  afterAll(() => fixture?.close());
 
   it('getUser and the access token carry the action claim, after login and after silent authentication', async () => {
-    const options = {
-      domain: tenant.issuer.slice(0, -1),
-      clientId: 'spa-client-0001',
-      authorizationParams: {
-        redirect_uri: `${spa.url}/`,
-        audience: CATALOG,
-        scope: 'openid profile email read:catalog',
-      },
-    };
-    await page.goto(`${spa.url}/#options=${encodeURIComponent(JSON.stringify(options))}`);
-    await page.waitForFunction('window.spa.ready');
+    await openSpaJs(page, fixture);
     await page.evaluate('spa.client.loginWithRedirect()');
     await page.waitForSelector('input[name="username"]');
     await page.fill('input[name="username"]', 'alice@example.test');

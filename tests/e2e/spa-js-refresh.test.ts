@@ -1,8 +1,13 @@
 import type { Tenant } from '@authmesh/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './support/chromium.ts';
-import { decodeJwt as decode, type SpaJsFixture, startSpaJsFixture } from './support/spa-js-fixture.ts';
+import {
+  CATALOG_AUTHORIZATION,
+  decodeJwt as decode,
+  openSpaJs,
+  type SpaJsBrowserFixture,
+  startSpaJsBrowserFixture,
+} from './support/spa-js-fixture.ts';
 import type { StaticServer } from './support/static-server.ts';
 
 const CATALOG = 'https://catalog.example.test';
@@ -13,21 +18,17 @@ const CATALOG = 'https://catalog.example.test';
  * `useRefreshTokensFallback`, which falls back to the iframe for an audience the refresh token cannot serve.
  */
 describe('auth0-spa-js with refresh tokens in Chromium', () => {
-  let fixture: SpaJsFixture;
+  let fixture: SpaJsBrowserFixture;
   let spa: StaticServer;
   let tenant: Tenant;
   let browser: Browser;
 
   beforeAll(async () => {
-    fixture = await startSpaJsFixture([{ audience: 'orders-api', scope: ['read:orders'] }]);
-    ({ spa, tenant } = fixture);
-    browser = await launchChromium();
+    fixture = await startSpaJsBrowserFixture([{ audience: 'orders-api', scope: ['read:orders'] }]);
+    ({ spa, tenant, browser } = fixture);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await fixture?.close();
-  });
+  afterAll(() => fixture?.close());
 
   async function loggedInPage(extra: Record<string, unknown>): Promise<{ page: Page; tokenRequests: string[] }> {
     const page = await (await browser.newContext()).newPage();
@@ -35,18 +36,7 @@ describe('auth0-spa-js with refresh tokens in Chromium', () => {
     page.on('request', (request) => {
       if (request.url() === `${tenant.issuer}oauth/token`) tokenRequests.push(request.postData() ?? '');
     });
-    const options = {
-      domain: tenant.issuer.slice(0, -1),
-      clientId: 'spa-client-0001',
-      authorizationParams: {
-        redirect_uri: `${spa.url}/`,
-        audience: CATALOG,
-        scope: 'openid profile email read:catalog',
-      },
-      ...extra,
-    };
-    await page.goto(`${spa.url}/#options=${encodeURIComponent(JSON.stringify(options))}`);
-    await page.waitForFunction('window.spa.ready');
+    await openSpaJs(page, fixture, CATALOG_AUTHORIZATION, extra);
     await page.evaluate('spa.client.loginWithRedirect()');
     await page.waitForSelector('input[name="username"]');
     await page.fill('input[name="username"]', 'bob@example.test');

@@ -1,8 +1,12 @@
 import type { Tenant } from '@authmesh/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './support/chromium.ts';
-import { decodeJwt as decode, type SpaJsFixture, startSpaJsFixture } from './support/spa-js-fixture.ts';
+import {
+  decodeJwt as decode,
+  openSpaJs,
+  type SpaJsBrowserFixture,
+  startSpaJsBrowserFixture,
+} from './support/spa-js-fixture.ts';
 import type { StaticServer } from './support/static-server.ts';
 
 const CATALOG = 'https://catalog.example.test';
@@ -13,37 +17,21 @@ const CATALOG = 'https://catalog.example.test';
  * audience, and logout after which silent authentication fails with `login_required`.
  */
 describe('auth0-spa-js in Chromium', () => {
-  let fixture: SpaJsFixture;
+  let fixture: SpaJsBrowserFixture;
   let spa: StaticServer;
   let tenant: Tenant;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    fixture = await startSpaJsFixture();
-    ({ spa, tenant } = fixture);
-    browser = await launchChromium();
+    fixture = await startSpaJsBrowserFixture();
+    ({ spa, tenant, browser } = fixture);
     page = await browser.newPage();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await fixture?.close();
-  });
+  afterAll(() => fixture?.close());
 
-  async function openSpa(): Promise<void> {
-    const options = {
-      domain: tenant.issuer.slice(0, -1),
-      clientId: 'spa-client-0001',
-      authorizationParams: {
-        redirect_uri: `${spa.url}/`,
-        audience: CATALOG,
-        scope: 'openid profile email read:catalog',
-      },
-    };
-    await page.goto(`${spa.url}/#options=${encodeURIComponent(JSON.stringify(options))}`);
-    await page.waitForFunction('window.spa.ready');
-  }
+  const openSpa = () => openSpaJs(page, fixture);
 
   const evaluate = <T>(fn: string) => page.evaluate(fn) as Promise<T>;
 

@@ -2,6 +2,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { createTenant, type RefreshTokenPolicy, type Tenant, type TenantConfig } from '@authmesh/server';
 import { fixtureConfig } from '@authmesh/testkit';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
 import { type StaticServer, serveFiles } from './static-server.ts';
 
 const require = createRequire(import.meta.url);
@@ -55,6 +57,60 @@ export async function startSpaJsFixture(
       await spa.close();
     },
   };
+}
+
+export interface SpaJsBrowserFixture extends SpaJsFixture {
+  /** Debian's Chromium; closed by `close()` before the tenant and the page's server. */
+  browser: Browser;
+}
+
+/** `startSpaJsFixture`, and Chromium to drive the page. */
+export async function startSpaJsBrowserFixture(
+  policies: RefreshTokenPolicy[] = [],
+  overrides: Partial<TenantConfig> = {},
+): Promise<SpaJsBrowserFixture> {
+  const fixture = await startSpaJsFixture(policies, overrides);
+  let browser: Browser;
+  try {
+    browser = await launchChromium();
+  } catch (error) {
+    await fixture.close();
+    throw error;
+  }
+  return {
+    ...fixture,
+    browser,
+    async close() {
+      await browser.close();
+      await fixture.close();
+    },
+  };
+}
+
+/** What the test page asks for unless told otherwise: the Catalog API, with the OIDC scopes. */
+export const CATALOG_AUTHORIZATION = {
+  audience: 'https://catalog.example.test',
+  scope: 'openid profile email read:catalog',
+};
+
+/**
+ * Opens the test page in `page` with auth0-spa-js options for the SPA client (`extra` is merged into them)
+ * and waits until `window.spa` is ready.
+ */
+export async function openSpaJs(
+  page: Page,
+  { spa, tenant }: Pick<SpaJsFixture, 'spa' | 'tenant'>,
+  authorizationParams: Record<string, unknown> = CATALOG_AUTHORIZATION,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const options = {
+    domain: tenant.issuer.slice(0, -1),
+    clientId: 'spa-client-0001',
+    authorizationParams: { redirect_uri: `${spa.url}/`, ...authorizationParams },
+    ...extra,
+  };
+  await page.goto(`${spa.url}/#options=${encodeURIComponent(JSON.stringify(options))}`);
+  await page.waitForFunction('window.spa.ready');
 }
 
 /** The claims of a JWT, undecoded signature (the tests only read what the tenant issued). */
