@@ -1,14 +1,12 @@
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createVerifier } from '@authmesh/api';
 import { startPostgres, type TestPostgres } from '@authmesh/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { BIN, cliEnv, freePort, REPO, serveProcesses } from './support/serve-processes.ts';
 
 /*
  * A rotation in production form: two `authmesh serve` processes on one Postgres database, `authmesh keys
@@ -19,8 +17,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
  * by a key it has not fetched yet would fail the test rather than be rescued by a refetch.
  */
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(REPO, 'node_modules', '.bin', 'authmesh');
 const API = 'https://catalog.rotation.test';
 const SERVICE = { clientId: 'rotation-service-0001', clientSecret: 'rotation-service-secret-0123456789abcdef0123' };
 const TENANT_YAML = `
@@ -37,73 +33,18 @@ clientGrants:
   - { client_id: Rotation Service, audience: ${API}, scope: [read:catalog] }
 `;
 
-type Child = ChildProcessByStdio<null, Readable, Readable>;
-const children: Child[] = [];
+const processes = serveProcesses();
 let postgres: TestPostgres;
 let database: string;
 let dir: string;
 
-function env(): NodeJS.ProcessEnv {
-  const vars: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: `${join(REPO, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
-  };
-  delete vars.NODE_OPTIONS;
-  return vars;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Polls `check` until it returns a value, for at most `ms`; yields between attempts, no fixed sleeps. */
-async function until<T>(check: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = performance.now() + ms;
-  while (performance.now() < deadline) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
-async function serve(port: number, issuer: string): Promise<string> {
-  const child = spawn(
-    BIN,
-    [
-      'serve',
-      '--config',
-      join(dir, 'tenant.yaml'),
-      '--database',
-      database,
-      '--port',
-      String(port),
-      '--issuer',
-      issuer,
-      '--insecure-http',
-    ],
-    { cwd: REPO, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.resume();
-  await until(async () => (stdout.includes('"msg":"authmesh tenant ready"') ? true : undefined), `serve on ${port}`);
-  return `http://127.0.0.1:${port}/`;
-}
+const serve = (port: number, issuer: string) =>
+  processes.serve({ config: join(dir, 'tenant.yaml'), database, port, issuer });
 
 async function runKeys(args: string[]): Promise<string> {
   const child = spawn(BIN, ['keys', ...args, '--database', database], {
     cwd: REPO,
-    env: env(),
+    env: cliEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -143,12 +84,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const child of children) {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
-  }
+  await processes.stop();
   await postgres?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

@@ -1,16 +1,13 @@
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPostgres, type TestPostgres } from '@authmesh/testkit';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium.ts';
+import { freePort, serveProcesses } from './support/serve-processes.ts';
 import { decodeJwt } from './support/spa-js-fixture.ts';
 import { type StaticServer, serveFiles } from './support/static-server.ts';
 
@@ -22,68 +19,15 @@ import { type StaticServer, serveFiles } from './support/static-server.ts';
  */
 
 const require = createRequire(import.meta.url);
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(REPO, 'node_modules', '.bin', 'authmesh');
 const API = 'https://catalog.two-processes.test';
 const USER = { email: 'robin@two-processes.test', password: 'robin two processes 1234' };
 
-type Child = ChildProcessByStdio<null, Readable, Readable>;
-const children: Child[] = [];
+const processes = serveProcesses();
 let postgres: TestPostgres;
 let spa: StaticServer;
 let browser: Browser;
 let issuer: string;
 let urlB: string;
-
-function env(): NodeJS.ProcessEnv {
-  const vars: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: `${join(REPO, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
-  };
-  delete vars.NODE_OPTIONS;
-  return vars;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Starts `authmesh serve` and resolves once it is ready (its ready line), or rejects if it exits first. */
-async function serve(config: string, database: string, port: number): Promise<string> {
-  const child = spawn(
-    BIN,
-    [
-      'serve',
-      '--config',
-      config,
-      '--database',
-      database,
-      '--port',
-      String(port),
-      '--issuer',
-      issuer,
-      '--insecure-http',
-    ],
-    { cwd: REPO, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  child.stderr.resume();
-  await new Promise<void>((resolve, reject) => {
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      if (stdout.includes('"msg":"authmesh tenant ready"')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`authmesh serve exited (${code}) before it was ready: ${stdout}`)));
-  });
-  return `http://127.0.0.1:${port}/`;
-}
 
 beforeAll(async () => {
   postgres = await startPostgres();
@@ -120,19 +64,14 @@ users:
     password: ${USER.password}
 `,
   );
-  await serve(config, database, portA);
-  urlB = await serve(config, database, await freePort());
+  await processes.serve({ config, database, port: portA, issuer });
+  urlB = await processes.serve({ config, database, port: await freePort(), issuer });
   browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  for (const child of children) {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
-  }
+  await processes.stop();
   await spa?.close();
   await postgres?.stop();
 });
