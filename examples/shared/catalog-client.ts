@@ -35,12 +35,8 @@ export interface CatalogClient {
   close(): Promise<void>;
 }
 
-/** Where the catalog is and who this API is when it calls it. */
-export interface CatalogClientOptions {
-  /** The calling API's name, for its log lines. */
-  caller: string;
-  /** The scopes to ask for: exactly what the caller's client grant on the catalog holds. */
-  scope: string;
+/** Where the catalog is, and the tenant client this API asks for catalog tokens with. */
+export interface CatalogConnection {
   catalogUrl: string;
   catalogAudience: string;
   issuerBaseURL: string;
@@ -48,7 +44,16 @@ export interface CatalogClientOptions {
   clientSecret: string;
 }
 
-const TIMEOUT_MS = 5_000;
+/** Where the catalog is and who this API is when it calls it. */
+export interface CatalogClientOptions extends CatalogConnection {
+  /** The calling API's name, for its log lines. */
+  caller: string;
+  /** The scopes to ask for: exactly what the caller's client grant on the catalog holds. */
+  scope: string;
+}
+
+/** How long a catalog request may take before it fails with a 504. */
+export const TIMEOUT_MS = 5_000;
 
 /**
  * Creates the catalog client shared by API 2 and API 3. Tokens come from the tenant by client credentials
@@ -83,7 +88,9 @@ export function createCatalogClient(options: CatalogClientOptions): CatalogClien
 
   return {
     async listProducts() {
-      const response = await call(() => m2m.fetch(productsUrl, { signal: AbortSignal.timeout(TIMEOUT_MS) }, target));
+      const response = await callCatalog(() =>
+        m2m.fetch(productsUrl, { signal: AbortSignal.timeout(TIMEOUT_MS) }, target),
+      );
       const body = (await response.json()) as { products?: Product[] };
       if (!Array.isArray(body.products))
         throw new CatalogError('The catalog answered without a product list.', 502, 200);
@@ -97,7 +104,7 @@ export function createCatalogClient(options: CatalogClientOptions): CatalogClien
         body: JSON.stringify({ delta }),
         signal: AbortSignal.timeout(TIMEOUT_MS),
       };
-      const response = await call(() => m2m.fetch(url, init, target));
+      const response = await callCatalog(() => m2m.fetch(url, init, target));
       return (await response.json()) as Product;
     },
     tokenRequests: () => tokenRequests,
@@ -105,8 +112,14 @@ export function createCatalogClient(options: CatalogClientOptions): CatalogClien
   };
 }
 
-/** Runs one catalog request and turns every way it can fail into a {@link CatalogError}. */
-async function call(request: () => Promise<Response>): Promise<Response> {
+/**
+ * Runs one catalog request (getting its token included) and turns every way it can fail into a
+ * {@link CatalogError}; `noToken` says what failed when the tenant gave no token.
+ */
+export async function callCatalog(
+  request: () => Promise<Response>,
+  noToken = 'no token for the catalog could be had',
+): Promise<Response> {
   let response: Response;
   try {
     response = await request();
@@ -117,9 +130,7 @@ async function call(request: () => Promise<Response>): Promise<Response> {
     }
     // M2MError: the tenant refused or could not be reached; its code says which, without secrets.
     const code = (error as { code?: string }).code;
-    const what = code?.startsWith('ERR_M2M')
-      ? `no token for the catalog could be had (${code})`
-      : 'the catalog could not be reached';
+    const what = code?.startsWith('ERR_M2M') ? `${noToken} (${code})` : 'the catalog could not be reached';
     throw new CatalogError(`Upstream failure: ${what}.`, 502, null, { cause: error });
   }
   if (response.ok) return response;
@@ -129,6 +140,7 @@ async function call(request: () => Promise<Response>): Promise<Response> {
   throw new CatalogError(`The catalog answered ${response.status}${code}.`, 502, response.status);
 }
 
-function withSlash(url: string): string {
+/** The catalog's base URL with the trailing slash that relative paths need. */
+export function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
 }

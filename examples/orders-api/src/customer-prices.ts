@@ -1,5 +1,5 @@
 import { createOnBehalfOfClient, type OnBehalfOfClient } from '@authmesh/api/m2m';
-import { CatalogError } from '../../shared/catalog-client.ts';
+import { type CatalogConnection, callCatalog, TIMEOUT_MS, withSlash } from '../../shared/catalog-client.ts';
 
 /** One product's price for the signed-in customer, as the catalog answers it. */
 export interface CustomerPrice {
@@ -38,15 +38,7 @@ export interface CustomerPricesClient {
 }
 
 /** Where the catalog is, and the Orders API's own Custom API client in the tenant (not the Orders Service). */
-export interface CustomerPricesOptions {
-  catalogUrl: string;
-  catalogAudience: string;
-  issuerBaseURL: string;
-  clientId: string;
-  clientSecret: string;
-}
-
-const TIMEOUT_MS = 5_000;
+export type CustomerPricesOptions = CatalogConnection;
 
 /**
  * The other way for API 2 to call API 1: ON THE USER'S BEHALF. The customer's orders token is exchanged
@@ -74,26 +66,15 @@ export function createCustomerPricesClient(options: CustomerPricesOptions): Cust
     },
   });
   const target = { audience: options.catalogAudience, scope: 'read:products' };
-  const url = new URL('prices/mine', options.catalogUrl.endsWith('/') ? options.catalogUrl : `${options.catalogUrl}/`);
+  const url = new URL('prices/mine', withSlash(options.catalogUrl));
 
   return {
     async pricesFor(userToken) {
-      let token: string;
-      let response: Response;
-      try {
+      let token = '';
+      const response = await callCatalog(async () => {
         token = (await obo.getToken(userToken, target)).accessToken;
-        response = await fetch(url, {
-          headers: { authorization: `Bearer ${token}` },
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-        });
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        const what = code?.startsWith('ERR_M2M')
-          ? `the tenant did not exchange the user's token (${code})`
-          : 'the catalog could not be reached';
-        throw new CatalogError(`Upstream failure: ${what}.`, 502, null, { cause: error });
-      }
-      if (!response.ok) throw new CatalogError(`The catalog answered ${response.status}.`, 502, response.status);
+        return fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      }, "the tenant did not exchange the user's token");
       const body = (await response.json()) as Omit<CustomerPrices, 'exchangedToken'>;
       return { ...body, exchangedToken: claimsOf(token) };
     },
