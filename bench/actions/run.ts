@@ -16,19 +16,14 @@ import { env, fmt, list, measureWindow, median, sum } from '../lib/measure.ts';
 import { printTable, startBench, writeResults } from '../lib/report.ts';
 import { type BenchServer, startBenchServer, stopBenchServer } from '../lib/servers.ts';
 import { type LoginLoadResult, startLoginLoad } from '../login/login-load.ts';
+import { AUDIENCE, CLIENT_ID, CLIENT_SECRET, SPA, USER } from '../token-endpoint/fixture.ts';
 
 const RUNS = env('RUNS', 3);
 const DURATION_S = env('DURATION_S', 10);
 const WARMUP_S = env('WARMUP_S', 2);
 const CONNECTIONS = env('CONNECTIONS', 50);
-/** The fixture's SPA, a user and the M2M client with its grant (packages/testkit/src/fixture-config.ts). */
-const SPA = { clientId: 'spa-client-0001', redirectUri: 'http://localhost:5173/callback' };
-const USER = { username: 'alice@example.test', password: 'correct horse battery staple' };
-const M2M = {
-  client_id: 'orders-m2m-0001',
-  client_secret: 'orders-secret-0123456789abcdef0123456789abcdef',
-  audience: 'https://catalog.example.test',
-};
+/** The fixture's M2M client with its grant (packages/testkit/src/fixture-config.ts). */
+const M2M = { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, audience: AUDIENCE };
 /** The claims the actions set (servers/tenant.ts). */
 const LOGIN_CLAIM = 'https://bench.test/login';
 const M2M_CLAIM = 'https://bench.test/client';

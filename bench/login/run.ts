@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { env, fmt, list, measureWindow, median, sum } from '../lib/measure.ts';
 import { printTable, startBench, writeResults } from '../lib/report.ts';
 import { type BenchServer, startBenchServer, stopBenchServer } from '../lib/servers.ts';
+import { SPA } from '../token-endpoint/fixture.ts';
 import { type LoginLoadResult, startLoginLoad } from './login-load.ts';
 
 const RUNS = env('RUNS', 3);
@@ -18,7 +19,6 @@ const WARMUP_S = env('WARMUP_S', 2);
 const CONNECTIONS = env('CONNECTIONS', 4);
 const USERS = env('USERS', 4);
 /** The fixture's SPA (packages/testkit/src/fixture-config.ts). */
-const SPA = { clientId: 'spa-client-0001', redirectUri: 'http://localhost:5173/callback' };
 
 interface Target {
   name: string;

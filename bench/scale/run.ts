@@ -16,6 +16,7 @@ import { env, fmt, list, median, sum } from '../lib/measure.ts';
 import { printTable, startBench, writeResults } from '../lib/report.ts';
 import { type BenchServer, startBenchServer, stopBenchServer } from '../lib/servers.ts';
 import { type LoginLoadResult, startLoginLoad } from '../login/login-load.ts';
+import { AUDIENCE, CLIENT_ID, CLIENT_SECRET, SPA, USER } from '../token-endpoint/fixture.ts';
 import { cpuCount, type PostgresProcesses, pin, postgresCpu } from './cpu.ts';
 import { PortBlindBrowser } from './port-blind-browser.ts';
 import { allOf, measureScaleWindow, type ScaleWindow } from './window.ts';
@@ -31,14 +32,8 @@ const LOADGEN_CPUS = process.env.LOADGEN_CPUS;
 /** The cores the servers are given in the capacity estimate: SERVER_CPUS, or all of this machine's. */
 const CORES = SERVER_CPUS ? cpuCount(SERVER_CPUS) : availableParallelism();
 
-/** The fixture's SPA, a user and the M2M client with its grant (packages/testkit/src/fixture-config.ts). */
-const SPA = { clientId: 'spa-client-0001', redirectUri: 'http://localhost:5173/callback' };
-const USER = { username: 'alice@example.test', password: 'correct horse battery staple' };
-const M2M = {
-  client_id: 'orders-m2m-0001',
-  client_secret: 'orders-secret-0123456789abcdef0123456789abcdef',
-  audience: 'https://catalog.example.test',
-};
+/** The fixture's M2M client with its grant (packages/testkit/src/fixture-config.ts). */
+const M2M = { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, audience: AUDIENCE };
 
 const SQLITE_1 = 'SQLite, 1 process';
 const PG_1 = 'Postgres, 1 process';

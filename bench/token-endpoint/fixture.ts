@@ -6,6 +6,8 @@ export const CLIENT_ID = 'orders-m2m-0001';
 export const CLIENT_SECRET = 'orders-secret-0123456789abcdef0123456789abcdef';
 export const AUDIENCE = 'https://catalog.example.test';
 export const SCOPE = 'read:catalog';
+/** The fixture's SPA, for the benchmarks that log users in. */
+export const SPA = { clientId: 'spa-client-0001', redirectUri: 'http://localhost:5173/callback' };
 
 /** The token request (client_secret_post): `audience` in Auth0's dialect, `resource` (RFC 8707) for the bare engine. */
 export function tokenRequestBody(audienceParam: 'audience' | 'resource'): string {

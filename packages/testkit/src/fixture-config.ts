@@ -158,3 +158,27 @@ export function fixtureConfig(overrides: Partial<TenantConfig> = {}): TenantConf
     ...overrides,
   };
 }
+
+/**
+ * A Custom API client (Auth0 `app_type: resource_server`) allowed the On-Behalf-Of token exchange: the calling
+ * API's own client, which trades a user's token for one to `api`'s downstream APIs.
+ */
+export function customApiClient(name: string, ids: { id: string; secret: string }, api: string): Client {
+  return {
+    name,
+    app_type: 'resource_server',
+    client_id: ids.id,
+    client_secret: ids.secret,
+    resource_server_identifier: api,
+    token_exchange: { allow_any_profile_of_type: ['on_behalf_of_token_exchange'] },
+    is_first_party: true,
+    callbacks: [],
+    allowed_logout_urls: [],
+    web_origins: [],
+    allowed_origins: [],
+    grant_types: ['client_credentials'],
+    token_endpoint_auth_method: 'client_secret_post',
+    refresh_token: rt,
+    id_token_lifetime: 36_000,
+  };
+}

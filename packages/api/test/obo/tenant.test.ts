@@ -1,5 +1,5 @@
 import { createTenant, type Tenant } from '@authmesh/server';
-import { fixtureConfig } from '@authmesh/testkit';
+import { customApiClient, fixtureConfig } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier } from '../../src/index.ts';
 import { createOnBehalfOfClient, type M2MEvent, type OnBehalfOfClient } from '../../src/m2m/index.ts';
@@ -29,32 +29,7 @@ beforeAll(async () => {
         ...base.clients.map((c) =>
           c.name === 'Back Office' ? { ...c, grant_types: [...c.grant_types, 'password' as const] } : c,
         ),
-        {
-          name: 'Orders API (client)',
-          app_type: 'resource_server',
-          client_id: ORDERS_API_CLIENT.id,
-          client_secret: ORDERS_API_CLIENT.secret,
-          resource_server_identifier: ORDERS,
-          token_exchange: { allow_any_profile_of_type: ['on_behalf_of_token_exchange'] },
-          is_first_party: true,
-          callbacks: [],
-          allowed_logout_urls: [],
-          web_origins: [],
-          allowed_origins: [],
-          grant_types: ['client_credentials'],
-          token_endpoint_auth_method: 'client_secret_post',
-          refresh_token: {
-            rotation_type: 'non-rotating',
-            expiration_type: 'non-expiring',
-            leeway: 0,
-            token_lifetime: 2_592_000,
-            infinite_token_lifetime: true,
-            idle_token_lifetime: 1_296_000,
-            infinite_idle_token_lifetime: true,
-            policies: [],
-          },
-          id_token_lifetime: 36_000,
-        },
+        customApiClient('Orders API (client)', ORDERS_API_CLIENT, ORDERS),
       ],
       clientGrants: [
         ...base.clientGrants,

@@ -1,6 +1,6 @@
-import { fixtureConfig } from '@authmesh/testkit';
+import { customApiClient, fixtureConfig } from '@authmesh/testkit';
 import { expect } from 'vitest';
-import type { Client, TenantConfig } from '../../src/config/types.ts';
+import type { TenantConfig } from '../../src/config/types.ts';
 
 /*
  * The tenant of the On-Behalf-Of token exchange tests: the Orders API's Custom API client may call the
@@ -23,35 +23,6 @@ export const CATALOG_API_CLIENT = {
 };
 export const ALICE = { username: 'alice@example.test', password: 'correct horse battery staple' };
 export const BOB = { username: 'bob@example.test', password: 'staff password 1234' };
-
-export function customApiClient(name: string, ids: { id: string; secret: string }, api: string): Client {
-  return {
-    name,
-    app_type: 'resource_server',
-    client_id: ids.id,
-    client_secret: ids.secret,
-    resource_server_identifier: api,
-    token_exchange: { allow_any_profile_of_type: ['on_behalf_of_token_exchange'] },
-    is_first_party: true,
-    callbacks: [],
-    allowed_logout_urls: [],
-    web_origins: [],
-    allowed_origins: [],
-    grant_types: ['client_credentials'],
-    token_endpoint_auth_method: 'client_secret_post',
-    refresh_token: {
-      rotation_type: 'non-rotating',
-      expiration_type: 'non-expiring',
-      leeway: 0,
-      token_lifetime: 2_592_000,
-      infinite_token_lifetime: true,
-      idle_token_lifetime: 1_296_000,
-      infinite_idle_token_lifetime: true,
-      policies: [],
-    },
-    id_token_lifetime: 36_000,
-  };
-}
 
 export function config(): TenantConfig {
   const base = fixtureConfig();
