@@ -48,6 +48,7 @@ import type { Storage } from './storage/contract.ts';
 import { openStorage } from './storage/open.ts';
 import { timeStorage } from './storage/timed-storage.ts';
 import { isStorageFailure } from './storage/unavailable.ts';
+import { ActivityFeed } from './tenant/activity.ts';
 import type { TenantContext } from './tenant/context.ts';
 import { loadCookieKeys } from './tenant/keys.ts';
 import { TenantRegistry } from './tenant/registry.ts';
@@ -244,7 +245,13 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     signing = keyRing;
     const cookies = await loadCookieKeys(storage);
     // A copy: PATCH /api/v2/tenants/settings changes the running tenant's settings, never the caller's config.
-    const tenant: TenantContext = { issuer, storage, registry, settings: { ...options.config.tenant } };
+    const tenant: TenantContext = {
+      issuer,
+      storage,
+      registry,
+      settings: { ...options.config.tenant },
+      activity: new ActivityFeed(),
+    };
     await restoreTenantSettings(tenant);
     // Changes other processes make through /api/v2 on the same storage are reloaded here.
     stopFollowing = followOtherProcesses(tenant);

@@ -1,5 +1,6 @@
 import type { TenantSettings } from '../config/types.ts';
 import type { Storage } from '../storage/contract.ts';
+import type { ActivityFeed } from './activity.ts';
 import type { TenantRegistry } from './registry.ts';
 
 /**
@@ -12,4 +13,6 @@ export interface TenantContext {
   storage: Storage;
   registry: TenantRegistry;
   settings: TenantSettings;
+  /** The live activity stream (the console's); publishing costs nothing while nobody listens. */
+  activity: ActivityFeed;
 }
