@@ -28,19 +28,19 @@ export function clientAuthentication(options: {
   clientSecret: unknown;
   privateKey: unknown;
   audience: string;
+  /** The function the application called, named in error messages. */
+  caller: string;
 }): ClientAuthentication {
-  const { clientId, clientSecret, privateKey, audience } = options;
+  const { clientId, clientSecret, privateKey, audience, caller } = options;
   if ((clientSecret === undefined) === (privateKey === undefined)) {
     throw new OptionsError(
-      'createM2MClient: pass exactly one of clientSecret (client_secret_post) and privateKey (private_key_jwt), ' +
+      `${caller}: pass exactly one of clientSecret (client_secret_post) and privateKey (private_key_jwt), ` +
         'matching the authentication method configured for the client in the tenant',
     );
   }
   if (clientSecret !== undefined) {
     if (typeof clientSecret !== 'string' || clientSecret === '') {
-      throw new OptionsError(
-        'createM2MClient: clientSecret must be a non-empty string (the client secret from the tenant)',
-      );
+      throw new OptionsError(`${caller}: clientSecret must be a non-empty string (the client secret from the tenant)`);
     }
     return {
       method: 'client_secret_post',
@@ -48,7 +48,7 @@ export function clientAuthentication(options: {
       redact: (text) => text.split(clientSecret).join('[redacted]'),
     };
   }
-  const { key, kid } = signingKey(privateKey);
+  const { key, kid } = signingKey(privateKey, caller);
   return {
     method: 'private_key_jwt',
     async params(nowMs) {
@@ -73,11 +73,11 @@ const KEY_HINT =
   'SHA-256 with the "sign" usage, or a private JWK (kty "RSA" with "d"); assertions are signed with RS256';
 
 /** Validates the private key now, so a wrong key fails at construction rather than at the first request. */
-function signingKey(value: unknown): { key: KeyObject | webcrypto.CryptoKey; kid: string | undefined } {
+function signingKey(value: unknown, caller: string): { key: KeyObject | webcrypto.CryptoKey; kid: string | undefined } {
   if (value instanceof KeyObject) {
     if (value.type !== 'private' || value.asymmetricKeyType !== 'rsa') {
       throw new OptionsError(
-        `createM2MClient: privateKey is a ${value.type} ${value.asymmetricKeyType ?? ''} key; ${KEY_HINT}`,
+        `${caller}: privateKey is a ${value.type} ${value.asymmetricKeyType ?? ''} key; ${KEY_HINT}`,
       );
     }
     return { key: value, kid: undefined };
@@ -90,23 +90,23 @@ function signingKey(value: unknown): { key: KeyObject | webcrypto.CryptoKey; kid
       algorithm.hash?.name !== 'SHA-256' ||
       !value.usages.includes('sign')
     ) {
-      throw new OptionsError(`createM2MClient: privateKey is a CryptoKey that cannot sign RS256; ${KEY_HINT}`);
+      throw new OptionsError(`${caller}: privateKey is a CryptoKey that cannot sign RS256; ${KEY_HINT}`);
     }
     return { key: value, kid: undefined };
   }
   if (value && typeof value === 'object') {
     const jwk = value as JWK;
     if (jwk.kty !== 'RSA' || typeof jwk.d !== 'string') {
-      throw new OptionsError(`createM2MClient: privateKey is not a private RSA JWK; ${KEY_HINT}`);
+      throw new OptionsError(`${caller}: privateKey is not a private RSA JWK; ${KEY_HINT}`);
     }
     let key: KeyObject;
     try {
       key = createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' });
     } catch {
       // The key material is not quoted: it is the secret.
-      throw new OptionsError(`createM2MClient: privateKey is a JWK that cannot be imported; ${KEY_HINT}`);
+      throw new OptionsError(`${caller}: privateKey is a JWK that cannot be imported; ${KEY_HINT}`);
     }
     return { key, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined };
   }
-  throw new OptionsError(`createM2MClient: privateKey has an unsupported type; ${KEY_HINT}`);
+  throw new OptionsError(`${caller}: privateKey has an unsupported type; ${KEY_HINT}`);
 }

@@ -36,7 +36,7 @@ const ISSUED_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
  * ```
  */
 export function createOnBehalfOfClient(options: OnBehalfOfClientOptions): OnBehalfOfClient {
-  const resolved = resolveM2MOptions({ ...options, refreshAhead: false });
+  const resolved = resolveM2MOptions({ ...options, refreshAhead: false }, 'createOnBehalfOfClient');
   const tokens = createTokenManager(resolved);
   const targetOf = (subject: string, target: Parameters<OnBehalfOfClient['getToken']>[1], method: string) => {
     const normalised: NormalisedTarget = normaliseTarget(target, method);

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createM2MClient, type M2MClientOptions, OptionsError } from '../../src/m2m/index.ts';
+import { createM2MClient, createOnBehalfOfClient, type M2MClientOptions, OptionsError } from '../../src/m2m/index.ts';
 
 const BASE: M2MClientOptions = {
   issuerBaseURL: 'https://tenant.example.test/',
@@ -133,5 +133,25 @@ describe('options are validated at construction, and the message names the optio
       audience: 'a',
     });
     expect(seen).toEqual(['https://tenant.example.test/t1/oauth/token']);
+  });
+});
+
+describe('the On-Behalf-Of client validates the same options under its own name', () => {
+  it('names createOnBehalfOfClient, not createM2MClient, in its messages', () => {
+    const messages = [
+      { ...BASE, clientId: '' },
+      { ...BASE, issuerBaseURL: 'http://tenant.example.test/' },
+      { ...BASE, clientSecret: undefined },
+      { ...BASE, timeoutMs: 0 },
+    ].map((options) => {
+      try {
+        createOnBehalfOfClient(options as M2MClientOptions);
+      } catch (error) {
+        expect((error as OptionsError).code).toBe('ERR_OPTIONS_INVALID');
+        return (error as Error).message;
+      }
+      throw new Error('expected createOnBehalfOfClient to throw');
+    });
+    for (const message of messages) expect(message).toMatch(/^createOnBehalfOfClient: /);
   });
 });
