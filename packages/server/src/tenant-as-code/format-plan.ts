@@ -1,4 +1,4 @@
-import type { FieldChange, ImportPlan, PlannedChange } from './plan-types.ts';
+import { type FieldChange, type ImportPlan, type PlannedChange, USER_DELEGATED_SUFFIX } from './plan-types.ts';
 
 const LABELS: Record<PlannedChange['kind'], string> = {
   resource_server: 'resource server',
@@ -47,8 +47,10 @@ export function formatPlan(plan: ImportPlan): string {
 
 function quoteKey(change: PlannedChange): string {
   if (change.kind !== 'client_grant') return JSON.stringify(change.key);
-  const [client, audience] = change.key.split(' → ');
-  return `${JSON.stringify(client)} → ${JSON.stringify(audience)}`;
+  const delegated = change.key.endsWith(USER_DELEGATED_SUFFIX);
+  const key = delegated ? change.key.slice(0, -USER_DELEGATED_SUFFIX.length) : change.key;
+  const [client, audience] = key.split(' → ');
+  return `${JSON.stringify(client)} → ${JSON.stringify(audience)}${delegated ? USER_DELEGATED_SUFFIX : ''}`;
 }
 
 function formatField(change: FieldChange): string {

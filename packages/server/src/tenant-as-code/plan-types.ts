@@ -35,3 +35,6 @@ export interface ImportPlan {
 export function planHasChanges(plan: ImportPlan): boolean {
   return plan.changes.some((c) => c.action !== 'unchanged');
 }
+
+/** Appended to a client grant's key in a plan when the grant is user-delegated (`subject_type: user`). */
+export const USER_DELEGATED_SUFFIX = ' (user-delegated)';

@@ -19,12 +19,16 @@ import { compareClient, compareClientGrant, compareResourceServer, compareRole }
 import { compareUser } from './compare-users.ts';
 import { diffEntity } from './diff.ts';
 import { compareConnection } from './export-connections.ts';
-import type { ImportPlan, PlannedChange } from './plan-types.ts';
+import { type ImportPlan, type PlannedChange, USER_DELEGATED_SUFFIX } from './plan-types.ts';
 import { seededKeys } from './seed-state.ts';
 
-/** A grant's key in a plan: its client by name (as in the file) and its audience. */
-function grantLabel(clientName: string, audience: string): string {
-  return `${clientName} → ${audience}`;
+/**
+ * A grant's key in a plan: its client by name (as in the file) and its audience, and whether it is a
+ * user-delegated grant (`subject_type: user`): one client may hold both kinds on one API, and they are
+ * different grants.
+ */
+function grantLabel(clientName: string, audience: string, subjectType: 'client' | 'user' | undefined): string {
+  return `${clientName} → ${audience}${subjectType === 'user' ? USER_DELEGATED_SUFFIX : ''}`;
 }
 
 /**
@@ -87,7 +91,9 @@ export async function planImport(storage: Storage, declared: TenantConfig, issue
     config.clients.find((c) => c.name === name)?.client_id ?? clients.get(name)?.doc.client_id ?? `new:${name}`;
   const grantName = (storageKey: string) => {
     const grant = grants.get(storageKey)?.doc;
-    return grant ? grantLabel(clientNames.get(grant.client_id) ?? grant.client_id, grant.audience) : storageKey;
+    return grant
+      ? grantLabel(clientNames.get(grant.client_id) ?? grant.client_id, grant.audience, grant.subject_type)
+      : storageKey;
   };
   const declaredGrants = keyed(config.clientGrants, (g) =>
     grantKey(clientIdOf(g.client_id), g.audience, g.subject_type),
@@ -95,7 +101,7 @@ export async function planImport(storage: Storage, declared: TenantConfig, issue
   await plan('client_grant', declaredGrants, grants, grantName, (grant, key) =>
     diffEntity(
       'client_grant',
-      grantLabel(grant.client_id, grant.audience),
+      grantLabel(grant.client_id, grant.audience, grant.subject_type),
       compareClientGrant(grant.scope, grants.get(key)?.doc),
     ),
   );

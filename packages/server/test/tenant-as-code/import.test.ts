@@ -74,6 +74,28 @@ describe('import order', () => {
 });
 
 describe('dry-run plan', () => {
+  it('tells a user-delegated grant from the M2M grant of the same client on the same API', async () => {
+    const text = [
+      'resourceServers:',
+      '  - { name: Things, identifier: https://api.example.test, scopes: [{ value: read:things }] }',
+      '  - { name: Orders, identifier: https://orders.example.test, scopes: [{ value: read:orders }] }',
+      'clients:',
+      '  - { name: Orders Backend, app_type: resource_server, resource_server_identifier: https://orders.example.test }',
+      'clientGrants:',
+      '  - { client_id: Orders Backend, audience: https://api.example.test, scope: [read:things] }',
+      '  - { client_id: Orders Backend, audience: https://api.example.test, scope: [read:things], subject_type: user }',
+    ].join('\n');
+    const storage = freshStorage();
+    const created = formatPlan(await applyImport(storage, parse(text, {}), ISSUER));
+    expect(created).toContain('+ client grant "Orders Backend" → "https://api.example.test"\n');
+    expect(created).toContain('+ client grant "Orders Backend" → "https://api.example.test" (user-delegated)\n');
+
+    const withoutDelegated = text.split('\n').slice(0, -1).join('\n');
+    const plan = formatPlan(await planImport(storage, parse(withoutDelegated, {}), ISSUER));
+    expect(plan).toContain('- client grant "Orders Backend" → "https://api.example.test" (user-delegated)\n');
+    expect(plan).not.toContain('- client grant "Orders Backend" → "https://api.example.test"\n');
+  });
+
   it('lists exactly the changed fields', async () => {
     const storage = await seededStorage();
     const edited = tenantConfig();
