@@ -9,6 +9,8 @@ import type { ActionLogLine, ActionRunner } from './actions/types.ts';
 import { keywordMappingsFromEnv } from './config/keyword-mappings.ts';
 import type { KeywordEnv, KeywordMappings } from './config/keywords.ts';
 import type { TenantConfig } from './config/types.ts';
+import type { ConsoleAccess } from './console/access.ts';
+import { createConsole } from './console/create-console.ts';
 import { createEngine } from './engine/provider.ts';
 import { requestState } from './engine/request-state.ts';
 import { ENGINE_PATH_PREFIXES, ENGINE_PATHS, LOGIN_PATH, ROUTES } from './engine/routes.ts';
@@ -51,6 +53,8 @@ import { isStorageFailure } from './storage/unavailable.ts';
 import { ActivityFeed } from './tenant/activity.ts';
 import type { TenantContext } from './tenant/context.ts';
 import { loadCookieKeys } from './tenant/keys.ts';
+import type { PasswordHasher } from './tenant/password-kdf.ts';
+import { createPasswordHasher, type PasswordHashingOptions } from './tenant/password-pool.ts';
 import { TenantRegistry } from './tenant/registry.ts';
 import { seedTenant } from './tenant/seed.ts';
 import { DEFAULT_ROTATION_DELAY_MS, SigningKeyRing } from './tenant/signing-key-ring.ts';
@@ -117,6 +121,24 @@ export interface TenantOptions {
    * for a production tenant (`authmesh serve` has no way to set it).
    */
   testMode?: { token: string };
+  /**
+   * Password hashing (argon2id) runs on worker threads of its own, off the event loop and off libuv's pool
+   * that token signing uses, with a bounded queue: a login beyond it gets 503 with `Retry-After`
+   * (docs/security.md). Default `max(1, cores - 1)` threads (at most 8), 32 waiting per thread;
+   * `{ threads: 0 }` hashes on libuv's pool as before (unbounded). A `PasswordHasher` of your own is used as
+   * it is, and the tenant does not close it (tests use one with a gate).
+   */
+  passwordHashing?: PasswordHashingOptions | PasswordHasher;
+  /**
+   * The console at `/console` (docs/console.md): `loopback` serves it to this machine only, without sign-in
+   * (`authmesh dev`); `management-token` to anyone holding a Management API token with the read scopes
+   * (`authmesh serve`). Absent: no console (404).
+   */
+  console?: {
+    access: ConsoleAccess;
+    /** The built app's directory; default `packages/server/console/` (tests use a fixture). */
+    buildDir?: string;
+  };
 }
 
 /** How the tenant rotates its signing keys and learns of rotations made by other processes. */
@@ -232,8 +254,14 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
   let actions: WorkerActionRunner | undefined;
   let signing: SigningKeyRing | undefined;
   let stopFollowing: (() => void) | undefined;
+  const given = options.passwordHashing;
+  // Workers start with the first hash, not here: a tenant that never checks a password never starts one.
+  const passwords =
+    given !== undefined && 'derive' in given
+      ? { hasher: given, patient: given, close: async () => {} }
+      : createPasswordHasher(given);
   try {
-    const seeded = await seedTenant(storage, options.config, issuer);
+    const seeded = await seedTenant(storage, options.config, issuer, { passwordHasher: passwords.patient });
     await storage.setState(LAST_ISSUER, issuer);
     const registry = new TenantRegistry(storage, issuer);
     await registry.refresh();
@@ -250,7 +278,9 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       storage,
       registry,
       settings: { ...options.config.tenant },
-      activity: new ActivityFeed(),
+      // Issued tokens travel in the activity stream only to a console on this machine.
+      activity: new ActivityFeed({ includeTokens: options.console?.access === 'loopback' }),
+      passwordHasher: passwords.hasher,
     };
     await restoreTenantSettings(tenant);
     // Changes other processes make through /api/v2 on the same storage are reloaded here.
@@ -274,7 +304,17 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       if (!(await passesWithin(() => storage.getState(LAST_ISSUER), READINESS_STORAGE_MS))) failed.push('storage');
       return failed;
     };
-    installMiddleware(provider, tenant, keyRing, cookies[0] ?? '', options, clientIp, loginThrottle, ready, actions);
+    const stopConsole = installMiddleware(
+      provider,
+      tenant,
+      keyRing,
+      cookies[0] ?? '',
+      options,
+      clientIp,
+      loginThrottle,
+      ready,
+      actions,
+    );
     if (metrics && options.observe?.metricsListener) {
       metricsListener = await startMetricsListener(metrics, options.observe.metricsListener);
     }
@@ -285,9 +325,12 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     let closed: Promise<void> | undefined;
     const stop = (graceMs: number) => {
       closed ??= (async () => {
+        // Open console streams never finish by themselves: a graceful stop must not wait for them.
+        stopConsole();
         await inFlight.drain(graceMs);
         stopFollowing?.();
         await actions?.close();
+        await passwords.close();
         keyRing.close();
         await metricsListener?.close();
         if (ownsStorage) await storage.close();
@@ -315,6 +358,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     server.close();
     stopFollowing?.();
     await actions?.close();
+    await passwords.close();
     signing?.close();
     await metricsListener?.close();
     if (ownsStorage) await storage.close();
@@ -336,7 +380,7 @@ function installMiddleware(
   loginThrottle: FailureThrottle,
   ready: () => Promise<string[]>,
   actions: ActionRunner,
-): void {
+): () => void {
   const app = provider as unknown as {
     use(fn: unknown): void;
     on(event: string, fn: (ctx: object, error: Error) => void): void;
@@ -410,6 +454,17 @@ function installMiddleware(
       ...(options.onAudit ? { onAudit: options.onAudit } : {}),
     }),
   );
+  // 2a. The console (/console): its app and its API, when the tenant serves one.
+  const consoleApp = options.console
+    ? createConsole({
+        access: options.console.access,
+        ...(options.console.buildDir === undefined ? {} : { buildDir: options.console.buildDir }),
+        tenant,
+        signing,
+        ...(options.onError ? { onError: options.onError } : {}),
+      })
+    : undefined;
+  if (consoleApp) app.use(consoleApp.handle);
   // 2b. Test mode only: the control API test suites use between tests (never in production).
   if (options.testMode) {
     app.use(createTestControl({ tenant, config: options.config, token: options.testMode.token }));
@@ -461,6 +516,7 @@ function installMiddleware(
     if (isStorageFailure(error)) recordEngineError(ctx, error);
     options.onError?.(error);
   });
+  return () => consoleApp?.close();
 }
 
 /** The keywords for re-read action files, merged as `loadTenantConfigFile` merges them (the environment wins). */

@@ -1,0 +1,57 @@
+import { isIP } from 'node:net';
+import { requireActiveUser } from '../management/active-user.ts';
+import { createAuthenticator } from '../management/auth.ts';
+import { ManagementError } from '../management/errors.ts';
+import type { TenantContext } from '../tenant/context.ts';
+import type { PublicKeySource } from '../tenant/signing-key-ring.ts';
+
+/**
+ * Who may open the console:
+ * - `loopback` (`authmesh dev`, `npm start`): requests from this machine only (127.0.0.0/8, ::1), no sign-in;
+ *   any other address gets 404, as if there were no console;
+ * - `management-token` (`authmesh serve`): the static shell for anyone (it holds no data), the console's API
+ *   only with a Management API access token that can read the whole picture.
+ */
+export type ConsoleAccess = 'loopback' | 'management-token';
+
+/** The scopes a Management API token needs to read the console's picture (all of them). */
+export const CONSOLE_READ_SCOPES: readonly string[] = [
+  'read:clients',
+  'read:resource_servers',
+  'read:client_grants',
+  'read:roles',
+  'read:users',
+];
+
+/**
+ * True for the loopback addresses. The address is the one the edge decided (the socket peer, or the
+ * client a trusted proxy names): a request relayed by a proxy on this machine is not loopback unless
+ * the proxy is trusted and says so.
+ */
+export function isLoopback(ip: string): boolean {
+  if (isIP(ip) === 4) return ip.startsWith('127.');
+  return ip === '::1';
+}
+
+/**
+ * Checks a `/console/api/*` request in `management-token` mode with the Management API's own token
+ * verification (same keys, issuer, audience and expiry rules, same 401 answers), then the read scopes.
+ *
+ * @throws ManagementError 401 for a missing or bad token, 403 `insufficient_scope` for a token that
+ *   cannot read the picture.
+ */
+export function createTokenCheck(tenant: TenantContext, signing: PublicKeySource) {
+  const authenticate = createAuthenticator(signing, tenant.issuer);
+  return async function requireReadToken(authorization: string): Promise<void> {
+    const caller = authenticate(authorization);
+    const missing = CONSOLE_READ_SCOPES.filter((scope) => !caller.scopes.has(scope));
+    if (missing.length > 0) {
+      throw new ManagementError(
+        403,
+        `Insufficient scope, the console needs all of: ${CONSOLE_READ_SCOPES.join(',')} (missing ${missing.join(',')})`,
+        'insufficient_scope',
+      );
+    }
+    await requireActiveUser(tenant, caller);
+  };
+}
