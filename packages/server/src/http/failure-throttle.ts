@@ -1,4 +1,5 @@
 import { type CounterStore, MemoryCounters } from '../storage/counters.ts';
+import { AllowedVerdicts } from './allowed-verdicts.ts';
 
 /**
  * Brute-force protection for guessed secrets (login passwords, client secrets), after Auth0's defaults:
@@ -12,6 +13,12 @@ import { type CounterStore, MemoryCounters } from '../storage/counters.ts';
  *   An identifier that never succeeded from this IP waits for the bucket to refill, as on Auth0.
  * Only failures count, so legitimate traffic is never slowed. The counts live in a {@link CounterStore}:
  * the storage's (shared by every tenant process on a Postgres database), or this process's memory.
+ *
+ * A check that allows is remembered for `cacheMs` (see {@link AllowedVerdicts}): a client asking for tokens
+ * all day costs one counter read a second, not one per token (on Postgres, a round trip each). A failure
+ * recorded in this process drops what was remembered before `recordFailure` returns; one recorded in another
+ * process sharing the storage is announced to this one (Postgres NOTIFY) and, should the announcement be late
+ * or lost, is seen after `cacheMs` at most.
  */
 export interface ThrottleOptions {
   maxAttempts?: number;
@@ -25,6 +32,11 @@ export interface ThrottleOptions {
   counters?: CounterStore;
   /** Names this throttle's keys, so that two throttles on one store (logins, client secrets) stay apart. */
   scope?: string;
+  /**
+   * How long an allowing check is remembered without reading the counters again, in ms: the most a failure
+   * recorded by another process can go unseen here. Default 1 000; 0 reads on every check.
+   */
+  cacheMs?: number;
 }
 
 export type ThrottleVerdict =
@@ -53,6 +65,8 @@ export class FailureThrottle {
   readonly #now: () => number;
   readonly #counters: CounterStore;
   readonly #scope: string;
+  readonly #cacheMs: number;
+  readonly #allowed = new AllowedVerdicts();
 
   constructor(options: ThrottleOptions = {}) {
     this.#maxAttempts = options.maxAttempts ?? 10;
@@ -63,11 +77,14 @@ export class FailureThrottle {
     this.#now = options.now ?? Date.now;
     this.#counters = options.counters ?? new MemoryCounters();
     this.#scope = options.scope ?? 'throttle';
+    this.#cacheMs = options.cacheMs ?? 1_000;
   }
 
   async check(identifier: string, ip: string): Promise<ThrottleVerdict> {
     const now = this.#now();
     const keys = this.#keys(identifier, ip);
+    const readAt = this.#counters.version();
+    if (this.#cacheMs > 0 && this.#allowed.has(keys.pair, now, readAt)) return { allowed: true };
     const found = await this.#counters.read<unknown>([keys.pair, keys.ip, keys.known], now);
     const pair = found.get(keys.pair) as PairState | undefined;
     if (pair && pair.blockedUntil > now) {
@@ -80,6 +97,13 @@ export class FailureThrottle {
         reason: 'throttled',
         retryAfterS: Math.ceil((1 - tokens) / this.#ipRefillPerMs / 1000),
       };
+    }
+    if (this.#cacheMs > 0) {
+      // Let through by the exemption alone: remembered no longer than the exemption lasts.
+      const known = found.get(keys.known);
+      const exemptUntil = tokens < 1 && typeof known === 'number' ? known + this.#knownForMs : Infinity;
+      const until = Math.min(now + this.#cacheMs, exemptUntil);
+      this.#allowed.remember(keys.pair, until, readAt, this.#counters.version());
     }
     return { allowed: true };
   }
@@ -103,6 +127,9 @@ export class FailureThrottle {
       now,
       now + Math.ceil((this.#ipBurst + 1) / this.#ipRefillPerMs),
     );
+    // After both writes: a check that read before them cannot keep what it read, and every process drops
+    // what it remembered (verdicts of other identifiers from this IP may have changed with the IP's bucket).
+    await this.#counters.announce();
   }
 
   async recordSuccess(identifier: string, ip: string): Promise<void> {

@@ -16,6 +16,19 @@ export interface CounterStore {
    */
   update<T>(key: string, change: (current: T | undefined) => T, now: number, expiresAt: number): Promise<T>;
   delete(key: string): Promise<void>;
+  /**
+   * Tells every reader of this store, in this process and in every other process sharing it, that what they
+   * keep from {@link read} may be stale (a throttle recorded a failure). Raises {@link version} here before
+   * it returns, and in the other processes as soon as the announcement reaches them.
+   */
+  announce(): Promise<void>;
+  /**
+   * A number that changes with every announcement made here or received from another process, and whenever
+   * announcements may have been missed. A reader may keep what it read while the version is the one it saw
+   * before reading; only for a short while, though: an announcement from another process takes a moment to
+   * arrive, and may be lost with the database connection.
+   */
+  version(): number;
 }
 
 /** Keys kept at most by {@link MemoryCounters}; the least recently written go first. */
@@ -27,6 +40,7 @@ const MAX_TRACKED = 30_000;
  */
 export class MemoryCounters implements CounterStore {
   readonly #values = new Map<string, { value: unknown; expiresAt: number }>();
+  #version = 0;
 
   async read<T>(keys: readonly string[], now: number): Promise<Map<string, T>> {
     const found = new Map<string, T>();
@@ -51,5 +65,14 @@ export class MemoryCounters implements CounterStore {
 
   async delete(key: string): Promise<void> {
     this.#values.delete(key);
+  }
+
+  /** Only this process's readers share the store: raising the version tells them all. */
+  async announce(): Promise<void> {
+    this.#version += 1;
+  }
+
+  version(): number {
+    return this.#version;
   }
 }

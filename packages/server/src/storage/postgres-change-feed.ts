@@ -5,6 +5,16 @@ import type { PostgresConnection } from './postgres-connection.ts';
 
 /** The Postgres channel on which tenant processes announce configuration changes to each other. */
 export const CHANGE_CHANNEL = 'authmesh_changes';
+/**
+ * The channel of counter announcements (a throttle recorded a failure): apart from configuration changes, so
+ * that a guesser's failures never make the other processes reload their configuration.
+ */
+export const COUNTER_CHANNEL = 'authmesh_counters';
+
+/** What an announcement is about: the configuration, or the brute-force counters. */
+export type ChangeTopic = 'config' | 'counters';
+
+const CHANNELS: Record<ChangeTopic, string> = { config: CHANGE_CHANNEL, counters: COUNTER_CHANNEL };
 
 /** The longest wait between two attempts to re-open the listening connection. */
 const MAX_RECONNECT_MS = 2_000;
@@ -32,7 +42,7 @@ export class PostgresChangeFeed {
   readonly #connectTimeoutMs: number;
   /** This process's (this storage's) id in notifications. */
   readonly #origin = randomUUID();
-  readonly #listeners = new Set<ChangeListener>();
+  readonly #listeners: Record<ChangeTopic, Set<ChangeListener>> = { config: new Set(), counters: new Set() };
   #client: pg.Client | undefined;
   #retry: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -46,19 +56,24 @@ export class PostgresChangeFeed {
     this.#connectTimeoutMs = connectTimeoutMs;
   }
 
-  /** Tells every other process listening on this database that the configuration changed. */
-  async announce(): Promise<void> {
-    await this.#conn.query('announceChange', 'SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, this.#origin]);
+  /** Tells every other process listening on this database that the configuration (or the counters) changed. */
+  async announce(topic: ChangeTopic = 'config'): Promise<void> {
+    const operation = topic === 'config' ? 'announceChange' : 'counters.announce';
+    await this.#conn.query(operation, 'SELECT pg_notify($1, $2)', [CHANNELS[topic], this.#origin]);
   }
 
-  /** Subscribes `listener`; the first subscription opens the listening connection. Returns the unsubscribe. */
-  subscribe(listener: ChangeListener): () => void {
-    this.#listeners.add(listener);
+  /**
+   * Subscribes `listener` to announcements of `topic`; the first subscription opens the listening connection,
+   * which listens to every topic. Returns the unsubscribe.
+   */
+  subscribe(listener: ChangeListener, topic: ChangeTopic = 'config'): () => void {
+    const listeners = this.#listeners[topic];
+    listeners.add(listener);
     if (!this.#started) {
       this.#started = true;
       void this.#listen(false);
     }
-    return () => this.#listeners.delete(listener);
+    return () => listeners.delete(listener);
   }
 
   async close(): Promise<void> {
@@ -93,11 +108,14 @@ export class PostgresChangeFeed {
     client.on('error', onLost);
     client.on('end', onLost);
     client.on('notification', (message) => {
-      if (message.channel === CHANGE_CHANNEL && message.payload !== this.#origin) this.#emit();
+      if (message.payload === this.#origin) return;
+      if (message.channel === CHANGE_CHANNEL) this.#emit('config');
+      else if (message.channel === COUNTER_CHANNEL) this.#emit('counters');
     });
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      await client.query(`LISTEN ${COUNTER_CHANNEL}`);
     } catch {
       onLost();
       return;
@@ -110,7 +128,10 @@ export class PostgresChangeFeed {
     this.#failures = 0;
     this.#heartbeat = setInterval(() => void this.#beat(client, onLost), HEARTBEAT_MS);
     this.#heartbeat.unref();
-    if (reconnecting) this.#emit();
+    if (reconnecting) {
+      this.#emit('config');
+      this.#emit('counters');
+    }
   }
 
   /** Asks the listening connection to answer in time; one that does not is treated as lost. */
@@ -137,7 +158,7 @@ export class PostgresChangeFeed {
     this.#retry.unref();
   }
 
-  #emit(): void {
-    for (const listener of this.#listeners) listener();
+  #emit(topic: ChangeTopic): void {
+    for (const listener of this.#listeners[topic]) listener();
   }
 }

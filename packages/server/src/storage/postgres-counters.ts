@@ -1,4 +1,5 @@
 import type { CounterStore } from './counters.ts';
+import type { PostgresChangeFeed } from './postgres-change-feed.ts';
 import type { PostgresConnection } from './postgres-connection.ts';
 import { toJson } from './sqlite-connection.ts';
 
@@ -7,12 +8,21 @@ import { toJson } from './sqlite-connection.ts';
  * the row is created if missing (so that there is a row to lock), locked with `FOR UPDATE`, changed and
  * written back; a concurrent update of the same key in any process waits for the lock and sees the result.
  * Expired rows read as absent and are deleted by the storage's sweeper.
+ *
+ * Announcements go out on the change feed's counters channel (NOTIFY); the version counts them, and the
+ * feed's reconnections (announcements may have been lost meanwhile). The feed is subscribed to on the first
+ * {@link version} call, so a process that never keeps what it reads (a CLI command) opens no listening
+ * connection for it.
  */
 export class PostgresCounters implements CounterStore {
   readonly #conn: PostgresConnection;
+  readonly #changes: PostgresChangeFeed;
+  #version = 0;
+  #subscribed = false;
 
-  constructor(conn: PostgresConnection) {
+  constructor(conn: PostgresConnection, changes: PostgresChangeFeed) {
     this.#conn = conn;
+    this.#changes = changes;
   }
 
   async read<T>(keys: readonly string[], now: number): Promise<Map<string, T>> {
@@ -47,6 +57,23 @@ export class PostgresCounters implements CounterStore {
 
   async delete(key: string): Promise<void> {
     await this.#conn.query('counters.delete', 'DELETE FROM counters WHERE key = $1', [key]);
+  }
+
+  announce(): Promise<void> {
+    // Raised before the NOTIFY: readers of this process (another tenant's throttle on this storage) must not
+    // wait for a round trip, and a read that started before the caller's write is thereby recognised as stale.
+    this.#version += 1;
+    return this.#changes.announce('counters');
+  }
+
+  version(): number {
+    if (!this.#subscribed) {
+      this.#subscribed = true;
+      this.#changes.subscribe(() => {
+        this.#version += 1;
+      }, 'counters');
+    }
+    return this.#version;
   }
 }
 

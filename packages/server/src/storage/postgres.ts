@@ -146,7 +146,7 @@ class PostgresStorage implements Storage {
     this.#changes = changes;
     this.#locks = locks;
     this.entities = new PostgresEntityStore(conn);
-    this.counters = new PostgresCounters(conn);
+    this.counters = new PostgresCounters(conn, changes);
     if (sweepIntervalMs > 0) {
       this.#timer = setInterval(() => this.#sweepInBackground(), sweepIntervalMs);
       // The sweeper must never keep the process alive on its own.
