@@ -3,6 +3,7 @@ import { databaseFor, isDatabase } from '../tenant/connections.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { authenticateDatabaseUser } from '../tenant/database-users.ts';
 import { recordLogin } from '../tenant/login-stats.ts';
+import { isPasswordHashingBusy, PASSWORD_HASHING_RETRY_AFTER_S } from '../tenant/password-pool.ts';
 import type { ConnectionRecord } from '../tenant/records.ts';
 import { createFindAccount } from './accounts.ts';
 import { resourceToAudience } from './audience.ts';
@@ -35,6 +36,8 @@ export interface LoginThrottle {
  *   not enabled for the client: 400 `invalid_request` ("the connection is not enabled", as at /authorize);
  * - wrong e-mail/username or password, or a blocked user: 403 `invalid_grant` "Wrong email or password.";
  * - too many failures for (user, IP) with `brute_force_protection`: 429 `too_many_attempts`.
+ * And one answer of authmesh's own: more password checks waiting than the tenant queues (password-pool.ts):
+ * 503 `temporarily_unavailable` with `Retry-After` (RFC 6749 §4.1.2.1's code for an overloaded server).
  * With no `scope`, Auth0 grants every scope of the audience (narrowed to the user's permissions under RBAC).
  */
 export function registerPasswordGrants(provider: Provider, tenant: TenantContext, throttle: LoginThrottle): void {
@@ -72,7 +75,12 @@ function createPasswordGrantHandler(provider: Provider, tenant: TenantContext, t
         );
       }
     }
-    const user = await authenticateDatabaseUser(tenant, connection, username, password);
+    const user = await authenticateDatabaseUser(tenant, connection, username, password).catch((error: unknown) => {
+      if (!isPasswordHashingBusy(error)) throw error;
+      // Not a failed attempt: the password was never checked, so the brute-force count is left alone.
+      ctx.set('Retry-After', String(PASSWORD_HASHING_RETRY_AFTER_S));
+      throw temporarilyUnavailable();
+    });
     if (!user) {
       if (guarded) await throttle.recordFailure(identifier, ip);
       throw new errors.InvalidGrant('Wrong email or password.');
@@ -186,6 +194,15 @@ function connectionOf(tenant: TenantContext, clientId: string, grantType: unknow
   if (!connection || !isDatabase(connection)) throw new errors.InvalidRequest('the connection was not found');
   if (!enabled) throw new errors.InvalidRequest('the connection is not enabled');
   return connection;
+}
+
+function temporarilyUnavailable(): Error {
+  const error = new errors.CustomOIDCProviderError(
+    'temporarily_unavailable',
+    'Too many logins are being checked at this moment. Retry later.',
+  );
+  Object.assign(error, { status: 503, statusCode: 503, expose: true });
+  return error;
 }
 
 function tooManyAttempts(description: string): Error {

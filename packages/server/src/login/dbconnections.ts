@@ -8,6 +8,7 @@ import type { AuditEvent } from '../management/types.ts';
 import { databaseFor, isDatabase } from '../tenant/connections.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { findDatabaseUser, type SignupInput } from '../tenant/database-users.ts';
+import { isPasswordHashingBusy, PASSWORD_HASHING_RETRY_AFTER_S } from '../tenant/password-pool.ts';
 import { deniedSignupBody, signUpWithActions } from './flow-actions.ts';
 import type { Outbox } from './outbox.ts';
 import { RESET_PATH } from './reset-password.ts';
@@ -90,7 +91,22 @@ export function createDbConnections(deps: DbConnectionsDeps) {
       const input = signupInput(fields);
       if (typeof input === 'string') return refuse(ctx, 'invalid_body', input);
       const flow = { tenant: deps.tenant, actions: deps.actions, ctx, clientId };
-      const result = await signUpWithActions(flow, connection, input, fields);
+      let result: Awaited<ReturnType<typeof signUpWithActions>>;
+      try {
+        result = await signUpWithActions(flow, connection, input, fields);
+      } catch (error) {
+        if (!isPasswordHashingBusy(error)) throw error;
+        // The password-hashing queue is full (tenant/password-pool.ts): nothing was created, retry shortly.
+        ctx.set('Retry-After', String(PASSWORD_HASHING_RETRY_AFTER_S));
+        ctx.status = 503;
+        ctx.body = {
+          name: 'ServiceUnavailableError',
+          code: 'temporarily_unavailable',
+          description: 'Too many sign-ups are being processed at this moment. Retry later.',
+          statusCode: 503,
+        };
+        return;
+      }
       if ('denied' in result) {
         ctx.status = 400;
         ctx.body = deniedSignupBody(result.denied);

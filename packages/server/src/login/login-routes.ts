@@ -7,6 +7,7 @@ import { databaseFor, isDatabase } from '../tenant/connections.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { authenticateDatabaseUser } from '../tenant/database-users.ts';
 import { knownExternalUsers, signInExternalUser } from '../tenant/external-users.ts';
+import { isPasswordHashingBusy, PASSWORD_HASHING_RETRY_AFTER_S } from '../tenant/password-pool.ts';
 import type { ConnectionRecord } from '../tenant/records.ts';
 import { handleConsent } from './consent.ts';
 import type { CsrfTokens } from './csrf.ts';
@@ -33,6 +34,8 @@ export interface LoginDeps {
 const WRONG_CREDENTIALS = 'Wrong email or password.';
 const BLOCKED = 'Your account has been blocked after multiple consecutive login attempts.';
 const NO_DATABASE = 'No database connection is enabled for this application.';
+/** More password checks waiting than the tenant queues (tenant/password-pool.ts): the page answers 503. */
+const BUSY = 'Too many people are logging in at this moment. Try again in a few seconds.';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -58,7 +61,9 @@ interface Transaction {
  * - POSTs need the CSRF token of that transaction and, when the browser sends one, a same-origin `Origin`;
  * - unknown user and wrong password cost the same hashing work and get the same answer;
  * - only connections enabled for the application can be used (Auth0 `enabled_clients`);
- * - success answers 303 (never 307) so the password is not re-posted to the next hop.
+ * - success answers 303 (never 307) so the password is not re-posted to the next hop;
+ * - when the tenant's password-hashing queue is full, the form comes back with 503 and `Retry-After`
+ *   (the password was not checked, so no failure is counted).
  */
 export function createLoginRoutes(deps: LoginDeps) {
   return async function loginRoutes(ctx: Context): Promise<void> {
@@ -225,7 +230,14 @@ async function submitLogin(deps: LoginDeps, tx: Transaction, form: URLSearchPara
       error: verdict.reason === 'blocked' ? BLOCKED : 'Too many attempts. Try again later.',
     });
   }
-  const user = await authenticateDatabaseUser(deps.tenant, database, username, password);
+  let user: Awaited<ReturnType<typeof authenticateDatabaseUser>>;
+  try {
+    user = await authenticateDatabaseUser(deps.tenant, database, username, password);
+  } catch (error) {
+    if (!isPasswordHashingBusy(error)) throw error;
+    tx.ctx.set('Retry-After', String(PASSWORD_HASHING_RETRY_AFTER_S));
+    return renderLogin(deps, tx, 503, { username, error: BUSY });
+  }
   if (!user) {
     if (guarded) await deps.throttle.recordFailure(username, ip);
     deps.onOutcome?.('wrong_credentials');
@@ -247,11 +259,18 @@ async function submitSignup(deps: LoginDeps, tx: Transaction, form: URLSearchPar
     ctx: tx.ctx,
     clientId: String(tx.details.params.client_id),
   };
-  const result = await signUpWithActions(flow, database, {
-    email,
-    password: form.get('password') ?? '',
-    ...(username === undefined || username === '' ? {} : { username }),
-  });
+  let result: Awaited<ReturnType<typeof signUpWithActions>>;
+  try {
+    result = await signUpWithActions(flow, database, {
+      email,
+      password: form.get('password') ?? '',
+      ...(username === undefined || username === '' ? {} : { username }),
+    });
+  } catch (error) {
+    if (!isPasswordHashingBusy(error)) throw error;
+    tx.ctx.set('Retry-After', String(PASSWORD_HASHING_RETRY_AFTER_S));
+    return renderSignup(deps, tx, 503, { email, ...(username === undefined ? {} : { username }), error: BUSY });
+  }
   if ('denied' in result) {
     return renderSignup(deps, tx, 400, {
       email,

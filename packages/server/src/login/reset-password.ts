@@ -3,6 +3,7 @@ import type { ActionRunner } from '../actions/types.ts';
 import { html, page, raw } from '../encoding/html.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { resetPassword } from '../tenant/database-users.ts';
+import { isPasswordHashingBusy, PASSWORD_HASHING_RETRY_AFTER_S } from '../tenant/password-pool.ts';
 import { afterPasswordChange } from './flow-actions.ts';
 import { readLoginForm } from './login-form.ts';
 import { isLoopbackAddress } from './loopback.ts';
@@ -65,7 +66,17 @@ export function createResetPasswordPage(deps: ResetDeps) {
       ctx.body = form(deps, ticket, grant.email);
       return;
     }
-    const result = await resetPassword(deps.tenant, connection, grant.userId, password);
+    let result: Awaited<ReturnType<typeof resetPassword>>;
+    try {
+      result = await resetPassword(deps.tenant, connection, grant.userId, password);
+    } catch (error) {
+      if (!isPasswordHashingBusy(error)) throw error;
+      // The password-hashing queue is full (tenant/password-pool.ts): the link still works in a moment.
+      ctx.set('Retry-After', String(PASSWORD_HASHING_RETRY_AFTER_S));
+      ctx.status = 503;
+      ctx.body = form(deps, ticket, grant.email, 'The server is busy at this moment. Try again in a few seconds.');
+      return;
+    }
     if ('refused' in result) {
       ctx.status = 400;
       ctx.body = form(deps, ticket, grant.email, signupRefusalText(result.refused.code));

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { isStorageFailure, STORAGE_RETRY_AFTER_S } from '../storage/unavailable.ts';
 import type { TenantContext } from '../tenant/context.ts';
+import { isPasswordHashingBusy, PASSWORD_HASHING_RETRY_AFTER_S } from '../tenant/password-pool.ts';
 import type { SigningKeyRing } from '../tenant/signing-key-ring.ts';
 import { actionTriggerRoutes } from './action-triggers.ts';
 import { actionVersionRoutes } from './action-versions.ts';
@@ -127,7 +128,7 @@ export function createManagementApi(options: ManagementApiOptions) {
       ctx.status = response.status;
       if (response.body !== undefined) ctx.body = response.body;
     } catch (error) {
-      const known = error instanceof ManagementError ? error : undefined;
+      const known = error instanceof ManagementError ? error : hashingBusy(error);
       if (!known) options.onError?.(error instanceof Error ? error : new Error(String(error)));
       const answer = known ?? unexpected(error);
       ctx.status = answer.statusCode;
@@ -135,6 +136,17 @@ export function createManagementApi(options: ManagementApiOptions) {
       ctx.body = answer.toBody();
     }
   };
+}
+
+/**
+ * A user create or password change while the tenant's password-hashing queue is full
+ * (tenant/password-pool.ts): nothing was written; 503 with `Retry-After`, in Auth0's error shape.
+ */
+function hashingBusy(error: unknown): ManagementError | undefined {
+  if (!isPasswordHashingBusy(error)) return undefined;
+  return new ManagementError(503, 'Too many passwords are being hashed at this moment. Retry later.', 'too_busy', {
+    headers: { 'Retry-After': String(PASSWORD_HASHING_RETRY_AFTER_S) },
+  });
 }
 
 /** An error no handler expected: 503 with `Retry-After` when storage is unavailable (it passes), else a 500. */

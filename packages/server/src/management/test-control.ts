@@ -81,7 +81,7 @@ export function createTestControl(options: { tenant: TenantContext; config: Tena
       ...(change.app_metadata === undefined ? {} : { app_metadata: change.app_metadata }),
       ...(change.user_metadata === undefined ? {} : { user_metadata: change.user_metadata }),
     };
-    const created = await userToCreate(body, databases);
+    const created = await userToCreate(body, databases, tenant.passwordHasher);
     const user = applyAccess(created, change);
     await writer.exclusive(() => writer.commit([putUser(user)], 'The user already exists.'));
     return { user_id: user.user_id, email: user.email };
@@ -112,7 +112,7 @@ export function createTestControl(options: { tenant: TenantContext; config: Tena
       const removed = users.items.map((u) => u.doc.user_id);
       await tenant.storage.entities.apply(users.items.map((u) => ({ op: 'delete', kind: 'user', id: u.id }) as const));
       for (const userId of removed) await tenant.storage.revokeAccount(userId);
-      await seedTenant(tenant.storage, config, tenant.issuer, { force: true });
+      await seedTenant(tenant.storage, config, tenant.issuer, { force: true, passwordHasher: tenant.passwordHasher });
       await tenant.registry.refresh();
       const seeded = await tenant.storage.entities.list<UserRecord>('user');
       return { users: seeded.items.map((u) => ({ email: u.doc.email, user_id: u.doc.user_id })) };

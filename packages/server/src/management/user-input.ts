@@ -6,6 +6,7 @@ import { metadataProblem } from '../config/metadata-limits.ts';
 import { userSchema } from '../config/schema.ts';
 import { normalizeUsers } from '../config/users.ts';
 import { newUserId } from '../tenant/ids.ts';
+import type { PasswordHasher } from '../tenant/password-kdf.ts';
 import { hashPassword } from '../tenant/passwords.ts';
 import type { UserRecord } from '../tenant/records.ts';
 import { invalidBody, ManagementError } from './errors.ts';
@@ -31,7 +32,11 @@ export type UserUpdate = z.infer<typeof updateSchema>;
  * The user a POST body describes, password hashed; throws 400 naming the offending field. `databases` are
  * the tenant's database connections: `connection` must name one (users of social connections sign in).
  */
-export async function userToCreate(body: unknown, databases: readonly string[]): Promise<UserRecord> {
+export async function userToCreate(
+  body: unknown,
+  databases: readonly string[],
+  hasher: PasswordHasher,
+): Promise<UserRecord> {
   const input = validateBody(createSchema, body);
   checkConnection(input.connection, databases);
   const { connection: _connection, blocked, ...raw } = input;
@@ -46,7 +51,7 @@ export async function userToCreate(body: unknown, databases: readonly string[]):
     name: seed.name ?? seed.email,
     nickname: seed.nickname ?? seed.email.split('@')[0] ?? seed.email,
     picture: seed.picture ?? avatar(seed.email),
-    password_hash: await hashPassword(raw.password),
+    password_hash: await hashPassword(raw.password, hasher),
     roles: [],
     permissions: [],
     app_metadata: seed.app_metadata,
@@ -72,7 +77,11 @@ export function parseUserUpdate(body: unknown, databases: readonly string[]): Us
  * `stored` with a PATCH applied. Metadata is merged one level deep and a `null` value removes its key,
  * as Auth0 does; other fields are replaced. A new e-mail is unverified unless the body says otherwise.
  */
-export async function userToUpdate(stored: UserRecord, update: UserUpdate): Promise<UserRecord> {
+export async function userToUpdate(
+  stored: UserRecord,
+  update: UserUpdate,
+  hasher: PasswordHasher,
+): Promise<UserRecord> {
   const { blocked, app_metadata, user_metadata, password } = update;
   const profile = pick(update, PROFILE_FIELDS);
   const email = update.email?.toLowerCase() ?? stored.email;
@@ -97,7 +106,7 @@ export async function userToUpdate(stored: UserRecord, update: UserUpdate): Prom
     const problem = metadataProblem(field, next[field]);
     if (problem !== undefined) throw invalidBody(problem, field);
   }
-  if (password !== undefined) next.password_hash = await hashPassword(password);
+  if (password !== undefined) next.password_hash = await hashPassword(password, hasher);
   return next;
 }
 

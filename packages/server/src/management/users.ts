@@ -54,7 +54,7 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
       scopes: ['create:users'],
       body: true,
       async handler({ body }) {
-        const user = await userToCreate(body, databaseNames(tenant));
+        const user = await userToCreate(body, databaseNames(tenant), tenant.passwordHasher);
         return writer.exclusive(async () => {
           const taken = await tenant.storage.entities.getByKey<UserRecord>('user', user.email);
           const idTaken = await tenant.storage.entities.get<UserRecord>('user', user.user_id);
@@ -88,7 +88,7 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
           const stored = await findUser(tenant, params.id);
           // An SDK sending back what it read repeats user_id: accepted when unchanged (read-only-fields.ts).
           checkUnchanged(update, 'user_id', stored.user_id);
-          const user = await userToUpdate(stored, update);
+          const user = await userToUpdate(stored, update, tenant.passwordHasher);
           if (user.email !== stored.email) {
             const taken = await tenant.storage.entities.getByKey<UserRecord>('user', user.email);
             if (taken) throw conflict(DUPLICATE);

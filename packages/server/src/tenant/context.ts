@@ -1,6 +1,7 @@
 import type { TenantSettings } from '../config/types.ts';
 import type { Storage } from '../storage/contract.ts';
 import type { ActivityFeed } from './activity.ts';
+import type { PasswordHasher } from './password-kdf.ts';
 import type { TenantRegistry } from './registry.ts';
 
 /**
@@ -15,4 +16,6 @@ export interface TenantContext {
   settings: TenantSettings;
   /** The live activity stream (the console's); publishing costs nothing while nobody listens. */
   activity: ActivityFeed;
+  /** Where password hashes are derived: the tenant's hashing workers (may refuse when busy, see password-pool.ts). */
+  passwordHasher: PasswordHasher;
 }

@@ -45,10 +45,18 @@ export async function authenticateDatabaseUser(
 ): Promise<UserRecord | undefined> {
   const user = await findDatabaseUser(tenant, connection, identifier);
   const usable = password.length > 0 && password.length <= MAX_PASSWORD_LENGTH;
-  const check = usable ? await checkPassword(password, user?.password_hash || undefined) : undefined;
+  const check = usable
+    ? await checkPassword(password, user?.password_hash || undefined, tenant.passwordHasher)
+    : undefined;
   if (!user || check?.matches !== true || user.blocked) return undefined;
   if (check.needsUpgrade)
-    await upgradePasswordHash(tenant.storage.entities, user.user_id, user.password_hash, password);
+    await upgradePasswordHash(
+      tenant.storage.entities,
+      user.user_id,
+      user.password_hash,
+      password,
+      tenant.passwordHasher,
+    );
   return user;
 }
 
@@ -110,7 +118,7 @@ export async function signUp(
     name: input.name ?? defaultName(email),
     nickname: input.nickname ?? defaultNickname(email),
     picture: input.picture ?? defaultPicture(email),
-    password_hash: await hashPassword(input.password),
+    password_hash: await hashPassword(input.password, tenant.passwordHasher),
     roles: [],
     permissions: [],
     app_metadata: input.app_metadata ?? {},
@@ -151,7 +159,7 @@ export async function resetPassword(
   if (!entity) return { ok: true };
   const doc: UserRecord = {
     ...entity.doc,
-    password_hash: await hashPassword(password),
+    password_hash: await hashPassword(password, tenant.passwordHasher),
     updated_at: new Date().toISOString(),
   };
   await tenant.storage.entities.apply([{ op: 'put', kind: 'user', id: entity.id, key: entity.key, doc }]);

@@ -1,4 +1,5 @@
 import type { EntityStore } from '../storage/contract.ts';
+import type { PasswordHasher } from './password-kdf.ts';
 import { hashPassword } from './passwords.ts';
 import type { UserRecord } from './records.ts';
 
@@ -17,9 +18,10 @@ export async function upgradePasswordHash(
   userId: string,
   verifiedHash: string,
   password: string,
+  hasher?: PasswordHasher,
 ): Promise<boolean> {
   try {
-    const upgraded = await hashPassword(password);
+    const upgraded = await hashPassword(password, hasher);
     const current = await entities.get<UserRecord>('user', userId);
     if (!current || current.doc.password_hash !== verifiedHash) return false;
     const doc: UserRecord = { ...current.doc, password_hash: upgraded };

@@ -1,6 +1,6 @@
-import { argon2, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuthmeshError } from '../errors.ts';
+import { libuvHasher, type PasswordHasher } from './password-kdf.ts';
 
 /*
  * Password hashing with argon2id through node:crypto (Node 24.7+, no native addon), with OWASP's
@@ -12,15 +12,11 @@ import { AuthmeshError } from '../errors.ts';
  * says the hash needs an upgrade, and the login re-hashes the password it just verified
  * (see `upgradePasswordHash`). scrypt would need 128 MiB per hash at OWASP's minimum (N = 2^17), which
  * is what made argon2id the better use of the server's memory and CPU.
+ *
+ * The derivation itself runs on the `PasswordHasher` the caller passes: a running tenant passes its
+ * hashing worker pool (password-pool.ts), which may refuse with `ERR_PASSWORD_HASHING_BUSY`; tools outside
+ * a tenant use libuv's pool (the default).
  */
-
-const argon2Async = promisify(argon2);
-const scryptAsync = promisify(scrypt) as (
-  password: string | Buffer,
-  salt: Buffer,
-  keylen: number,
-  options: { N: number; r: number; p: number; maxmem: number },
-) => Promise<Buffer>;
 
 /** OWASP Password Storage Cheat Sheet, argon2id, first configuration. */
 const ARGON2ID = { memoryKiB: 19_456, passes: 2, parallelism: 1 } as const;
@@ -51,9 +47,9 @@ export interface PasswordCheck {
 }
 
 /** Hashes a password for storage (argon2id, PHC string). The password is NFC-normalised first. */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, hasher: PasswordHasher = libuvHasher): Promise<string> {
   const salt = randomBytes(SALT_LENGTH);
-  const hash = await argon2idHash(password.normalize('NFC'), salt, ARGON2ID, HASH_LENGTH);
+  const hash = await argon2idHash(hasher, password.normalize('NFC'), salt, ARGON2ID, HASH_LENGTH);
   return formatArgon2id(ARGON2ID, salt, hash);
 }
 
@@ -62,22 +58,37 @@ export async function hashPassword(password: string): Promise<string> {
  * `stored` is undefined (unknown user: a dummy argon2id hash is checked instead), so that timing does not
  * reveal whether an account exists.
  */
-export async function checkPassword(password: string, stored: string | undefined): Promise<PasswordCheck> {
+export async function checkPassword(
+  password: string,
+  stored: string | undefined,
+  hasher: PasswordHasher = libuvHasher,
+): Promise<PasswordCheck> {
   const parsed = parse(stored ?? DUMMY_HASH);
   // An over-long input is still hashed (as ''), so that refusing it costs what a wrong password costs.
   const tooLong = password.length > MAX_PASSWORD_LENGTH;
   const input = tooLong ? '' : password.normalize('NFC');
   const actual =
     parsed.scheme === 'argon2id'
-      ? await argon2idHash(input, parsed.salt, parsed.params, parsed.hash.length)
-      : await scryptAsync(input, parsed.salt, parsed.hash.length, { ...parsed.params, maxmem: SCRYPT_MAX_MEM });
+      ? await argon2idHash(hasher, input, parsed.salt, parsed.params, parsed.hash.length)
+      : await hasher.derive({
+          kind: 'scrypt',
+          password: input,
+          salt: parsed.salt,
+          keyLength: parsed.hash.length,
+          ...parsed.params,
+          maxmem: SCRYPT_MAX_MEM,
+        });
   const same = timingSafeEqual(actual, parsed.hash);
   return { matches: same && stored !== undefined && !tooLong, needsUpgrade: !isCurrent(parsed) };
 }
 
 /** {@link checkPassword} for callers that only need the verdict. */
-export async function verifyPassword(password: string, stored: string | undefined): Promise<boolean> {
-  return (await checkPassword(password, stored)).matches;
+export async function verifyPassword(
+  password: string,
+  stored: string | undefined,
+  hasher: PasswordHasher = libuvHasher,
+): Promise<boolean> {
+  return (await checkPassword(password, stored, hasher)).matches;
 }
 
 interface Argon2idParams {
@@ -90,8 +101,15 @@ type ParsedHash =
   | { scheme: 'argon2id'; params: Argon2idParams; salt: Buffer; hash: Buffer }
   | { scheme: 'scrypt'; params: { N: number; r: number; p: number }; salt: Buffer; hash: Buffer };
 
-function argon2idHash(input: string, salt: Buffer, params: Argon2idParams, length: number): Promise<Buffer> {
-  return argon2Async('argon2id', {
+function argon2idHash(
+  hasher: PasswordHasher,
+  input: string,
+  salt: Buffer,
+  params: Argon2idParams,
+  length: number,
+): Promise<Buffer> {
+  return hasher.derive({
+    kind: 'argon2id',
     message: input,
     nonce: salt,
     memory: params.memoryKiB,

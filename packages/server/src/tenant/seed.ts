@@ -13,6 +13,7 @@ import {
   newUserId,
 } from './ids.ts';
 import { managementApiIdentifier } from './management-api.ts';
+import type { PasswordHasher } from './password-kdf.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import {
   ACTION_BINDINGS_STATE_KEY,
@@ -52,16 +53,16 @@ export async function seedTenant(
   storage: Storage,
   config: TenantConfig,
   issuer: string,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; passwordHasher?: PasswordHasher } = {},
 ): Promise<SeedResult> {
   config = withManagementApiAudience(config, managementApiIdentifier(issuer));
   checkIssuerIdentifiers(config, issuer);
   const digest = configDigest(config, issuer);
   if (!options.force && (await storage.getState<string>(SEEDED_DIGEST)) === digest) {
-    await syncSeededPasswords(storage, config);
+    await syncSeededPasswords(storage, config, options.passwordHasher);
     return { generatedSecrets: new Set() };
   }
-  const result = await applyConfig(storage, config);
+  const result = await applyConfig(storage, config, options.passwordHasher);
   await storage.setState(SEEDED_DIGEST, digest);
   return result;
 }
@@ -77,14 +78,14 @@ function configDigest(config: TenantConfig, issuer: string): string {
   return createHash('sha256').update(JSON.stringify({ issuer, declared })).digest('base64url');
 }
 
-async function syncSeededPasswords(storage: Storage, config: TenantConfig): Promise<void> {
+async function syncSeededPasswords(storage: Storage, config: TenantConfig, hasher?: PasswordHasher): Promise<void> {
   const ops: EntityOp[] = [];
   for (const seed of config.users) {
     const existing = await storage.entities.getByKey<UserRecord>('user', seed.email);
-    if (!existing || (await verifyPassword(seed.password, existing.doc.password_hash))) continue;
+    if (!existing || (await verifyPassword(seed.password, existing.doc.password_hash, hasher))) continue;
     const doc = {
       ...existing.doc,
-      password_hash: await hashPassword(seed.password),
+      password_hash: await hashPassword(seed.password, hasher),
       updated_at: new Date().toISOString(),
     };
     ops.push({ op: 'put', kind: 'user', id: existing.id, key: existing.key, doc });
@@ -94,7 +95,7 @@ async function syncSeededPasswords(storage: Storage, config: TenantConfig): Prom
   for (const op of ops) await storage.revokeAccount(op.id);
 }
 
-async function applyConfig(storage: Storage, config: TenantConfig): Promise<SeedResult> {
+async function applyConfig(storage: Storage, config: TenantConfig, hasher?: PasswordHasher): Promise<SeedResult> {
   const ops: EntityOp[] = [];
   // Secrets made here; a client whose final doc holds one of them got its secret in this run.
   const newSecrets = new Set<string>();
@@ -182,7 +183,7 @@ async function applyConfig(storage: Storage, config: TenantConfig): Promise<Seed
     users.push({ seed, existing: await storage.entities.getByKey<UserRecord>('user', seed.email) });
   }
   const userRecords = await Promise.all(
-    users.map(({ seed, existing }) => toUserRecord(seed, existing?.doc, roleIdsByName)),
+    users.map(({ seed, existing }) => toUserRecord(seed, existing?.doc, roleIdsByName, hasher)),
   );
   const signedOut: string[] = [];
   for (const [i, record] of userRecords.entries()) {
@@ -269,10 +270,11 @@ async function toUserRecord(
   seed: UserSeed,
   existing: UserRecord | undefined,
   roleIdsByName: Map<string, string>,
+  hasher?: PasswordHasher,
 ): Promise<UserRecord> {
   const now = new Date().toISOString();
   // Re-hashing on every start would churn the salt; keep the stored hash while the password is unchanged.
-  const sameSecret = existing ? await verifyPassword(seed.password, existing.password_hash) : false;
+  const sameSecret = existing ? await verifyPassword(seed.password, existing.password_hash, hasher) : false;
   const record: UserRecord = {
     user_id: seed.user_id ?? existing?.user_id ?? newUserId(),
     email: seed.email,
@@ -280,7 +282,7 @@ async function toUserRecord(
     name: seed.name ?? defaultName(seed.email),
     nickname: seed.nickname ?? defaultNickname(seed.email),
     picture: seed.picture ?? defaultPicture(seed.email),
-    password_hash: sameSecret && existing ? existing.password_hash : await hashPassword(seed.password),
+    password_hash: sameSecret && existing ? existing.password_hash : await hashPassword(seed.password, hasher),
     roles: seed.roles.map((name) => roleIdsByName.get(name) ?? name),
     permissions: seed.permissions,
     app_metadata: seed.app_metadata,
