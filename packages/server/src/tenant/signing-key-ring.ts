@@ -15,6 +15,8 @@ import {
 
 /** Where the key set is stored (the tenant's first key also stays where it was before rotation existed). */
 const KEY_SET = 'keys:signing:set';
+/** The lock every change of the stored set is made under (see {@link Storage.exclusive}). */
+const KEY_SET_LOCK = 'keys:signing:set:change';
 
 /**
  * How long a rotation publishes the next key before it signs, by default: the JWKS cache lifetime of
@@ -119,26 +121,45 @@ export class SigningKeyRing implements PublicKeySource {
     if (stored && generation === this.#generation) this.#set = stored;
   }
 
-  /** Generates and stores the next key (see {@link rotate}); returns it. */
+  /**
+   * Generates and stores the next key (see {@link rotate}); returns it. Rotations and revocations of every
+   * process sharing the storage run one after the other, each on the set the previous one stored: two at once
+   * both take effect (two keys added, the later one signing last), never one overwriting the other.
+   */
   async rotate(timing: RotationTiming): Promise<StoredSigningKey> {
-    await this.refresh();
-    const set = rotate(this.#set, generateSigningKey(), this.#now(), timing);
-    await this.#write(set);
-    return set.keys.at(-1) as StoredSigningKey;
+    // Generated before the lock: a 2048-bit key takes tens of milliseconds, which others need not wait for.
+    const next = generateSigningKey();
+    return this.#change((set) => {
+      const rotated = rotate(set, next, this.#now(), timing);
+      return { set: rotated, result: rotated.keys.at(-1) as StoredSigningKey };
+    });
   }
 
-  /** Revokes `kid` at once (see {@link revoke}). */
+  /** Revokes `kid` at once (see {@link revoke}), in turn with every other rotation and revocation. */
   async revoke(kid: string): Promise<StoredSigningKey> {
-    await this.refresh();
-    const set = revoke(this.#set, kid, this.#now());
-    await this.#write(set);
-    return set.keys.find((key) => key.jwk.kid === kid) as StoredSigningKey;
+    return this.#change((set) => {
+      const revoked = revoke(set, kid, this.#now());
+      return { set: revoked, result: revoked.keys.find((key) => key.jwk.kid === kid) as StoredSigningKey };
+    });
   }
 
   /** Stops re-reading. */
   close(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  /**
+   * Read, change and write the stored set holding the storage's lock on it (across processes on Postgres):
+   * a read-modify-write two callers interleave would lose one caller's change.
+   */
+  #change<T>(change: (set: SigningKeySet) => { set: SigningKeySet; result: T }): Promise<T> {
+    return this.#storage.exclusive(KEY_SET_LOCK, async () => {
+      const stored = (await this.#storage.getState<SigningKeySet>(KEY_SET)) ?? this.#set;
+      const { set, result } = change(stored);
+      await this.#write(set);
+      return result;
+    });
   }
 
   async #write(set: SigningKeySet): Promise<void> {
