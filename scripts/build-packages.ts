@@ -91,7 +91,7 @@ function copyAssets(packageDir: string, distDir: string): void {
   }
 }
 
-function publishManifest(source: SourceManifest, hasBin: boolean): Record<string, unknown> {
+function publishManifest(source: SourceManifest, hasBin: boolean, hasConsole: boolean): Record<string, unknown> {
   const exports: Record<string, ExportTarget> = {};
   for (const [subpath, target] of Object.entries(source.exports)) {
     exports[subpath] =
@@ -116,7 +116,7 @@ function publishManifest(source: SourceManifest, hasBin: boolean): Record<string
     sideEffects,
     ...(source.bin ? { bin: source.bin } : {}),
     exports,
-    files: ['src', ...(hasBin ? ['bin'] : []), 'README.md'],
+    files: ['src', ...(hasBin ? ['bin'] : []), ...(hasConsole ? ['console'] : []), 'README.md'],
     engines: source.engines,
     dependencies,
     ...(source.peerDependencies ? { peerDependencies: source.peerDependencies } : {}),
@@ -129,6 +129,9 @@ export async function buildPackages(): Promise<string[]> {
   const staging = join(ROOT, 'packages', '.build');
   rmSync(staging, { recursive: true, force: true });
   for (const dir of PACKAGES) rmSync(join(ROOT, dir, 'dist'), { recursive: true, force: true });
+  // The server ships the console's built app (packages/server/console/, git-ignored): build it from
+  // packages/console now, so a package is never packed with a missing or stale console.
+  await run(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'packages/console']);
   // One program for all packages (build-packages.tsconfig.json): the server's types are checked once, not
   // again for each package that imports it. It emits packages/.build/<pkg>/, moved to packages/<pkg>/dist/.
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -143,7 +146,13 @@ export async function buildPackages(): Promise<string[]> {
     copyAssets(packageDir, distDir);
     const source = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as SourceManifest;
     const hasBin = existsSync(join(distDir, 'bin'));
-    writeFileSync(join(distDir, 'package.json'), `${JSON.stringify(publishManifest(source, hasBin), null, 2)}\n`);
+    const consoleDir = join(packageDir, 'console');
+    const hasConsole = existsSync(consoleDir);
+    if (hasConsole) cpSync(consoleDir, join(distDir, 'console'), { recursive: true });
+    writeFileSync(
+      join(distDir, 'package.json'),
+      `${JSON.stringify(publishManifest(source, hasBin, hasConsole), null, 2)}\n`,
+    );
     cpSync(join(packageDir, 'README.md'), join(distDir, 'README.md'));
     roots.push(distDir);
   }

@@ -1,0 +1,4 @@
+import type { EdgeRef, NodeRef } from '../graph-layout.ts';
+
+/** What the details panel shows: a node of the picture, or an edge (a grant, a policy, a role's permissions). */
+export type Selection = { type: 'node'; ref: NodeRef } | { type: 'edge'; ref: EdgeRef } | null;
