@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process';
+import { argon2Sync, randomBytes, scryptSync } from 'node:crypto';
+import { once } from 'node:events';
+import { pathToFileURL } from 'node:url';
+import { fixtureConfig } from '@authmesh/testkit';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTenant } from '../../src/create-tenant.ts';
+import { deriveSync, type KdfJob } from '../../src/tenant/password-kdf.ts';
+import { PasswordHashingPool } from '../../src/tenant/password-pool.ts';
+import { checkPassword, hashPassword } from '../../src/tenant/passwords.ts';
+import { gatedPool, hashingGate, TEST_WORKER } from './fixtures/hashing-gate.ts';
+
+/*
+ * The password-hashing worker pool on its own: it derives exactly what node:crypto derives on the calling
+ * thread (argon2id and legacy scrypt), refuses at once beyond its queue, replaces a worker that died (the
+ * job it held fails with ERR_PASSWORD_HASHING_FAILED), and stops every worker on close(); a process that
+ * hashed exits by itself. Saturation is made deterministic with a gated stand-in worker
+ * (fixtures/test-password-worker.ts) instead of timing.
+ */
+
+const argon2Job = (message: string): KdfJob => ({
+  kind: 'argon2id',
+  message,
+  nonce: randomBytes(16),
+  memory: 1024,
+  passes: 1,
+  parallelism: 1,
+  tagLength: 32,
+});
+
+const pools: PasswordHashingPool[] = [];
+function keep(created: PasswordHashingPool): PasswordHashingPool {
+  pools.push(created);
+  return created;
+}
+function pool(...args: ConstructorParameters<typeof PasswordHashingPool>): PasswordHashingPool {
+  return keep(new PasswordHashingPool(...args));
+}
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.close()));
+  vi.restoreAllMocks();
+});
+
+describe('PasswordHashingPool', () => {
+  it('hashes and verifies argon2id and legacy scrypt on a worker, byte for byte what node:crypto derives', async () => {
+    const hashing = pool({ threads: 1 });
+    expect(hashing.stats.workers).toBe(0);
+    const stored = await hashPassword('correct horse battery staple', hashing);
+    expect(hashing.stats.workers).toBe(1);
+    const [, , , settings, salt, hash] = stored.split('$');
+    expect(settings).toBe('m=19456,t=2,p=1');
+    const recomputed = argon2Sync('argon2id', {
+      message: 'correct horse battery staple',
+      nonce: Buffer.from(salt ?? '', 'base64'),
+      memory: 19_456,
+      passes: 2,
+      parallelism: 1,
+      tagLength: 32,
+    });
+    expect(recomputed.toString('base64').replace(/=+$/, '')).toBe(hash);
+    expect(await checkPassword('correct horse battery staple', stored, hashing)).toEqual({
+      matches: true,
+      needsUpgrade: false,
+    });
+    expect((await checkPassword('wrong horse', stored, hashing)).matches).toBe(false);
+
+    const scryptSalt = randomBytes(16);
+    const legacyHash = scryptSync('old password', scryptSalt, 32, { N: 2 ** 14, r: 8, p: 1 });
+    const legacy = `scrypt$${2 ** 14}$8$1$${scryptSalt.toString('base64url')}$${legacyHash.toString('base64url')}`;
+    expect(await checkPassword('old password', legacy, hashing)).toEqual({ matches: true, needsUpgrade: true });
+    expect((await checkPassword('old passw0rd', legacy, hashing)).matches).toBe(false);
+    // An unknown user still costs one derivation, on the pool.
+    expect((await checkPassword('anything', undefined, hashing)).matches).toBe(false);
+    expect(hashing.stats).toEqual({ workers: 1, busy: 0, queued: 0 });
+  });
+
+  it('uses up to `threads` workers at once and no more', async () => {
+    const gate = hashingGate();
+    const hashing = keep(gatedPool({ threads: 2, maxQueue: 4 }, gate));
+    const jobs = Array.from({ length: 5 }, (_, i) => argon2Job(`p${i}`));
+    const derived = jobs.map((job) => hashing.derive(job));
+    expect(hashing.stats).toEqual({ workers: 2, busy: 2, queued: 3 });
+    gate.open();
+    const hashes = await Promise.all(derived);
+    // Each answer is its own job's (no mix-up between workers and queue).
+    for (const [i, hash] of hashes.entries()) expect(hash.equals(deriveSync(jobs[i] as KdfJob))).toBe(true);
+    expect(hashing.stats).toEqual({ workers: 2, busy: 0, queued: 0 });
+  });
+
+  it('refuses a job beyond the queue at once with ERR_PASSWORD_HASHING_BUSY; the others complete', async () => {
+    const gate = hashingGate();
+    const hashing = keep(gatedPool({ threads: 1, maxQueue: 1 }, gate));
+    const running = hashing.derive(argon2Job('first'));
+    const waiting = hashing.derive(argon2Job('second'));
+    await expect(hashing.derive(argon2Job('third'))).rejects.toMatchObject({ code: 'ERR_PASSWORD_HASHING_BUSY' });
+    // The patient view (seeding at start) queues beyond the bound instead.
+    const seeding = hashing.patient.derive(argon2Job('seed'));
+    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 2 });
+    gate.open();
+    for (const hash of await Promise.all([running, waiting, seeding])) expect(hash).toHaveLength(32);
+  });
+
+  it('replaces a worker that died: its job fails with ERR_PASSWORD_HASHING_FAILED, the queued job completes', async () => {
+    const hashing = pool({ threads: 1, maxQueue: 4 }, { url: TEST_WORKER });
+    const job = argon2Job('after the crash');
+    const crashed = hashing.derive(argon2Job('crash'));
+    const queued = hashing.derive(job);
+    await expect(crashed).rejects.toMatchObject({
+      code: 'ERR_PASSWORD_HASHING_FAILED',
+      message: expect.stringContaining('exit code 70'),
+    });
+    expect((await queued).equals(deriveSync(job))).toBe(true);
+    expect(hashing.stats).toEqual({ workers: 1, busy: 0, queued: 0 });
+    // And the pool goes on serving.
+    expect(await hashing.derive(argon2Job('later'))).toHaveLength(32);
+  });
+
+  it('close() fails running and waiting jobs with ERR_TENANT_CLOSED, terminates the workers, refuses new jobs', async () => {
+    const gate = hashingGate();
+    const hashing = keep(gatedPool({ threads: 1, maxQueue: 2 }, gate));
+    const running = expect(hashing.derive(argon2Job('a'))).rejects.toMatchObject({ code: 'ERR_TENANT_CLOSED' });
+    const waiting = expect(hashing.derive(argon2Job('b'))).rejects.toMatchObject({ code: 'ERR_TENANT_CLOSED' });
+    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 1 });
+    await hashing.close();
+    await running;
+    await waiting;
+    expect(hashing.stats).toEqual({ workers: 0, busy: 0, queued: 0 });
+    await expect(hashing.derive(argon2Job('c'))).rejects.toMatchObject({ code: 'ERR_TENANT_CLOSED' });
+  });
+});
+
+describe('the tenant and its hashing workers', () => {
+  it("tenant.close() closes the pool the tenant made, after it hashed (seeding the fixture's users)", async () => {
+    const close = vi.spyOn(PasswordHashingPool.prototype, 'close');
+    const tenant = await createTenant({
+      config: fixtureConfig(),
+      port: 0,
+      dataDir: null,
+      passwordHashing: { threads: 1 },
+    });
+    expect(close).not.toHaveBeenCalled();
+    await tenant.close();
+    expect(close).toHaveBeenCalledTimes(1);
+    const closed = close.mock.contexts[0] as PasswordHashingPool;
+    expect(closed.threads).toBe(1);
+    expect(closed.stats.workers).toBe(0);
+  });
+
+  it('a process whose tenant hashed and closed, or whose pool hashed and was never closed, exits by itself', async () => {
+    const source = (path: string) => pathToFileURL(new URL(path, import.meta.url).pathname).href;
+    const script = `
+      const { createTenant } = await import(${JSON.stringify(source('../../src/create-tenant.ts'))});
+      const { PasswordHashingPool } = await import(${JSON.stringify(source('../../src/tenant/password-pool.ts'))});
+      const { hashPassword } = await import(${JSON.stringify(source('../../src/tenant/passwords.ts'))});
+      const { fixtureConfig } = await import('@authmesh/testkit');
+      const tenant = await createTenant({ config: fixtureConfig(), port: 0, dataDir: null, passwordHashing: { threads: 1 } });
+      await tenant.close();
+      const stored = await hashPassword('left open', new PasswordHashingPool({ threads: 1 }));
+      console.log(stored.startsWith('$argon2id$') ? 'hashed' : 'not hashed');
+    `;
+    const child = spawn(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script],
+      {
+        cwd: new URL('../..', import.meta.url).pathname,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const [code, signal] = await once(child, 'exit');
+    clearTimeout(timer);
+    expect({ code, signal, output: output.trim() }).toEqual({ code: 0, signal: null, output: 'hashed' });
+  });
+});
