@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { formatDuration, parseDuration } from './duration.ts';
 
 export interface DevArgs {
   command: 'dev';
@@ -19,6 +20,8 @@ export interface DevArgs {
   trustProxy: string[];
   /** `--database postgres://…` (else `AUTHMESH_DATABASE_URL`): state in that database instead of `data`. */
   database?: string;
+  /** `--rotation-delay`: how long a key rotated in through /api/v2 is published before it signs, in ms. */
+  rotationDelayMs?: number;
 }
 
 /** `authmesh serve`: the production entry (see packages/cli/src/serve.ts). */
@@ -40,6 +43,8 @@ export interface ServeArgs {
   /** How long SIGTERM waits for requests in flight, in milliseconds. */
   drainTimeoutMs: number;
   database?: string;
+  /** As for dev; at least {@link SERVE_ROTATION_DELAY.minMs}. */
+  rotationDelayMs?: number;
 }
 
 export interface ExportArgs {
@@ -115,6 +120,10 @@ Options for dev:
   --trust-proxy <cidr,…>
                     reverse proxies whose X-Forwarded-For names the client IP, e.g.
                     10.0.0.0/8,::1 (default none: the socket address is the client IP)
+  --rotation-delay <duration>
+                    how long a key rotated in with POST /api/v2/keys/signing/rotate is in the
+                    JWKS before it signs: 90s, 10m, 1h (default 10m, the JWKS cache lifetime of
+                    @authmesh/api; dev: 0s to 7d)
 
 Options for serve: as for dev (--config, --keywords, --port, --data, --host, --trust-proxy), and
   --issuer <url>    the public https:// URL of the tenant (required)
@@ -125,6 +134,9 @@ Options for serve: as for dev (--config, --keywords, --port, --data, --host, --t
                     address of the metrics listener (default 127.0.0.1)
   --drain-timeout <s>
                     on SIGTERM, how long requests in flight may take to finish (default 10)
+  --rotation-delay <duration>
+                    as for dev, between 10s and 7d: every process must have re-read the key set
+                    (each does every second) before the new key signs; give all processes the same
   serve never prints a secret: read generated client secrets with authmesh export --include-secrets.
 
 Options for export:
@@ -165,6 +177,7 @@ export function parseCommandLine(argv: string[]): Args {
       'metrics-port': { type: 'string' },
       'metrics-host': { type: 'string' },
       'drain-timeout': { type: 'string' },
+      'rotation-delay': { type: 'string' },
       database: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -229,7 +242,29 @@ export function parseCommandLine(argv: string[]): Args {
   if (values.issuer !== undefined) args.issuer = values.issuer;
   if (values.keywords !== undefined) args.keywords = values.keywords;
   if (values.database !== undefined) args.database = values.database;
+  const rotationDelayMs = rotationDelayOption(values['rotation-delay'], DEV_ROTATION_DELAY);
+  if (rotationDelayMs !== undefined) args.rotationDelayMs = rotationDelayMs;
   return args;
+}
+
+/** The bounds of `--rotation-delay` for dev: any delay, 0 included (one process, no one to wait for). */
+export const DEV_ROTATION_DELAY = { minMs: 0, maxMs: 7 * 86_400_000 };
+/**
+ * The bounds for serve: at least 10 s, well over the second in which every process sharing the database
+ * re-reads the key set (with room for clocks a little apart), so that no process signs with a key another
+ * process does not publish yet. At most a week: a rotation that waits longer is more likely a typo.
+ */
+export const SERVE_ROTATION_DELAY = { minMs: 10_000, maxMs: 7 * 86_400_000 };
+
+function rotationDelayOption(text: string | undefined, bounds: { minMs: number; maxMs: number }): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < bounds.minMs || ms > bounds.maxMs) {
+    throw new UsageError(
+      `--rotation-delay must be a duration such as 90s, 10m or 1h, between ${formatDuration(bounds.minMs)} and ${formatDuration(bounds.maxMs)}; got "${text}"`,
+    );
+  }
+  return ms;
 }
 
 function serveArgs(
@@ -259,6 +294,7 @@ function serveArgs(
   }
   const metricsText = text('metrics-port');
   const keywords = text('keywords');
+  const rotationDelayMs = rotationDelayOption(text('rotation-delay'), SERVE_ROTATION_DELAY);
   return {
     command: 'serve',
     config,
@@ -273,6 +309,7 @@ function serveArgs(
     drainTimeoutMs: drainSeconds * 1_000,
     ...(keywords === undefined ? {} : { keywords }),
     ...(typeof values.database === 'string' ? { database: values.database } : {}),
+    ...(rotationDelayMs === undefined ? {} : { rotationDelayMs }),
   };
 }
 

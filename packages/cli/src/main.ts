@@ -107,6 +107,7 @@ async function dev(args: DevArgs): Promise<number> {
       trustProxy: args.trustProxy,
       dataDir: resolve(args.data),
       ...(database !== undefined ? { database } : {}),
+      ...(args.rotationDelayMs === undefined ? {} : { keyRotation: { delayMs: args.rotationDelayMs } }),
       ...(args.issuer !== undefined ? { issuer: args.issuer } : {}),
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       onError: (error) => console.error(`authmesh: internal error: ${error.message}`),

@@ -44,6 +44,7 @@ export async function serve(args: ServeArgs, logger: Logger = createJsonLogger()
       trustProxy: args.trustProxy,
       dataDir,
       ...(database === undefined ? {} : { database }),
+      ...(args.rotationDelayMs === undefined ? {} : { keyRotation: { delayMs: args.rotationDelayMs } }),
       observe: {
         logger,
         metrics: new TenantMetrics({ processMetrics: true }),
@@ -92,6 +93,7 @@ export async function serve(args: ServeArgs, logger: Logger = createJsonLogger()
       issuer: tenant.issuer,
       listening: tenant.url,
       ...(tenant.metricsUrl === undefined ? {} : { metrics: tenant.metricsUrl }),
+      ...(args.rotationDelayMs === undefined ? {} : { rotation_delay_s: args.rotationDelayMs / 1_000 }),
       clients: tenant.clients.map((c) => ({ name: c.name, client_id: c.client_id })),
       users: tenant.users.length,
     },

@@ -51,3 +51,19 @@ it('serve refuses what would print secrets or pretend to terminate TLS, and bad 
   expect(() => parseCommandLine([...BASE, ...issuer, '--metrics-port', '70000'])).toThrow(/--metrics-port/);
   expect(() => parseCommandLine([...BASE, ...issuer, '--drain-timeout', '-1'])).toThrow(/--drain-timeout/);
 });
+
+it('--rotation-delay takes a duration with a unit or seconds; serve wants at least 10s, dev takes 0s', () => {
+  const serve = [...BASE, '--issuer', 'https://id.acme.test/'];
+  expect(parseCommandLine([...serve, '--rotation-delay', '10m'])).toMatchObject({ rotationDelayMs: 600_000 });
+  expect(parseCommandLine([...serve, '--rotation-delay', '1.5h'])).toMatchObject({ rotationDelayMs: 5_400_000 });
+  expect(parseCommandLine([...serve, '--rotation-delay', '90'])).toMatchObject({ rotationDelayMs: 90_000 });
+  expect(parseCommandLine(serve)).not.toHaveProperty('rotationDelayMs');
+  for (const bad of ['5s', '0', '8d', 'soon', '10 minutes', '']) {
+    expect(() => parseCommandLine([...serve, '--rotation-delay', bad])).toThrow(
+      `--rotation-delay must be a duration such as 90s, 10m or 1h, between 10s and 7d; got "${bad}"`,
+    );
+  }
+  const dev = ['dev', '--config', 'tenant.yaml'];
+  expect(parseCommandLine([...dev, '--rotation-delay', '0s'])).toMatchObject({ rotationDelayMs: 0 });
+  expect(() => parseCommandLine([...dev, '--rotation-delay', '2w'])).toThrow(/between 0s and 7d; got "2w"/);
+});

@@ -2,7 +2,7 @@ import { startPostgres, type TestPostgres } from '@authmesh/testkit';
 import { AuthenticationClient, ManagementClient } from 'auth0';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { killLeftovers, tokenRequest } from './support/cli.ts';
+import { jwksKids, killLeftovers, tokenRequest } from './support/cli.ts';
 import {
   ADMIN,
   API,
@@ -10,6 +10,7 @@ import {
   machineToken,
   OTHER_USER,
   passwordToken,
+  ROTATION_DELAY_S,
   repeatUntil,
   type ServeProcess,
   startPair,
@@ -220,6 +221,35 @@ async function databaseRows(sql: string): Promise<{ value: string }[]> {
   await client.connect();
   try {
     return (await client.query<{ value: string }>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+it('a key rotated through A is published by both at once and signs only after --rotation-delay', async () => {
+  const before = await jwksKids(a.url);
+  const rotated = await management.keys.signing.rotate();
+  const both = await repeatUntil(
+    async () => [await jwksKids(a.url), await jwksKids(b.url)],
+    ([onA, onB]) => Boolean(onA?.includes(rotated.kid) && onB?.includes(rotated.kid)),
+    PROPAGATION_MS,
+  );
+  expect(both).toStrictEqual([
+    [...before, rotated.kid],
+    [...before, rotated.kid],
+  ]);
+  const stored = await keySet();
+  const next = stored.keys.find((key) => key.jwk.kid === rotated.kid);
+  expect(next && next.activates_at - next.created_at).toBe(ROTATION_DELAY_S * 1_000);
+}, 30_000);
+
+/** The stored signing-key set (state row `keys:signing:set`), read with a connection of the test's own. */
+async function keySet(): Promise<{ keys: { jwk: { kid: string }; created_at: number; activates_at: number }[] }> {
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    const { rows } = await client.query("SELECT value FROM state WHERE key = 'keys:signing:set'");
+    return rows[0]?.value;
   } finally {
     await client.end();
   }

@@ -33,6 +33,8 @@ const ADMIN_SCOPES = [
   'update:client_keys',
   'delete:clients',
   'read:users',
+  'create:signing_keys',
+  'update:signing_keys',
   'update:users',
   'read:tenant_settings',
   'update:tenant_settings',
@@ -109,6 +111,9 @@ users:
   return path;
 }
 
+/** The `--rotation-delay` both processes run with. */
+export const ROTATION_DELAY_S = 90;
+
 export interface ServeProcess {
   cli: CliProcess;
   /** Where this process listens (the issuer names process A; requests to B go here). */
@@ -133,6 +138,8 @@ export async function startServe(
     '--issuer',
     issuer,
     '--insecure-http',
+    '--rotation-delay',
+    `${ROTATION_DELAY_S}s`,
   ]);
   await cli.until(() => cli.stdout.includes('"msg":"authmesh tenant ready"'), 'the ready line', 30_000);
   return { cli, url: `http://127.0.0.1:${port}/` };
