@@ -17,6 +17,7 @@ import { ENGINE_PATH_PREFIXES, ENGINE_PATHS, LOGIN_PATH, ROUTES } from './engine
 import { AuthmeshError } from './errors.ts';
 import { createAuth0Requests } from './http/auth0-requests.ts';
 import { createClientAuthGuard } from './http/client-auth-guard.ts';
+import { createClientCredentialsFastPath } from './http/client-credentials-fast-path.ts';
 import { type ClientIpResolver, createClientIpResolver } from './http/client-ip.ts';
 import { CONTINUE_PATH, createActionContinue } from './http/continue.ts';
 import { trackInFlight } from './http/drain.ts';
@@ -27,6 +28,7 @@ import { AUTH0_LOGOUT_PATH, createAuth0Logout } from './http/logout.ts';
 import { createRefreshOverlap } from './http/refresh-overlap.ts';
 import { createRouter } from './http/router.ts';
 import { TokenSealer } from './http/sealed-token.ts';
+import { publishTokenActivity, publishTokenRefusal } from './http/token-activity.ts';
 import { createJwtUserinfo } from './http/userinfo.ts';
 import { createWebMessageGuard } from './http/web-message.ts';
 import { CsrfTokens } from './login/csrf.ts';
@@ -43,7 +45,11 @@ import { createHealthRoutes, HEALTHZ_PATH, passesWithin, READYZ_PATH } from './o
 import type { Logger } from './observability/logger.ts';
 import type { TenantMetrics } from './observability/metrics.ts';
 import { type MetricsListener, startMetricsListener } from './observability/metrics-listener.ts';
-import { createRequestObserver } from './observability/request-observer.ts';
+import {
+  createRequestObserver,
+  createRequestRecorder,
+  type RequestObserverOptions,
+} from './observability/request-observer.ts';
 import { createRouteLabeler } from './observability/route-label.ts';
 import { countTokenIssuance } from './observability/token-issuance.ts';
 import type { Storage } from './storage/contract.ts';
@@ -121,6 +127,13 @@ export interface TenantOptions {
    * for a production tenant (`authmesh serve` has no way to set it).
    */
   testMode?: { token: string };
+  /**
+   * The client-credentials fast path (docs/engine.md): successful machine-to-machine token requests answered in
+   * front of the engine, with the engine's tokens, headers and metrics, for a fraction of the CPU; everything
+   * else (every refusal included) still goes to the engine. Default on, unless the environment has
+   * `AUTHMESH_CLIENT_CREDENTIALS_FAST_PATH=off`; `false` turns it off whatever the environment says.
+   */
+  clientCredentialsFastPath?: boolean;
   /**
    * Password hashing (argon2id) runs on worker threads of its own, off the event loop and off libuv's pool
    * that token signing uses, with a bounded queue: a login beyond it gets 503 with `Retry-After`
@@ -210,6 +223,7 @@ const READINESS_STORAGE_MS = 2_000;
 export async function createTenant(options: TenantOptions): Promise<Tenant> {
   // Refused before anything is bound or opened: a typo in a proxy range must not start an open tenant.
   const clientIp = createClientIpResolver(options.trustProxy);
+  const fastPath = clientCredentialsFastPathOn(options.clientCredentialsFastPath);
   // Until the engine is ready, the port answers 503 instead of leaving early requests hanging: the port
   // must be bound first because with port 0 the issuer depends on the port the system picks.
   const starting = (_req: IncomingMessage, res: ServerResponse) => {
@@ -287,13 +301,23 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     stopFollowing = followOtherProcesses(tenant);
     // One brute-force count per (user, IP) for the login page and the password grants.
     const loginThrottle = new FailureThrottle({ counters: storage.counters, scope: 'login' });
+    // Client secrets are machine-generated: 20 failures per (client, IP) block that pair for 5 minutes. One
+    // instance for the token endpoint's guard and the client-credentials fast path: the same counts.
+    const clientSecretThrottle = new FailureThrottle({
+      maxAttempts: 20,
+      blockMs: 5 * 60_000,
+      ipBurst: 1_000,
+      ipRefillPerMs: 1_000 / 3_600_000,
+      counters: storage.counters,
+      scope: 'client-secret',
+    });
     // Auth0 Actions run in a worker started on first use; dependencies resolve next to the config file.
     actions = new WorkerActionRunner({
       registry,
       storage,
       resolveFrom: options.config.source.startsWith('<') ? process.cwd() : dirname(options.config.source),
       ...(options.actionTimeoutMs === undefined ? {} : { timeoutMs: options.actionTimeoutMs }),
-      ...(options.onActionLog ? { onLog: options.onActionLog } : {}),
+      onLog: withActionLogActivity(tenant, options.onActionLog),
       keywords: actionKeywords(options.actionKeywords),
     });
     const provider = createEngine(tenant, { signing: keyRing, cookies }, { loginThrottle, actions });
@@ -312,6 +336,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       options,
       clientIp,
       loginThrottle,
+      clientSecretThrottle,
       ready,
       actions,
     );
@@ -319,7 +344,22 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       metricsListener = await startMetricsListener(metrics, options.observe.metricsListener);
     }
     server.off('request', starting);
-    server.on('request', provider.callback());
+    const engine = provider.callback();
+    const observer = options.observe;
+    const answerFirst = fastPath
+      ? createClientCredentialsFastPath({
+          tenant,
+          signing: keyRing,
+          throttle: clientSecretThrottle,
+          clientIp,
+          engineLoadsClient: async (clientId) => (await provider.Client.find(clientId)) !== undefined,
+          ...(observer && (observer.logger || observer.metrics)
+            ? { recorder: createRequestRecorder(requestObserverOptions(observer)) }
+            : {}),
+          ...(metrics ? { metrics } : {}),
+        })
+      : undefined;
+    server.on('request', answerFirst ? answerFirst(engine) : engine);
 
     const users = await storage.entities.list<{ email: string; user_id: string }>('user');
     let closed: Promise<void> | undefined;
@@ -378,6 +418,7 @@ function installMiddleware(
   options: TenantOptions,
   clientIp: ClientIpResolver,
   loginThrottle: FailureThrottle,
+  clientSecretThrottle: FailureThrottle,
   ready: () => Promise<string[]>,
   actions: ActionRunner,
 ): () => void {
@@ -386,17 +427,7 @@ function installMiddleware(
     on(event: string, fn: (ctx: object, error: Error) => void): void;
   };
   const auth0Requests = createAuth0Requests(tenant.registry);
-  // Client secrets are machine-generated: 20 failures per (client, IP) block that pair for 5 minutes.
-  const clientAuthGuard = createClientAuthGuard(
-    new FailureThrottle({
-      maxAttempts: 20,
-      blockMs: 5 * 60_000,
-      ipBurst: 1_000,
-      ipRefillPerMs: 1_000 / 3_600_000,
-      counters: tenant.storage.counters,
-      scope: 'client-secret',
-    }),
-  );
+  const clientAuthGuard = createClientAuthGuard(clientSecretThrottle);
 
   // The e-mails the tenant would send (password resets), shown on the outbox page instead.
   const outbox = new Outbox();
@@ -406,7 +437,7 @@ function installMiddleware(
     tenant,
     outbox,
     actions,
-    ...(options.onAudit ? { onAudit: options.onAudit } : {}),
+    onAudit: withAuditActivity(tenant, options.onAudit),
   });
 
   // 0. Observed tenants (authmesh serve): request id, access log and latency around everything else,
@@ -414,36 +445,15 @@ function installMiddleware(
   const observe = options.observe;
   if (observe) {
     if (observe.logger || observe.metrics) {
-      app.use(
-        createRequestObserver({
-          ...(observe.logger ? { logger: observe.logger } : {}),
-          ...(observe.metrics ? { metrics: observe.metrics } : {}),
-          routeOf: createRouteLabeler(
-            [
-              ...ENGINE_PATHS,
-              LOGIN_PATH,
-              AUTH0_LOGOUT_PATH,
-              CONTINUE_PATH,
-              SIGNUP_PATH,
-              CHANGE_PASSWORD_PATH,
-              OUTBOX_PATH,
-              RESET_PATH,
-              HEALTHZ_PATH,
-              READYZ_PATH,
-            ],
-            [...ENGINE_PATH_PREFIXES, '/api/v2/', '/.well-known/'],
-          ),
-          tokenPath: ROUTES.token,
-          revocationPath: ROUTES.revocation,
-          quietPaths: [HEALTHZ_PATH, READYZ_PATH],
-        }),
-      );
+      app.use(createRequestObserver(requestObserverOptions(observe)));
     }
     app.use(createHealthRoutes(ready));
     if (observe.metrics) countTokenIssuance(app, tenant.registry, observe.metrics);
   }
   // 1. Every request: client IP, pinned Host; Auth0's token errors and security headers on the way out.
-  app.use(createEdge({ issuer: tenant.issuer, clientIp }));
+  app.use(createEdge({ issuer: tenant.issuer, clientIp, onTokenRefusal: (ctx) => publishTokenRefusal(ctx, tenant) }));
+  // Issued tokens, refresh rotations and password-grant logins, for the console's stream.
+  publishTokenActivity(app, tenant);
   // 2. The Management API (/api/v2/...), entirely the tenant's own.
   app.use(
     createManagementApi({
@@ -451,7 +461,7 @@ function installMiddleware(
       signing,
       rotationDelayMs: options.keyRotation?.delayMs ?? DEFAULT_ROTATION_DELAY_MS,
       ...(options.onError ? { onError: options.onError } : {}),
-      ...(options.onAudit ? { onAudit: options.onAudit } : {}),
+      onAudit: withAuditActivity(tenant, options.onAudit),
     }),
   );
   // 2a. The console (/console): its app and its API, when the tenant serves one.
@@ -517,6 +527,69 @@ function installMiddleware(
     options.onError?.(error);
   });
   return () => consoleApp?.close();
+}
+
+/** `onAudit` that also publishes each Management API write to the activity feed (the console's stream). */
+function withAuditActivity(tenant: TenantContext, onAudit: TenantOptions['onAudit']): (event: AuditEvent) => void {
+  return (event) => {
+    tenant.activity.publish(() => {
+      const { time: _time, ...write } = event;
+      return { type: 'management', ...write };
+    });
+    onAudit?.(event);
+  };
+}
+
+/** `onActionLog` that also publishes each Action's log line to the activity feed. */
+function withActionLogActivity(
+  tenant: TenantContext,
+  onActionLog: TenantOptions['onActionLog'],
+): (line: ActionLogLine) => void {
+  return (line) => {
+    tenant.activity.publish(() => ({ type: 'action_log', ...line }));
+    onActionLog?.(line);
+  };
+}
+
+/** What the request observer records and how it labels routes (the Koa chain's and the fast path's alike). */
+function requestObserverOptions(observe: TenantObservability): RequestObserverOptions {
+  return {
+    ...(observe.logger ? { logger: observe.logger } : {}),
+    ...(observe.metrics ? { metrics: observe.metrics } : {}),
+    routeOf: createRouteLabeler(
+      [
+        ...ENGINE_PATHS,
+        LOGIN_PATH,
+        AUTH0_LOGOUT_PATH,
+        CONTINUE_PATH,
+        SIGNUP_PATH,
+        CHANGE_PASSWORD_PATH,
+        OUTBOX_PATH,
+        RESET_PATH,
+        HEALTHZ_PATH,
+        READYZ_PATH,
+      ],
+      [...ENGINE_PATH_PREFIXES, '/api/v2/', '/.well-known/'],
+    ),
+    tokenPath: ROUTES.token,
+    revocationPath: ROUTES.revocation,
+    quietPaths: [HEALTHZ_PATH, READYZ_PATH],
+  };
+}
+
+/**
+ * Whether the client-credentials fast path runs: the option when given, else the environment's
+ * `AUTHMESH_CLIENT_CREDENTIALS_FAST_PATH` (`on` or `off`, read once here), else on.
+ */
+function clientCredentialsFastPathOn(option: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (option !== undefined) return option;
+  const value = env.AUTHMESH_CLIENT_CREDENTIALS_FAST_PATH;
+  if (value === undefined || value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new AuthmeshError(
+    'ERR_TENANT_START',
+    `AUTHMESH_CLIENT_CREDENTIALS_FAST_PATH must be "on" or "off", not "${value}"`,
+  );
 }
 
 /** The keywords for re-read action files, merged as `loadTenantConfigFile` merges them (the environment wins). */

@@ -11,6 +11,8 @@ export interface EdgeOptions {
   issuer: string;
   /** How the client's IP is found (socket peer, or X-Forwarded-For from a trusted proxy). */
   clientIp?: ClientIpResolver;
+  /** Told of every refused request at /oauth/token and /oauth/revoke, once Auth0's answer is set (the activity feed). */
+  onTokenRefusal?: (ctx: Context) => void;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface EdgeOptions {
  * `https://localhost:4000` does not refuse a plain-http tenant on the same port for a year afterwards.
  * Production deployments set their own policy at the TLS terminator.
  */
-const DEV_HSTS = 'max-age=3600';
+export const DEV_HSTS = 'max-age=3600';
 
 /**
  * The outermost middleware: what every request and response of the tenant goes through, in one place
@@ -59,8 +61,10 @@ export function createEdge(options: EdgeOptions) {
         return;
       }
       if (ctx.path === ROUTES.token || ctx.path === ROUTES.revocation) {
-        if (ctx.status >= 400) applyAuth0TokenError(ctx);
-        else if (ctx.path === ROUTES.token) copyIssuedScope(ctx);
+        if (ctx.status >= 400) {
+          applyAuth0TokenError(ctx);
+          options.onTokenRefusal?.(ctx);
+        } else if (ctx.path === ROUTES.token) copyIssuedScope(ctx);
         ctx.set('Cache-Control', 'no-store');
         ctx.set('Pragma', 'no-cache');
       }

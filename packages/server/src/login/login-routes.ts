@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { ActionRunner } from '../actions/types.ts';
 import type { FailureThrottle } from '../http/failure-throttle.ts';
+import { type LoginAttempt, publishLogin } from '../http/login-activity.ts';
 import type { LoginOutcome } from '../observability/metrics.ts';
 import { databaseFor, isDatabase } from '../tenant/connections.ts';
 import type { TenantContext } from '../tenant/context.ts';
@@ -224,7 +225,7 @@ async function submitLogin(deps: LoginDeps, tx: Transaction, form: URLSearchPara
   const verdict = guarded ? await deps.throttle.check(username, ip) : { allowed: true as const };
   if (!verdict.allowed) {
     ctx.set('Retry-After', String(verdict.retryAfterS));
-    deps.onOutcome?.(verdict.reason === 'blocked' ? 'blocked' : 'throttled');
+    recordOutcome(deps, tx, verdict.reason === 'blocked' ? 'blocked' : 'throttled', { username });
     return renderLogin(deps, tx, 429, {
       username,
       error: verdict.reason === 'blocked' ? BLOCKED : 'Too many attempts. Try again later.',
@@ -240,11 +241,11 @@ async function submitLogin(deps: LoginDeps, tx: Transaction, form: URLSearchPara
   }
   if (!user) {
     if (guarded) await deps.throttle.recordFailure(username, ip);
-    deps.onOutcome?.('wrong_credentials');
+    recordOutcome(deps, tx, 'wrong_credentials', { username, connection: database.name });
     return renderLogin(deps, tx, 400, { username, error: WRONG_CREDENTIALS });
   }
   if (guarded) await deps.throttle.recordSuccess(username, ip);
-  deps.onOutcome?.('success');
+  recordOutcome(deps, tx, 'success', { username, connection: database.name, user_id: user.user_id });
   await finish(deps, ctx, user.user_id);
 }
 
@@ -288,7 +289,7 @@ async function submitSignup(deps: LoginDeps, tx: Transaction, form: URLSearchPar
     });
   }
   // As on Auth0, a sign-up on the login page also logs the new user in.
-  deps.onOutcome?.('signup');
+  recordOutcome(deps, tx, 'signup', { username: email, connection: database.name, user_id: result.user.user_id });
   await finish(deps, tx.ctx, result.user.user_id);
 }
 
@@ -302,11 +303,17 @@ async function submitIdentity(deps: LoginDeps, tx: Transaction, form: URLSearchP
   const name = (form.get('name') ?? '').trim().slice(0, 200);
   const user = await signInExternalUser(deps.tenant, connection, { email, ...(name ? { name } : {}) });
   if (user.blocked) {
-    deps.onOutcome?.('blocked');
+    recordOutcome(deps, tx, 'blocked', { username: email, connection: connection.name, user_id: user.user_id });
     return renderIdentity(deps, tx, connection, 400, 'user is blocked');
   }
-  deps.onOutcome?.('external');
+  recordOutcome(deps, tx, 'external', { username: email, connection: connection.name, user_id: user.user_id });
   await finish(deps, tx.ctx, user.user_id);
+}
+
+/** Counts a login outcome (metrics) and publishes it to the activity feed (the console's stream). */
+function recordOutcome(deps: LoginDeps, tx: Transaction, outcome: LoginOutcome, attempt: LoginAttempt): void {
+  deps.onOutcome?.(outcome);
+  publishLogin(deps.tenant, outcome, { client_id: tx.clientId, ip: tx.ctx.request.ip, ...attempt });
 }
 
 async function finish(deps: LoginDeps, ctx: Context, accountId: string): Promise<void> {

@@ -97,3 +97,85 @@ export async function sessionToken(tenant: Tenant): Promise<string> {
   if (session.status !== 200 || typeof token !== 'string') throw new Error(`no session: ${session.status}`);
   return token;
 }
+
+/** One parsed Server-Sent Event of the console's stream. */
+export interface StreamEvent {
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * An open `/console/api/activity` stream, parsed as events arrive. `next(predicate)` resolves with the
+ * first event (already received or still to come) that matches, or rejects once `timeoutMs` has passed.
+ */
+export class ActivityReader {
+  readonly events: StreamEvent[] = [];
+  readonly #abort = new AbortController();
+  #buffer = '';
+  #waiters: Array<() => void> = [];
+
+  private constructor() {}
+
+  static async open(tenant: Tenant, token?: string): Promise<ActivityReader> {
+    const reader = new ActivityReader();
+    const response = await fetch(new URL('console/api/activity', tenant.url), {
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      signal: reader.#abort.signal,
+    });
+    if (response.status !== 200 || !response.body) throw new Error(`activity stream: ${response.status}`);
+    reader.#pump(response.body).catch(() => {});
+    return reader;
+  }
+
+  async next(predicate: (event: StreamEvent) => boolean, timeoutMs = 5_000): Promise<StreamEvent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.find(predicate);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(
+          `no matching event within ${timeoutMs} ms; got ${JSON.stringify(this.events.map((e) => e.data))}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): void {
+    this.#abort.abort();
+  }
+
+  async #pump(body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    for await (const chunk of body) {
+      this.#buffer += decoder.decode(chunk, { stream: true });
+      let end = this.#buffer.indexOf('\n\n');
+      while (end !== -1) {
+        const block = this.#buffer.slice(0, end);
+        this.#buffer = this.#buffer.slice(end + 2);
+        const fields = new Map<string, string>();
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
+        }
+        const data = fields.get('data');
+        if (data !== undefined) {
+          this.events.push({ id: fields.get('id') ?? '', event: fields.get('event') ?? '', data: JSON.parse(data) });
+        }
+        end = this.#buffer.indexOf('\n\n');
+      }
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+}
