@@ -3,6 +3,8 @@
  * password BENCH_PASSWORD), real SQLite in a temp dataDir. With BENCH_PASSWORD_SCHEME=scrypt the tenant's
  * password module is replaced by `../legacy-scrypt-passwords.ts` (the code before argon2id) through a module
  * resolve hook, so both targets run the same login route and differ only in how passwords are hashed.
+ * BENCH_HASH_THREADS sets `passwordHashing.threads` (0: on libuv's pool, as before the hashing workers;
+ * unset: the tenant's default).
  * Prints its issuer as the first stdout line; removes the dataDir on SIGTERM.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +37,7 @@ if (scheme === 'scrypt' && !swapped)
   throw new Error('the tenant did not load its password module from the expected path');
 
 const users = Number(process.env.BENCH_USERS ?? 4);
+const hashThreads = process.env.BENCH_HASH_THREADS;
 const password = process.env.BENCH_PASSWORD ?? '';
 const dataDir = mkdtempSync(join(tmpdir(), 'authmesh-bench-login-'));
 const template = fixtureConfig().users[0];
@@ -51,6 +54,7 @@ const tenant = await createTenant({
   }),
   port: 0,
   dataDir,
+  ...(hashThreads === undefined ? {} : { passwordHashing: { threads: Number(hashThreads) } }),
   onError: (error) => console.error('authmesh server_error:', error),
 });
 console.log(tenant.issuer);
