@@ -105,6 +105,8 @@ function describeActor(value: unknown): string {
   return 'a service';
 }
 
+/** The time as ISO-8601, or the number itself where no date exists (a forged `exp` of 1e300). */
 function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? `${seconds} (not a date)` : date.toISOString();
 }
