@@ -59,8 +59,11 @@ async function rewriteBody(ctx: Context): Promise<boolean> {
   return true;
 }
 
-/** The body's parameters, or why it cannot have any. */
-function jsonToParams(raw: Buffer): URLSearchParams | string {
+/**
+ * A JSON body's parameters as the engine gets them (a `scope` array joined, other values as text), or why it
+ * cannot have any. The client-credentials fast path reads JSON bodies with this too.
+ */
+export function jsonToParams(raw: Buffer): URLSearchParams | string {
   let parsed: unknown;
   try {
     parsed = parseJson(raw.toString('utf8'));

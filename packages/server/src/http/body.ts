@@ -12,11 +12,17 @@ export class BodyError extends Error {
   }
 }
 
+/** Bodies already read by a handler in front of the Koa chain (the client-credentials fast path). */
+const bodiesRead = new WeakMap<IncomingMessage, Promise<Buffer>>();
+
 /**
  * Reads the whole request body, refusing more than `limit` bytes (checked while streaming, not after).
- * Event-based rather than `for await`: this runs on every token request.
+ * Event-based rather than `for await`: this runs on every token request. A body a handler in front of the
+ * Koa chain read with {@link readBodyOnce} is not read again: the same bytes (or the same refusal) come back.
  */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const read = bodiesRead.get(req);
+  if (read !== undefined) return read;
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (declared > limit) return Promise.reject(new BodyError(413, 'request body too large'));
   return new Promise((resolve, reject) => {
@@ -35,6 +41,16 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
     req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
     req.once('error', reject);
   });
+}
+
+/**
+ * Reads the body as {@link readBody} does, for a handler that may still pass the request on: a stream can be
+ * read only once, so a later {@link readBody} of the same request returns this read's outcome.
+ */
+export function readBodyOnce(req: IncomingMessage): Promise<Buffer> {
+  const read = readBody(req);
+  bodiesRead.set(req, read);
+  return read;
 }
 
 /**

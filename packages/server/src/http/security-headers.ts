@@ -3,14 +3,22 @@ import type { Context } from 'koa';
 import { ENGINE_AUTO_SUBMIT_SCRIPT } from '../engine/auto-submit.ts';
 
 /**
+ * The headers every response carries, in the order they are set (the client-credentials fast path, which
+ * answers in front of Koa, writes them from here too).
+ */
+export const EVERY_RESPONSE_HEADERS: readonly (readonly [string, string])[] = [
+  ['X-Content-Type-Options', 'nosniff'],
+  // same-origin (not no-referrer): browsers then still send a real Origin on the login form's POST.
+  ['Referrer-Policy', 'same-origin'],
+];
+
+/**
  * Headers every response of the tenant carries, and stricter ones for HTML pages: no framing
  * (clickjacking, RFC 9700 §4.16), no scripts but the engine's own auto-submit, no external resources,
  * no referrer leaking `state`. See docs/security.md, "Pages and headers".
  */
 export function applySecurityHeaders(ctx: Context): void {
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  // same-origin (not no-referrer): browsers then still send a real Origin on the login form's POST.
-  ctx.set('Referrer-Policy', 'same-origin');
+  for (const [name, value] of EVERY_RESPONSE_HEADERS) ctx.set(name, value);
   const type = ctx.response.get('Content-Type');
   if (typeof type === 'string' && type.startsWith('text/html') && !ctx.response.get('Content-Security-Policy')) {
     ctx.set('Content-Security-Policy', htmlPolicy(ctx.body));
