@@ -9,6 +9,7 @@ import type { RequestRecorder } from '../observability/request-observer.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import type { ClientGrantRecord, ClientRecord, ResourceServerRecord } from '../tenant/records.ts';
 import type { SigningKeyRing } from '../tenant/signing-key-ring.ts';
+import { tokenActivity } from '../tenant/token-activity.ts';
 import { jsonToParams } from './auth0-requests.ts';
 import { readBodyOnce } from './body.ts';
 import type { ClientIpResolver } from './client-ip.ts';
@@ -235,19 +236,18 @@ export function createClientCredentialsFastPath(
         body: undefined,
       });
     }
-    tenant.activity.publish(() => ({
-      type: 'token',
-      grant_type: 'client_credentials',
-      client_id: client.client_id,
-      audience,
-      scope: template.scope,
-      subject: `${client.client_id}@clients`,
-      header: { alg: 'RS256', typ: template.typ, kid: key.jwk.kid },
-      claims,
-      ...(tenant.activity.includeTokens ? { access_token: accessToken } : {}),
-      expires_in: template.lifetime,
-      ip,
-    }));
+    // The event the engine's `grant.success` publishes for the same answer (http/token-activity.ts).
+    tenant.activity.publish(() =>
+      tokenActivity({
+        grantType: 'client_credentials',
+        clientId: client.client_id,
+        accessToken,
+        scope: template.scope,
+        expiresIn: template.lifetime,
+        ip,
+        includeToken: tenant.activity.includeTokens,
+      }),
+    );
     return true;
   }
 
