@@ -24,6 +24,7 @@ export function formatBanner(tenant: Tenant, readyMs: number, options: BannerOpt
     `  issuer     ${tenant.issuer}`,
     `  discovery  ${tenant.issuer}.well-known/openid-configuration`,
     `  listening  ${tenant.url}`,
+    ...(tenant.consoleUrl === undefined ? [] : [`  console    ${tenant.consoleUrl}  (this machine only)`]),
     '',
     '  applications',
   ];

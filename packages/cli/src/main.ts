@@ -116,6 +116,8 @@ async function dev(args: DevArgs): Promise<number> {
       // An edited action file is re-read with the keywords the tenant file was loaded with.
       actionKeywords: { env: process.env, mappings },
       ...(testModeToken === undefined ? {} : { testMode: { token: testModeToken } }),
+      // The console, for this machine only: no sign-in, and the stream may show issued tokens.
+      console: { access: 'loopback' },
     });
   } catch (error) {
     lock?.release();

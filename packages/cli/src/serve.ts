@@ -45,6 +45,8 @@ export async function serve(args: ServeArgs, logger: Logger = createJsonLogger()
       dataDir,
       ...(database === undefined ? {} : { database }),
       ...(args.rotationDelayMs === undefined ? {} : { keyRotation: { delayMs: args.rotationDelayMs } }),
+      // The console for anyone with a Management API token that reads the tenant; never the tokens themselves.
+      console: { access: 'management-token' },
       observe: {
         logger,
         metrics: new TenantMetrics({ processMetrics: true }),

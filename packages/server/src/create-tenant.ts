@@ -200,6 +200,8 @@ export interface Tenant {
   readonly warnings: readonly string[];
   /** `http://host:port/metrics` when `observe.metricsListener` was given. */
   readonly metricsUrl?: string;
+  /** `<issuer>console` when the tenant serves the console (`options.console`). */
+  readonly consoleUrl?: string;
   /** Stops accepting connections, ends open ones, closes storage. Idempotent. */
   close(): Promise<void>;
   /**
@@ -391,6 +393,7 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       users: users.items.map((u) => ({ email: u.doc.email, user_id: u.doc.user_id })),
       warnings: options.config.warnings,
       ...(metricsListener ? { metricsUrl: metricsListener.url } : {}),
+      ...(options.console ? { consoleUrl: `${issuer}console` } : {}),
       close: () => stop(0),
       drain: (graceMs = DEFAULT_DRAIN_MS) => stop(graceMs),
     };
