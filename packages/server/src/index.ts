@@ -14,6 +14,9 @@ export type { ActionLogLine } from './actions/types.ts';
 export { loadKeywordMappings } from './config/keyword-mappings.ts';
 export { type KeywordOptions, loadTenantConfigFile, parseTenantConfig } from './config/load.ts';
 export type * from './config/types.ts';
+export type { ConsoleAccess } from './console/access.ts';
+export type { Inspection } from './console/inspect.ts';
+export type { ConsoleSystem } from './console/system.ts';
 export {
   createTenant,
   type KeyRotationOptions,
@@ -53,6 +56,7 @@ export { migratePostgres, openPostgresStorage, type PostgresStorageOptions } fro
 export type { MigrationReport } from './storage/postgres-migrate.ts';
 export { securePrivateDirectory } from './storage/private-files.ts';
 export { openSqliteStorage } from './storage/sqlite.ts';
+export type { ActivityEvent, ActivityPayload } from './tenant/activity.ts';
 export {
   listSigningKeys,
   revokeSigningKey,

@@ -123,11 +123,34 @@ describe('the console activity stream (loopback)', () => {
         redirect_uri: 'http://localhost:5173/',
       }),
     });
-    const tokens = (await exchanged.json()) as { refresh_token: string };
+    const tokens = (await exchanged.json()) as { refresh_token: string; access_token: string };
     expect(exchanged.status).toBe(200);
     const token = await stream.next((e) => e.data.type === 'token' && e.data.grant_type === 'authorization_code');
     expect(token.data).toMatchObject({ client_id: SPA_CLIENT_ID, audience: ORDERS_API, subject: login.data.user_id });
     expect((token.data.claims as { permissions?: unknown }).permissions).toEqual(['create:orders', 'read:orders']);
+
+    // The Orders API exchanges the customer's token for a catalog token on the customer's behalf: `act` names it.
+    const ordersApi = clientOf(tenant, 'Orders API (client)');
+    const exchange = await fetch(new URL('oauth/token', tenant.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        client_id: ordersApi.clientId,
+        client_secret: ordersApi.clientSecret,
+        subject_token: tokens.access_token,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        audience: CATALOG,
+      }),
+    });
+    expect(exchange.status).toBe(200);
+    const onBehalf = await stream.next((e) => e.data.type === 'token' && e.data.client_id === ordersApi.clientId);
+    expect(onBehalf.data).toMatchObject({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      audience: CATALOG,
+      subject: login.data.user_id,
+      act: { sub: `${ordersApi.clientId}@clients` },
+    });
 
     const refreshed = await fetch(new URL('oauth/token', tenant.url), {
       method: 'POST',
@@ -191,6 +214,38 @@ describe('the console activity stream (loopback)', () => {
       target: { id: grant.id },
       status: 200,
     });
+  });
+});
+
+describe('Actions in the activity stream', () => {
+  it('shows the lines an Action logs, tagged with the action and its trigger', async () => {
+    const tenant = await startConsoleTenant({
+      configure: (config) => ({
+        ...config,
+        actions: config.actions.map(({ codeFile: _file, ...action }) =>
+          action.name === 'service-name-in-m2m-tokens'
+            ? {
+                ...action,
+                code: "exports.onExecuteCredentialsExchange = async (event) => { console.log('token for ' + event.client.name); };",
+              }
+            : action,
+        ),
+      }),
+    });
+    const stream = await ActivityReader.open(tenant);
+    try {
+      expect((await clientCredentials(tenant, clientOf(tenant, 'Inventory Service'), CATALOG)).status).toBe(200);
+      const line = await stream.next((e) => e.data.type === 'action_log');
+      expect(line.data).toMatchObject({
+        action: 'service-name-in-m2m-tokens',
+        trigger: 'credentials-exchange',
+        level: 'log',
+        message: 'token for Inventory Service',
+      });
+    } finally {
+      stream.close();
+      await tenant.close();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { loadTenantConfigFile } from '../../src/config/load.ts';
+import type { TenantConfig } from '../../src/config/types.ts';
 import { createTenant, type Tenant, type TenantOptions } from '../../src/create-tenant.ts';
 
 /** The example tenant (the seed's system): the SPA, three APIs, two M2M grants and a user-delegated one. */
@@ -25,11 +26,15 @@ export async function freePort(): Promise<number> {
 
 /** The example tenant in memory with a console, its issuer `http://localhost:<port>/`. */
 export async function startConsoleTenant(
-  options: Partial<Pick<TenantOptions, 'console' | 'trustProxy' | 'onAudit' | 'host'>> = {},
+  options: Partial<Pick<TenantOptions, 'console' | 'trustProxy' | 'onAudit' | 'host'>> & {
+    /** Changes the example configuration before the tenant starts. */
+    configure?: (config: TenantConfig) => TenantConfig;
+  } = {},
 ): Promise<Tenant> {
   const port = await freePort();
+  const config = await loadTenantConfigFile(EXAMPLE_CONFIG);
   return createTenant({
-    config: await loadTenantConfigFile(EXAMPLE_CONFIG),
+    config: options.configure ? options.configure(config) : config,
     port,
     issuer: `http://localhost:${port}/`,
     dataDir: null,
