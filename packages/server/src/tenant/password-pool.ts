@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AuthmeshError } from '../errors.ts';
 import { type KdfJob, libuvHasher, type PasswordHasher } from './password-kdf.ts';
-import type { WorkerReply, WorkerRequest } from './password-worker.ts';
+import type { WorkerReply, WorkerRequest, WorkerSettings } from './password-worker.ts';
 
 /*
  * Password hashing on worker threads of its own, with a bounded queue.
@@ -27,12 +27,20 @@ export interface PasswordHashingOptions {
    * thread (with one thread: 32 logins waiting, ~2-3 s for the last one).
    */
   maxQueue?: number;
+  /**
+   * Linux only: the hashing threads' nice value, 0-19 (default 10). When cores are free it changes nothing;
+   * when they are not, the event loop (token signing and every other request) is served before the hashes,
+   * so a login burst does not slow client-credentials tokens. 0 hashes at the process's priority.
+   */
+  nice?: number;
 }
 
 /** What a busy tenant asks a client to wait: a queue of hashes drains in about that. */
 export const PASSWORD_HASHING_RETRY_AFTER_S = 1;
 const MAX_THREADS = 8;
 const QUEUE_PER_THREAD = 32;
+/** CFS gives a nice-0 thread about 9× the CPU share of a nice-10 one when they compete. */
+const DEFAULT_NICE = 10;
 
 /** True for the refusal of a hash because the queue is full (answered 503 with `Retry-After`). */
 export function isPasswordHashingBusy(error: unknown): error is AuthmeshError {
@@ -94,7 +102,8 @@ export class PasswordHashingPool implements PasswordHasher {
     this.threads = Math.max(1, Math.floor(options.threads ?? defaultHashingThreads()));
     this.maxQueue = Math.max(0, Math.floor(options.maxQueue ?? QUEUE_PER_THREAD * this.threads));
     // The same expression in the built package names password-worker.js (scripts/build-packages.ts).
-    this.#script = script ?? { url: new URL('./password-worker.ts', import.meta.url) };
+    const settings: WorkerSettings = { nice: Math.min(19, Math.max(0, Math.floor(options.nice ?? DEFAULT_NICE))) };
+    this.#script = script ?? { url: new URL('./password-worker.ts', import.meta.url), workerData: settings };
   }
 
   /** Runs one derivation on a worker; rejects at once with `ERR_PASSWORD_HASHING_BUSY` when the queue is full. */

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { argon2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { fixtureConfig } from '@authmesh/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -17,6 +19,18 @@ import { gatedPool, hashingGate, TEST_WORKER } from './fixtures/hashing-gate.ts'
  * hashed exits by itself. Saturation is made deterministic with a gated stand-in worker
  * (fixtures/test-password-worker.ts) instead of timing.
  */
+
+/** Linux: the nice values of this process's threads, by thread name (`main` for the main thread). */
+function threadNices(): Map<string, number[]> {
+  const byName = new Map<string, number[]>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const name = Number(tid) === process.pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    byName.set(name, [...(byName.get(name) ?? []), nice]);
+  }
+  return byName;
+}
 
 const argon2Job = (message: string): KdfJob => ({
   kind: 'argon2id',
@@ -72,6 +86,27 @@ describe('PasswordHashingPool', () => {
     // An unknown user still costs one derivation, on the pool.
     expect((await checkPassword('anything', undefined, hashing)).matches).toBe(false);
     expect(hashing.stats).toEqual({ workers: 1, busy: 0, queued: 0 });
+  });
+
+  it('on Linux, hashing threads run at nice 10 (or as configured) and the rest of the process is left as it was', async () => {
+    const nices = async (options: { nice?: number }) => {
+      const hashing = pool({ threads: 1, ...options });
+      await hashing.derive(argon2Job('warm up'));
+      return threadNices();
+    };
+    if (process.platform !== 'linux') {
+      // setpriority would lower the whole process there: the workers must not touch it.
+      const before = getPriority();
+      await pool({ threads: 1 }).derive(argon2Job('x'));
+      expect(getPriority()).toBe(before);
+      return;
+    }
+    const main = threadNices().get('main');
+    const lowered = await nices({});
+    expect(lowered.get('authmesh passwo')).toEqual([10]);
+    expect(lowered.get('main')).toEqual(main);
+    await Promise.all(pools.splice(0).map((p) => p.close()));
+    expect((await nices({ nice: 0 })).get('authmesh passwo')).toEqual([0]);
   });
 
   it('uses up to `threads` workers at once and no more', async () => {
