@@ -21,6 +21,9 @@ export function formatBanner(input: BannerInput): string {
   const lines = [`Acme Shop reference system ready in ${input.readyMs} ms`, ''];
   if (input.spaSkipped) lines.push(`  SPA    ${input.spaSkipped}; the tenant and the APIs are running`);
   else lines.push(`  Open   ${urls.spa}`);
+  lines.push(
+    `  Console ${facts.issuer}console  (who may call what, every token as it is issued, refusals, the inspector)`,
+  );
   lines.push('', '  Sign in as');
   for (const user of facts.users) {
     lines.push(

@@ -60,6 +60,8 @@ export async function startTenant(
     port: options.port,
     issuer: options.issuer,
     dataDir: options.dataDir,
+    // The console (/console): the system picture, live activity and token inspector, for this machine only.
+    console: { access: 'loopback' },
     onError: (error) => console.error(`[tenant] internal error: ${error.message}`),
   });
   try {

@@ -33,7 +33,7 @@ export interface LaidEdge {
   key: string;
   ref: EdgeRef;
   style: EdgeStyle;
-  /** Scopes or permissions, for the label. */
+  /** Scopes or permissions (or their count, when too long to draw), for the label. */
   label: string;
   /** A sentence for screen readers and the tooltip. */
   description: string;
@@ -57,6 +57,20 @@ const ROW_GAP = 18;
 const PORT_SPACING = 18;
 const MIN_HEIGHT = 58;
 const COLUMN_X = [0, NODE_WIDTH + GAP, 2 * (NODE_WIDTH + GAP)] as const;
+
+const LABEL_MAX = 28;
+
+/**
+ * The label drawn on an edge and the sentence that names it. The label must be part of the name (a screen
+ * reader user and a sighted user meet the same words), so a list too long to draw becomes its count.
+ */
+function labelled(values: string[], unit: string, sentence: string): { label: string; description: string } {
+  const list = values.join(' ');
+  if (values.length === 0) return { label: `no ${unit}s`, description: `${sentence} with no ${unit}s` };
+  if (list.length <= LABEL_MAX) return { label: list, description: `${sentence} with ${list}` };
+  const count = `${values.length} ${unit}s`;
+  return { label: count, description: `${sentence} with ${count}: ${list}` };
+}
 
 export const nodeKey = (ref: NodeRef): string =>
   ref.kind === 'client' ? `client:${ref.clientId}` : ref.kind === 'api' ? `api:${ref.audience}` : `role:${ref.roleId}`;
@@ -127,10 +141,13 @@ export function layoutGraph(system: ConsoleSystem, filter = ''): GraphLayout {
       style: obo ? 'obo' : 'm2m',
       from,
       to,
-      label: grant.scope.join(' ') || '(no scopes)',
-      description: `${client?.name ?? grant.client_id} may call ${apiName.get(grant.audience)} ${
-        obo ? "on a user's behalf (token exchange)" : 'machine to machine'
-      } with ${grant.scope.join(', ') || 'no scopes'}`,
+      ...labelled(
+        grant.scope,
+        'scope',
+        `${client?.name ?? grant.client_id} may call ${apiName.get(grant.audience)} ${
+          obo ? "on a user's behalf (token exchange)" : 'machine to machine'
+        }`,
+      ),
     });
   }
   for (const client of clients) {
@@ -141,8 +158,11 @@ export function layoutGraph(system: ConsoleSystem, filter = ''): GraphLayout {
         style: 'mrrt',
         from: nodeKey({ kind: 'client', clientId: client.client_id }),
         to: nodeKey({ kind: 'api', audience: policy.audience }),
-        label: policy.scope.join(' '),
-        description: `${client.name}'s refresh token also gets tokens for ${apiName.get(policy.audience)} with ${policy.scope.join(', ')}`,
+        ...labelled(
+          policy.scope,
+          'scope',
+          `${client.name}'s refresh token also gets tokens for ${apiName.get(policy.audience)}`,
+        ),
       });
     }
   }
@@ -157,8 +177,7 @@ export function layoutGraph(system: ConsoleSystem, filter = ''): GraphLayout {
         // Drawn from the API's right side to the role: the role column is on the right.
         from: nodeKey({ kind: 'api', audience }),
         to: nodeKey({ kind: 'role', roleId: role.id }),
-        label: permissions.join(' '),
-        description: `Role ${role.name} holds ${permissions.join(', ')} on ${apiName.get(audience)}`,
+        ...labelled(permissions, 'permission', `Role ${role.name} on ${apiName.get(audience)}`),
       });
     }
   }

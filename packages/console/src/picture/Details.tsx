@@ -100,7 +100,7 @@ function GrantDetails({
         busy={busy}
         onToggle={(scope, checked) => {
           const next = inApiOrder(api, checked ? [...grant.scope, scope] : grant.scope.filter((s) => s !== scope));
-          void run(
+          return run(
             setGrantScopes(
               grant,
               next,
@@ -147,7 +147,7 @@ function RolePermissions({ role, apis, runEdit }: { role: ConsoleRole; apis: Con
           held={role.permissions.filter((p) => p.audience === api.identifier).map((p) => p.permission)}
           busy={busy}
           onToggle={(permission, checked) =>
-            void run(
+            run(
               setRolePermission(
                 role,
                 { audience: api.identifier, permission },

@@ -2,12 +2,6 @@ import type { KeyboardEvent } from 'react';
 import { edgeKey, type GraphLayout, type LaidEdge, type LaidNode, nodeKey } from '../graph-layout.ts';
 import type { Selection } from './selection.ts';
 
-const LABEL_MAX = 26;
-
-function short(text: string): string {
-  return text.length > LABEL_MAX ? `${text.slice(0, LABEL_MAX - 1)}…` : text;
-}
-
 /** Enter and Space act like a click, as on a button. */
 function activateOnKey(action: () => void) {
   return (event: KeyboardEvent) => {
@@ -25,7 +19,18 @@ const STYLE_NAMES = {
   rbac: 'role permissions',
 } as const;
 
-function Node({ node, selected, onSelect }: { node: LaidNode; selected: boolean; onSelect: () => void }) {
+function Node({
+  node,
+  clipId,
+  selected,
+  onSelect,
+}: {
+  node: LaidNode;
+  clipId: string;
+  selected: boolean;
+  onSelect: () => void;
+}) {
+  // The button's name is its visible text, title and subtitle in full; the clip hides what does not fit the box.
   return (
     // biome-ignore lint/a11y/useSemanticElements: SVG has no <button>; a focusable group with role=button is the SVG way.
     <g
@@ -33,13 +38,15 @@ function Node({ node, selected, onSelect }: { node: LaidNode; selected: boolean;
       role="button"
       tabIndex={0}
       aria-pressed={selected}
-      aria-label={`${node.title}, ${node.subtitle}`}
       data-testid="graph-node"
       data-kind={node.ref.kind}
       data-name={node.title}
       onClick={onSelect}
       onKeyDown={activateOnKey(onSelect)}
     >
+      <clipPath id={clipId}>
+        <rect x={node.x + 8} y={node.y} width={node.width - 16} height={node.height} />
+      </clipPath>
       <rect
         className="focus-ring"
         x={node.x - 4}
@@ -49,11 +56,11 @@ function Node({ node, selected, onSelect }: { node: LaidNode; selected: boolean;
         rx={12}
       />
       <rect className="node-box" x={node.x} y={node.y} width={node.width} height={node.height} rx={9} />
-      <text className="node-title" x={node.x + 12} y={node.y + node.height / 2 - 3}>
-        {short(node.title)}
+      <text className="node-title" x={node.x + 12} y={node.y + node.height / 2 - 3} clipPath={`url(#${clipId})`}>
+        {node.title}
       </text>
-      <text className="node-subtitle" x={node.x + 12} y={node.y + node.height / 2 + 15}>
-        {short(node.subtitle)}
+      <text className="node-subtitle" x={node.x + 12} y={node.y + node.height / 2 + 15} clipPath={`url(#${clipId})`}>
+        {` ${node.subtitle}`}
       </text>
     </g>
   );
@@ -78,7 +85,7 @@ function Edge({ edge, selected, onSelect }: { edge: LaidEdge; selected: boolean;
       <path className="edge-hit" d={edge.path} />
       <path className="edge-line" d={edge.path} markerEnd={`url(#arrow-${edge.style})`} />
       <text className="edge-label" x={edge.labelX} y={edge.labelY} textAnchor="end">
-        {short(edge.label)}
+        {edge.label}
       </text>
     </g>
   );
@@ -129,10 +136,11 @@ export function Graph({
           {column.title}
         </text>
       ))}
-      {layout.nodes.map((node) => (
+      {layout.nodes.map((node, index) => (
         <Node
           key={node.key}
           node={node}
+          clipId={`node-clip-${index}`}
           selected={node.key === selectedKey}
           onSelect={() => onSelect({ type: 'node', ref: node.ref })}
         />

@@ -1,4 +1,9 @@
-/** One checkbox per scope of an API; checked = held. Each change is one write, so each box acts at once. */
+import { useState } from 'react';
+
+/**
+ * One checkbox per scope of an API; checked = held. Each change is one write, so each box acts at once and
+ * shows the new state while the write runs (then the tenant's answer, through `held`, takes over).
+ */
 export function ScopeChecklist({
   legend,
   scopes,
@@ -11,9 +16,18 @@ export function ScopeChecklist({
   scopes: Array<{ value: string; description?: string }>;
   held: readonly string[];
   busy: boolean;
-  onToggle: (scope: string, checked: boolean) => void;
+  onToggle: (scope: string, checked: boolean) => Promise<void> | void;
   testId?: string;
 }) {
+  const [pending, setPending] = useState<Readonly<Record<string, boolean>>>({});
+  const toggle = async (scope: string, checked: boolean) => {
+    setPending((p) => ({ ...p, [scope]: checked }));
+    try {
+      await onToggle(scope, checked);
+    } finally {
+      setPending(({ [scope]: _done, ...rest }) => rest);
+    }
+  };
   return (
     <fieldset className="scope-checklist" data-testid={testId}>
       <legend>{legend}</legend>
@@ -22,10 +36,10 @@ export function ScopeChecklist({
         <label key={scope.value} className="check">
           <input
             type="checkbox"
-            checked={held.includes(scope.value)}
+            checked={pending[scope.value] ?? held.includes(scope.value)}
             disabled={busy}
             data-scope={scope.value}
-            onChange={(event) => onToggle(scope.value, event.currentTarget.checked)}
+            onChange={(event) => void toggle(scope.value, event.currentTarget.checked)}
           />
           <code>{scope.value}</code>
           {scope.description && <span className="muted"> {scope.description}</span>}

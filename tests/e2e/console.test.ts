@@ -1,0 +1,360 @@
+import type { Tenant } from '@authmesh/server';
+import { login as fillLoginPage } from '@authmesh/testing/playwright';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './support/chromium.ts';
+import {
+  type ConsolePage,
+  expiredJwt,
+  largeTenantConfig,
+  openConsole,
+  screenshot,
+  seriousAxeViolations,
+  startConsoleTenant,
+} from './support/console.ts';
+import { type ReferenceSystem, readClientCredentials, startReferenceSystem } from './support/reference-system.ts';
+
+/*
+ * The console (/console) in Chromium, on the reference system as `npm start` runs it (the example tenant with
+ * `console: { access: 'loopback' }`), and on an empty and a 200-client tenant in this process. Every view is
+ * checked with axe-core and saved as a screenshot under test-artifacts/console/.
+ */
+
+const CATALOG = 'https://catalog.acme.test';
+const INVENTORY = 'https://inventory.acme.test';
+const SPA_CLIENT = 'acme-shop-spa';
+const sel = (testId: string) => `[data-testid="${testId}"]`;
+const figures: string[] = [];
+
+async function expectNoSeriousViolations(page: Page, view: string): Promise<void> {
+  const findings = await seriousAxeViolations(page);
+  expect(findings, `axe-core on ${view}: ${JSON.stringify(findings, null, 2)}`).toEqual([]);
+}
+
+async function clientCredentials(
+  issuer: string,
+  client: { clientId: string; clientSecret: string },
+  audience: string,
+  scope?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(new URL('oauth/token', issuer), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      audience,
+      ...(scope ? { scope } : {}),
+    }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** The graph's edge whose accessible name mentions `text`, of the given style. */
+function edge(page: Page, style: 'm2m' | 'obo' | 'mrrt' | 'rbac', text: string) {
+  return page.locator(`${sel('graph-edge')}[data-style="${style}"][aria-label*="${text}"]`);
+}
+
+describe('the console of the example tenant (npm start)', () => {
+  let system: ReferenceSystem;
+  let browser: Browser;
+  const pages: ConsolePage[] = [];
+  const open = async (view: 'picture' | 'activity' | 'inspector') => {
+    const opened = await openConsole(browser, system.tenantIssuer, view);
+    pages.push(opened);
+    return opened;
+  };
+
+  beforeAll(async () => {
+    [system, browser] = await Promise.all([startReferenceSystem(), launchChromium()]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    if (figures.length > 0) console.log(`[console figures]\n${figures.join('\n')}`);
+  });
+
+  it('npm start prints the console URL, and the console answers on the tenant', async () => {
+    expect(system.output()).toContain(`${system.tenantIssuer}console`);
+    const response = await fetch(`${system.tenantIssuer}console/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await response.text();
+    // No inline script: every <script> of the built index has a src.
+    expect(html.match(/<script\b[^>]*>/g)?.every((tag) => tag.includes(' src='))).toBe(true);
+  });
+
+  it("the picture shows the seed's system: the SPA, the three APIs, the two M2M grants on the catalog, the roles", async () => {
+    const { page, errors } = await open('picture');
+    await page.waitForSelector(sel('graph'));
+    const nodeNames = async (kind: string) =>
+      page
+        .locator(`${sel('graph-node')}[data-kind="${kind}"]`)
+        .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-name')));
+    expect(await nodeNames('client')).toEqual(
+      expect.arrayContaining(['Acme Shop SPA', 'Orders Service', 'Inventory Service', 'Orders API (client)']),
+    );
+    expect(await nodeNames('api')).toEqual(['Catalog API', 'Orders API', 'Inventory API']);
+    expect(await nodeNames('role')).toEqual(['Customer', 'Staff']);
+
+    // The two machine-to-machine grants, both on the catalog, and the user-delegated one beside them.
+    const m2m = page.locator(`${sel('graph-edge')}[data-style="m2m"]`);
+    expect(await m2m.count()).toBe(2);
+    const m2mNames = await m2m.evaluateAll((edges) => edges.map((e) => e.getAttribute('aria-label')));
+    expect(
+      m2mNames.some((n) => /Orders Service may call Catalog API machine to machine with read:products$/.test(n ?? '')),
+    ).toBe(true);
+    expect(
+      m2mNames.some((n) =>
+        /Inventory Service may call Catalog API machine to machine with read:products write:stock$/.test(n ?? ''),
+      ),
+    ).toBe(true);
+    expect(await edge(page, 'obo', 'read:products').count()).toBe(1);
+    // The SPA's refresh-token policies (MRRT) to the Orders and Inventory APIs.
+    expect(await page.locator(`${sel('graph-edge')}[data-style="mrrt"]`).count()).toBe(2);
+    // Role → API permissions: Customer on catalog and orders, Staff on all three.
+    expect(await page.locator(`${sel('graph-edge')}[data-style="rbac"]`).count()).toBe(5);
+    // Actions on their triggers.
+    expect(await page.textContent(sel('actions-strip'))).toContain('roles-in-tokens');
+
+    // Keyboard: focus the Inventory Service grant and press Enter: the grant's scopes appear, ready to edit.
+    await edge(page, 'm2m', 'write:stock').focus();
+    await page.keyboard.press('Enter');
+    const details = page.locator(sel('details-grant'));
+    await details.waitFor();
+    expect(await details.getAttribute('data-client')).toBe('Inventory Service');
+    expect(await details.locator('input[data-scope="read:products"]').isChecked()).toBe(true);
+    expect(await details.locator('input[data-scope="write:stock"]').isChecked()).toBe(true);
+
+    // A node: the SPA's callbacks, origins and refresh policy.
+    await page.locator(`${sel('graph-node')}[data-name="Acme Shop SPA"]`).click();
+    const client = page.locator(sel('details-client'));
+    await client.waitFor();
+    const text = (await client.textContent()) ?? '';
+    expect(text).toContain('Single-page app');
+    expect(text).toContain('rotating');
+    expect(text).toMatch(/Orders API: (read:orders create:orders|create:orders read:orders)/);
+    await screenshot(page, 'picture');
+    await expectNoSeriousViolations(page, 'the system picture');
+
+    await page.click(sel('mode-matrix'));
+    await page.waitForSelector(sel('matrix'));
+    const ordersRow = page.locator(`${sel('matrix-client-row')}[data-name="Orders Service"]`);
+    expect(await ordersRow.textContent()).toContain('M2M: read:products');
+    expect(await page.locator(sel('matrix-role-row')).count()).toBe(2);
+    await screenshot(page, 'matrix');
+    await expectNoSeriousViolations(page, 'the matrix');
+    expect(errors).toEqual([]);
+  });
+
+  it('a login through the reference SPA puts the login and three token issuances in the stream within a second', async () => {
+    const { page: consolePage, errors } = await open('activity');
+    await consolePage.waitForSelector(`${sel('stream-state')}[data-state="live"]`);
+    // Record when each event's row appears, to compare with the time the tenant stamped on the event.
+    // In the page (a string: this file is type-checked without the DOM library).
+    await consolePage.evaluate(`(() => {
+      const seen = [];
+      window.__seen = seen;
+      new MutationObserver((records) => {
+        const now = Date.now();
+        for (const record of records) {
+          for (const node of record.addedNodes) {
+            if (!(node instanceof HTMLElement) || node.dataset.testid !== 'activity-event') continue;
+            const d = node.dataset;
+            seen.push({ type: d.type, client: d.client, audience: d.audience, time: d.time, seenAt: now });
+          }
+        }
+      }).observe(document.body, { childList: true, subtree: true });
+    })()`);
+
+    const context: BrowserContext = await browser.newContext();
+    const spa = await context.newPage();
+    await spa.goto(system.spaUrl);
+    await spa.click(sel('login'));
+    await fillLoginPage(
+      { issuer: system.tenantIssuer },
+      spa,
+      { email: 'customer@acme.test', password: 'customer-demo-password' },
+      { returnTo: `${system.spaUrl}**` },
+    );
+    const loggedIn = Date.now();
+    await spa.waitForFunction('window.__authmeshMetrics', undefined, { timeout: 20_000 });
+    const tokensHeld = Date.now();
+
+    type Seen = { type: string; client: string; audience: string; time: string; seenAt: number };
+    const wanted = (seen: Seen[]) => {
+      const login = seen.find((s) => s.type === 'login' && s.client === SPA_CLIENT);
+      const tokens = seen.filter((s) => s.type === 'token' && s.client === SPA_CLIENT);
+      const audiences = new Set(tokens.map((t) => t.audience));
+      return login && audiences.size >= 3 ? { login, tokens } : undefined;
+    };
+    const handle = await consolePage
+      .waitForFunction(
+        (check) => {
+          const seen = (globalThis as unknown as { __seen: Seen[] }).__seen;
+          const login = seen.find((s) => s.type === 'login' && s.client === check.client);
+          const tokens = seen.filter((s) => s.type === 'token' && s.client === check.client);
+          return login && new Set(tokens.map((t) => t.audience)).size >= 3 ? seen : undefined;
+        },
+        { client: SPA_CLIENT },
+        { timeout: 10_000, polling: 20 },
+      )
+      .catch(async (error: Error) => {
+        const seen = await consolePage.evaluate('JSON.stringify(window.__seen)');
+        throw new Error(`${error.message}; the console showed: ${seen}`);
+      });
+    const found = wanted((await handle.jsonValue()) as Seen[]);
+    expect(found).toBeDefined();
+    const events = [found!.login, ...found!.tokens];
+    // Each event is on the screen within a second of the tenant publishing it.
+    const delays = events.map((e) => e.seenAt - Date.parse(e.time));
+    for (const delay of delays) expect(delay).toBeLessThan(1000);
+    const allSeen = Math.max(...events.map((e) => e.seenAt));
+    expect(allSeen - tokensHeld).toBeLessThan(1000);
+    figures.push(
+      `stream delay per event (tenant stamp → row on screen): ${delays.join(', ')} ms; login + 3 tokens all shown ${
+        allSeen - loggedIn
+      } ms after the login page returned to the SPA, ${allSeen - tokensHeld} ms after the SPA held its tokens`,
+    );
+    expect([...new Set(found!.tokens.map((t) => t.audience))].sort()).toEqual([
+      'https://catalog.acme.test',
+      'https://inventory.acme.test',
+      'https://orders.acme.test',
+    ]);
+    await screenshot(consolePage, 'activity');
+    await expectNoSeriousViolations(consolePage, 'the live activity');
+
+    // A token from the stream opens in the inspector: verified with the tenant's keys, accepted by its API.
+    await consolePage
+      .locator(`${sel('activity-event')}[data-type="token"][data-audience="${CATALOG}"] ${sel('inspect-token')}`)
+      .first()
+      .click();
+    await consolePage.waitForSelector(sel('inspect-result'));
+    expect(await consolePage.getAttribute(sel('signature'), 'data-verified')).toBe('true');
+    expect(await consolePage.getAttribute(sel('verdict'), 'data-accepted')).toBe('true');
+    expect(await consolePage.locator(`${sel('claim-row')}[data-claim="permissions"]`).textContent()).toContain(
+      'read:products',
+    );
+    await screenshot(consolePage, 'inspector-from-stream');
+    await expectNoSeriousViolations(consolePage, 'the inspector');
+    await context.close();
+    expect(errors).toEqual([]);
+  });
+
+  it('a refused machine-to-machine request appears with its reason', async () => {
+    const { page, errors } = await open('activity');
+    await page.waitForSelector(`${sel('stream-state')}[data-state="live"]`);
+    const orders = await readClientCredentials(system, 'Orders Service');
+    const refused = await clientCredentials(system.tenantIssuer, orders, INVENTORY);
+    expect(refused.status).toBe(403);
+    const row = page.locator(`${sel('activity-event')}[data-type="refusal"][data-client="${orders.clientId}"]`).first();
+    await row.waitFor({ timeout: 5_000 });
+    expect(await row.getAttribute('data-audience')).toBe(INVENTORY);
+    expect(await row.textContent()).toContain('403 access_denied');
+    const reason = (await row.locator(sel('refusal-reason')).textContent()) ?? '';
+    expect(reason).toMatch(/Orders Service has no grant for https:\/\/inventory\.acme\.test/);
+    // The outcome filter keeps refusals and hides successes.
+    await page.selectOption(sel('filter-outcome'), 'failure');
+    expect(await page.locator(`${sel('activity-event')}[data-outcome="success"]`).count()).toBe(0);
+    expect(await page.locator(`${sel('activity-event')}[data-type="refusal"]`).count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('pasting an expired token shows "expired" with the time', async () => {
+    const { page, errors } = await open('inspector');
+    const { token, exp } = expiredJwt(system.tenantIssuer, CATALOG, 180);
+    await page.fill(sel('token-input'), token);
+    await page.click(sel('inspect'));
+    const expiry = page.locator(sel('expiry'));
+    await expiry.waitFor();
+    expect(await expiry.getAttribute('data-expired')).toBe('true');
+    expect(await expiry.textContent()).toBe(`Expired 3 min ago, at ${new Date(exp * 1000).toISOString()}`);
+    // Not the tenant's key: the signature is not verified, and the catalog refuses the token.
+    expect(await page.getAttribute(sel('signature'), 'data-verified')).toBe('false');
+    expect(await page.getAttribute(sel('verdict'), 'data-accepted')).toBe('false');
+    await screenshot(page, 'inspector-expired');
+    await expectNoSeriousViolations(page, 'the inspector with an expired token');
+    expect(errors).toEqual([]);
+  });
+
+  it('granting a scope from the console makes the next client-credentials request succeed; undo takes it back', async () => {
+    const orders = await readClientCredentials(system, 'Orders Service');
+    const ask = () => clientCredentials(system.tenantIssuer, orders, CATALOG, 'read:products write:stock');
+    expect((await ask()).status).toBe(403);
+
+    const { page, errors } = await open('picture');
+    // Keyboard (the edges cross near the API, where a pointer may hit a neighbour).
+    await edge(page, 'm2m', 'Orders Service').focus();
+    await page.keyboard.press('Enter');
+    const details = page.locator(sel('details-grant'));
+    await details.waitFor();
+    expect(await details.getAttribute('data-client')).toBe('Orders Service');
+    await details.locator('input[data-scope="write:stock"]').check();
+    const toast = page.locator(sel('toast')).first();
+    await toast.waitFor({ timeout: 5_000 });
+    expect(await toast.textContent()).toContain('Granted write:stock to Orders Service on Catalog API');
+    expect(await toast.getAttribute('data-tone')).toBe('success');
+    await expect.poll(async () => (await ask()).status, { timeout: 5_000 }).toBe(200);
+    expect((await ask()).body.scope).toBe('read:products write:stock');
+    // The picture follows: the edge's label now has both scopes.
+    await expect.poll(() => edge(page, 'm2m', 'Orders Service').getAttribute('aria-label')).toContain('write:stock');
+    await screenshot(page, 'picture-edit');
+
+    await toast.locator(sel('toast-undo')).click();
+    await page.locator(sel('toast')).filter({ hasText: 'Undone' }).waitFor();
+    await expect.poll(async () => (await ask()).status, { timeout: 5_000 }).toBe(403);
+    expect(await details.locator('input[data-scope="write:stock"]').isChecked()).toBe(false);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('the console of an empty tenant and of a 200-client tenant', () => {
+  let browser: Browser;
+  const tenants: Tenant[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(tenants.map((t) => t.close()));
+  });
+
+  it('an empty tenant renders a useful picture: what to add, and how', async () => {
+    const tenant = await startConsoleTenant('tenant: { friendly_name: Empty }');
+    tenants.push(tenant);
+    const { page, errors } = await openConsole(browser, tenant.issuer, 'picture');
+    await page.waitForSelector(sel('empty-tenant'));
+    await page.waitForSelector(sel('graph'));
+    expect(await page.textContent(sel('counts'))).toContain('0 applications');
+    await screenshot(page, 'empty-tenant');
+    await expectNoSeriousViolations(page, 'the empty tenant');
+    await page.click(sel('view-activity'));
+    await page.waitForSelector(sel('activity-empty'));
+    await expectNoSeriousViolations(page, 'the empty activity');
+    expect(errors).toEqual([]);
+  });
+
+  it('a 200-client tenant opens on the matrix, and the filtered graph stays readable', async () => {
+    const tenant = await startConsoleTenant(largeTenantConfig(200));
+    tenants.push(tenant);
+    const { page, errors } = await openConsole(browser, tenant.issuer, 'picture');
+    await page.waitForSelector(sel('matrix'));
+    expect(await page.locator(sel('matrix-client-row')).count()).toBe(200);
+    expect(await page.locator(sel('matrix-role-row')).count()).toBe(3);
+    await screenshot(page, 'large-tenant-matrix');
+    await expectNoSeriousViolations(page, 'the matrix of 200 clients');
+
+    await page.click(sel('mode-graph'));
+    await page.fill(sel('filter'), 'Service 01');
+    await page.waitForSelector(sel('graph'));
+    // Service 010 … 019 and Service 001 … 009 share no prefix "Service 01" except 010–019.
+    await expect.poll(() => page.locator(`${sel('graph-node')}[data-kind="client"]`).count()).toBe(10);
+    expect(await page.locator(`${sel('graph-node')}[data-kind="api"]`).count()).toBe(3);
+    await screenshot(page, 'large-tenant-graph-filtered');
+    expect(errors).toEqual([]);
+  });
+});
