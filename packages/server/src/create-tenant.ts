@@ -273,11 +273,9 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
   const given = options.passwordHashing;
   // Workers start with the first hash, not here: a tenant that never checks a password never starts one.
   const passwords =
-    given !== undefined && 'derive' in given
-      ? { hasher: given, patient: given, close: async () => {} }
-      : createPasswordHasher(given);
+    given !== undefined && 'derive' in given ? { hasher: given, close: async () => {} } : createPasswordHasher(given);
   try {
-    const seeded = await seedTenant(storage, options.config, issuer, { passwordHasher: passwords.patient });
+    const seeded = await seedTenant(storage, options.config, issuer, { passwordHasher: passwords.hasher });
     await storage.setState(LAST_ISSUER, issuer);
     const registry = new TenantRegistry(storage, issuer);
     await registry.refresh();

@@ -40,6 +40,8 @@ export type KdfJob = Argon2idJob | ScryptJob;
  */
 export interface PasswordHasher {
   derive(job: KdfJob): Promise<Buffer>;
+  /** The same hasher for work no client waits on (seeding users), never refused; absent: this one. */
+  readonly patient?: PasswordHasher;
 }
 
 /** The derivation on the calling thread (what a hashing worker runs). */

@@ -54,18 +54,16 @@ export function defaultHashingThreads(): number {
 
 /** A hasher the tenant made from its options, and how to stop it. */
 export interface OwnedPasswordHasher {
-  /** For requests: refuses with `ERR_PASSWORD_HASHING_BUSY` when the queue is full. */
+  /** Refuses with `ERR_PASSWORD_HASHING_BUSY` when the queue is full; its `patient` view never does. */
   hasher: PasswordHasher;
-  /** For the tenant's own work (seeding users at start): waits however long the queue is. */
-  patient: PasswordHasher;
   close(): Promise<void>;
 }
 
 /** The tenant's hasher for `options` (threads 0: libuv's pool, nothing to close). */
 export function createPasswordHasher(options: PasswordHashingOptions = {}): OwnedPasswordHasher {
-  if (options.threads === 0) return { hasher: libuvHasher, patient: libuvHasher, close: async () => {} };
+  if (options.threads === 0) return { hasher: libuvHasher, close: async () => {} };
   const pool = new PasswordHashingPool(options);
-  return { hasher: pool, patient: pool.patient, close: () => pool.close() };
+  return { hasher: pool, close: () => pool.close() };
 }
 
 /** The worker script, and data handed to it; tests substitute a script that crashes or waits on a gate. */

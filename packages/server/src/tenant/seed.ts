@@ -55,14 +55,16 @@ export async function seedTenant(
   issuer: string,
   options: { force?: boolean; passwordHasher?: PasswordHasher } = {},
 ): Promise<SeedResult> {
+  // Seeding hashes every user of the file at once: it waits for the hashing threads, it is never refused.
+  const hasher = options.passwordHasher?.patient ?? options.passwordHasher;
   config = withManagementApiAudience(config, managementApiIdentifier(issuer));
   checkIssuerIdentifiers(config, issuer);
   const digest = configDigest(config, issuer);
   if (!options.force && (await storage.getState<string>(SEEDED_DIGEST)) === digest) {
-    await syncSeededPasswords(storage, config, options.passwordHasher);
+    await syncSeededPasswords(storage, config, hasher);
     return { generatedSecrets: new Set() };
   }
-  const result = await applyConfig(storage, config, options.passwordHasher);
+  const result = await applyConfig(storage, config, hasher);
   await storage.setState(SEEDED_DIGEST, digest);
   return result;
 }

@@ -142,6 +142,32 @@ describe('a full password-hashing queue', () => {
     expect(new URL(retried.url).searchParams.get('code')).toBeTruthy();
   });
 
+  it('/dbconnections/signup answers 503 in its error shape with Retry-After, and creates nothing', async () => {
+    const signup = () =>
+      fetch(new URL('dbconnections/signup', tenant.issuer), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          client_id: SPA.clientId,
+          connection: 'Username-Password-Authentication',
+          email: 'dave@example.test',
+          password: 'a long and good Passw0rd!',
+        }),
+      });
+    const held = await saturate();
+    const refused = await signup();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toEqual({
+      name: 'ServiceUnavailableError',
+      code: 'temporarily_unavailable',
+      description: 'Too many sign-ups are being processed at this moment. Retry later.',
+      statusCode: 503,
+    });
+    await release(held);
+    expect((await signup()).status).toBe(200);
+  });
+
   it('POST /api/v2/users answers 503 in Auth0 error shape with Retry-After, and creates nothing', async () => {
     const token = await managementToken(tenant.issuer, ADMIN);
     const held = await saturate();

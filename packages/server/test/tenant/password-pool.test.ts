@@ -181,6 +181,17 @@ describe('the tenant and its hashing workers', () => {
     expect(closed.stats.workers).toBe(0);
   });
 
+  it('seeding never meets the queue bound: a tenant with no queue at all seeds all its users at once', async () => {
+    const config = fixtureConfig();
+    expect(config.users.length).toBeGreaterThan(1);
+    const tenant = await createTenant({ config, port: 0, dataDir: null, passwordHashing: { threads: 1, maxQueue: 0 } });
+    try {
+      expect(tenant.users.map((u) => u.email).sort()).toEqual(config.users.map((u) => u.email).sort());
+    } finally {
+      await tenant.close();
+    }
+  });
+
   it('a process whose tenant hashed and closed, or whose pool hashed and was never closed, exits by itself', async () => {
     const source = (path: string) => pathToFileURL(new URL(path, import.meta.url).pathname).href;
     const script = `
