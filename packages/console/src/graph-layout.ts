@@ -50,12 +50,12 @@ export interface GraphLayout {
   edges: LaidEdge[];
 }
 
-const NODE_WIDTH = 230;
-const GAP = 180;
+const NODE_WIDTH = 220;
+const GAP = 250;
 const TOP = 44;
-const ROW_GAP = 18;
-const PORT_SPACING = 18;
-const MIN_HEIGHT = 58;
+const ROW_GAP = 28;
+const PORT_SPACING = 24;
+const MIN_HEIGHT = 62;
 const COLUMN_X = [0, NODE_WIDTH + GAP, 2 * (NODE_WIDTH + GAP)] as const;
 
 const LABEL_MAX = 28;

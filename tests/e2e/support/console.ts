@@ -1,6 +1,8 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTenant, parseTenantConfig, type Tenant } from '@authmesh/server';
@@ -71,14 +73,33 @@ export async function seriousAxeViolations(page: Page): Promise<AxeFinding[]> {
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.flatMap((n) => n.target) }));
 }
 
-/** A tenant in this process from tenant configuration text (YAML or JSON), with the console on loopback. */
-export async function startConsoleTenant(configText: string): Promise<Tenant> {
+/**
+ * A tenant in this process from tenant configuration text (YAML or JSON), with the console on loopback
+ * (`authmesh dev`) or behind a Management API token (`authmesh serve`).
+ */
+export async function startConsoleTenant(
+  configText: string,
+  options: { access?: 'loopback' | 'management-token'; port?: number } = {},
+): Promise<Tenant> {
+  const port = options.port ?? 0;
   return createTenant({
     config: parseTenantConfig(configText, '<inline>'),
-    port: 0,
+    port,
+    ...(port === 0 ? {} : { issuer: `http://localhost:${port}/` }),
     dataDir: null,
-    console: { access: 'loopback' },
+    console: { access: options.access ?? 'loopback' },
   });
+}
+
+/** A free TCP port on the loopback interface (to know a tenant's issuer before it starts). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
 }
 
 /**
