@@ -32,6 +32,8 @@ interface Target {
   path: string;
   /** The request body; a function when it needs the started server (the exchange's subject token). */
   body: string | ((url: string) => Promise<string>);
+  /** Environment of the server process on top of this one's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The On-Behalf-Of exchange body, with a subject token the server issued once before measuring. */
@@ -47,6 +49,10 @@ async function exchangeBody(url: string): Promise<string> {
 }
 
 const EXCHANGE_ROW = 'authmesh OBO token exchange';
+const FAST_PATH_OFF_ROW = 'authmesh, fast path off';
+/** Issue 15's targets for authmesh's client-credentials tokens per server-CPU-second. */
+const TARGET_OVER_SIGNING = 0.8;
+const TARGET_OVER_BARE = 1.2;
 
 const TARGETS: Target[] = [
   {
@@ -55,7 +61,21 @@ const TARGETS: Target[] = [
     path: '/token',
     body: tokenRequestBody('resource'),
   },
-  { name: 'authmesh', script: 'servers/authmesh.ts', path: '/oauth/token', body: tokenRequestBody('audience') },
+  // The client-credentials fast path on (the default) and off: the same tenant, fixture and request.
+  {
+    name: 'authmesh',
+    script: 'servers/authmesh.ts',
+    path: '/oauth/token',
+    body: tokenRequestBody('audience'),
+    env: { AUTHMESH_CLIENT_CREDENTIALS_FAST_PATH: 'on' },
+  },
+  {
+    name: FAST_PATH_OFF_ROW,
+    script: 'servers/authmesh.ts',
+    path: '/oauth/token',
+    body: tokenRequestBody('audience'),
+    env: { AUTHMESH_CLIENT_CREDENTIALS_FAST_PATH: 'off' },
+  },
   // Its own process, so that its CPU is measured on its own, beside the client-credentials row.
   { name: EXCHANGE_ROW, script: 'servers/authmesh.ts', path: '/oauth/token', body: exchangeBody },
 ];
@@ -77,6 +97,7 @@ interface Server extends BenchServer {
 
 async function startServer(target: Target, keyFile: string): Promise<Server> {
   const server = await startBenchServer(target.name, join(import.meta.dirname, target.script), {
+    ...target.env,
     BENCH_KEY_FILE: keyFile,
   });
   const url = server.firstLine;
@@ -234,10 +255,12 @@ async function main(): Promise<void> {
 
     const bareRuns = http.get('bare oidc-provider')!;
     const meshRuns = http.get('authmesh')!;
+    const engineRuns = http.get(FAST_PATH_OFF_ROW)!;
     const exchangeRuns = http.get(EXCHANGE_ROW)!;
     const sign = { oneThread: summariseSign(sign1), workers: summariseSign(signN) };
     const bare = summariseHttp(bareRuns);
     const mesh = summariseHttp(meshRuns);
+    const engineOnly = summariseHttp(engineRuns);
     const exchange = summariseHttp(exchangeRuns);
     const ratios = {
       authmeshOverBare: mesh.perS / bare.perS,
@@ -248,6 +271,11 @@ async function main(): Promise<void> {
       bareOverSigning: bare.perS / sign.workers.perS,
       bareOverSigningPerCpuS: bare.perCpuS / sign.oneThread.perCpuS,
       exchangeOverClientCredentialsPerCpuS: exchange.perCpuS / mesh.perCpuS,
+      // Issue 15: the fast path's tokens per server-CPU-second against the machine's signing and the bare engine.
+      authmeshOverSigningPerCpuSPerRun: meshRuns.map((r, i) => r.tokensPerCpuS / sign1[i]!.opsPerCpuS),
+      authmeshOverBarePerCpuSPerRun: meshRuns.map((r, i) => r.tokensPerCpuS / bareRuns[i]!.tokensPerCpuS),
+      fastPathOnOverOffPerCpuS: mesh.perCpuS / engineOnly.perCpuS,
+      fastPathOffOverSigningPerCpuS: engineOnly.perCpuS / sign.oneThread.perCpuS,
     };
     const loadavgEnd = loadavg();
 
@@ -257,6 +285,7 @@ async function main(): Promise<void> {
       [`RS256 sign, node:crypto, ${SIGN_WORKERS} worker_threads`, sign.workers],
       [`bare oidc-provider ${OIDC_PROVIDER_VERSION}`, bare],
       ['authmesh', mesh],
+      [FAST_PATH_OFF_ROW, engineOnly],
       [EXCHANGE_ROW, exchange],
     ]);
     console.log('(signing rows: signatures/s and signatures per CPU-second of the signing threads)');
@@ -273,6 +302,18 @@ async function main(): Promise<void> {
       `bare oidc-provider ÷ raw signing: ${ratios.bareOverSigning.toFixed(2)} (tokens/s), ` +
         `${ratios.bareOverSigningPerCpuS.toFixed(2)} (per CPU-s)`,
     );
+    const met = (ratio: number, target: number) => (ratio >= target ? '✓ met' : '✗ NOT MET');
+    console.log(
+      `\nissue 15 targets (tokens per server-CPU-second, medians of ${RUNS} runs):\n` +
+        `  authmesh ÷ RS256 signing, 1 thread: ${ratios.authmeshOverSigningPerCpuS.toFixed(2)} ` +
+        `(target ≥ ${TARGET_OVER_SIGNING}: ${met(ratios.authmeshOverSigningPerCpuS, TARGET_OVER_SIGNING)}; ` +
+        `per run ${list(ratios.authmeshOverSigningPerCpuSPerRun)})\n` +
+        `  authmesh ÷ bare oidc-provider: ${ratios.authmeshOverBarePerCpuS.toFixed(2)} ` +
+        `(target ≥ ${TARGET_OVER_BARE}: ${met(ratios.authmeshOverBarePerCpuS, TARGET_OVER_BARE)}; ` +
+        `per run ${list(ratios.authmeshOverBarePerCpuSPerRun)})\n` +
+        `  fast path on ÷ off: ${ratios.fastPathOnOverOffPerCpuS.toFixed(2)}; ` +
+        `fast path off ÷ signing: ${ratios.fastPathOffOverSigningPerCpuS.toFixed(2)}`,
+    );
     console.log(
       `authmesh OBO exchanges ÷ client-credentials tokens: ${ratios.exchangeOverClientCredentialsPerCpuS.toFixed(2)} per server-CPU-second`,
     );
@@ -285,7 +326,14 @@ async function main(): Promise<void> {
       oidcProvider: OIDC_PROVIDER_VERSION,
       config: { RUNS, DURATION_S, WARMUP_S, CONNECTIONS, SIGN_S, SIGN_WORKERS },
       samples,
-      median: { signOneThread: sign.oneThread, signWorkers: sign.workers, bare, authmesh: mesh, exchange },
+      median: {
+        signOneThread: sign.oneThread,
+        signWorkers: sign.workers,
+        bare,
+        authmesh: mesh,
+        authmeshFastPathOff: engineOnly,
+        exchange,
+      },
       ratios,
       runs: { signOneThread: sign1, signWorkers: signN, ...Object.fromEntries(http) },
     });
