@@ -60,7 +60,8 @@ export function createConsole(options: ConsoleOptions): Console {
       );
     }
     if (access === 'management-token') await requireReadToken(ctx.get('Authorization'));
-    const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
+    // HEAD reads like GET, except the stream: a HEAD would hold a subscription open with no body to send.
+    const method = ctx.method === 'HEAD' && route !== 'activity' ? 'GET' : ctx.method;
     const allowed = ROUTE_METHODS[route];
     if (allowed === undefined) throw new ManagementError(404, 'Not Found', 'not_found');
     if (method !== allowed) {

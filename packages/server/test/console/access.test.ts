@@ -67,6 +67,9 @@ describe('console access: loopback (authmesh dev)', () => {
     const wrongMethod = await consoleApi(tenant, 'system', { method: 'DELETE' });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('GET');
+    // A HEAD would hold a stream (and a feed subscription) open with no body to send.
+    expect((await consoleApi(tenant, 'activity', { method: 'HEAD' })).status).toBe(405);
+    expect((await consoleApi(tenant, 'system', { method: 'HEAD' })).status).toBe(200);
   });
 });
 
