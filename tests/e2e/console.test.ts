@@ -128,6 +128,7 @@ describe('the console of the example tenant (npm start)', () => {
     expect(await details.getAttribute('data-client')).toBe('Inventory Service');
     expect(await details.locator('input[data-scope="read:products"]').isChecked()).toBe(true);
     expect(await details.locator('input[data-scope="write:stock"]').isChecked()).toBe(true);
+    await screenshot(page, 'picture-grant', { fullPage: false });
 
     // A node: the SPA's callbacks, origins and refresh policy.
     await page.locator(`${sel('graph-node')}[data-name="Acme Shop SPA"]`).click();
@@ -260,6 +261,8 @@ describe('the console of the example tenant (npm start)', () => {
     await page.selectOption(sel('filter-outcome'), 'failure');
     expect(await page.locator(`${sel('activity-event')}[data-outcome="success"]`).count()).toBe(0);
     expect(await page.locator(`${sel('activity-event')}[data-type="refusal"]`).count()).toBeGreaterThan(0);
+    await screenshot(page, 'activity-refusals');
+    await expectNoSeriousViolations(page, 'the live activity, refusals only');
     expect(errors).toEqual([]);
   });
 
@@ -307,6 +310,53 @@ describe('the console of the example tenant (npm start)', () => {
     await page.locator(sel('toast')).filter({ hasText: 'Undone' }).waitFor();
     await expect.poll(async () => (await ask()).status, { timeout: 5_000 }).toBe(403);
     expect(await details.locator('input[data-scope="write:stock"]').isChecked()).toBe(false);
+    expect(errors).toEqual([]);
+  });
+
+  it('adds a permission to a role and blocks a user from the console, and undoes both', async () => {
+    const session = (await (await fetch(`${system.tenantIssuer}console/api/session`)).json()) as {
+      management: { token: string };
+    };
+    const management = async <T>(path: string): Promise<T> => {
+      const response = await fetch(new URL(`api/v2/${path}`, system.tenantIssuer), {
+        headers: { authorization: `Bearer ${session.management.token}` },
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as T;
+    };
+    const roles = await management<Array<{ id: string; name: string }>>('roles');
+    const customer = roles.find((r) => r.name === 'Customer')!;
+    const permissions = async () =>
+      (await management<Array<{ permission_name: string }>>(`roles/${customer.id}/permissions`)).map(
+        (p) => p.permission_name,
+      );
+    expect(await permissions()).not.toContain('write:stock');
+
+    const { page, errors } = await open('picture');
+    await page.locator(`${sel('graph-node')}[data-kind="role"][data-name="Customer"]`).click();
+    const catalog = page.locator(`${sel('details-role')} [data-testid="role-permissions-${CATALOG}"]`);
+    await catalog.locator('input[data-scope="write:stock"]').check();
+    const added = page
+      .locator(sel('toast'))
+      .filter({ hasText: 'Added write:stock on Catalog API to the role Customer' });
+    await added.waitFor();
+    expect(await permissions()).toContain('write:stock');
+    await added.locator(sel('toast-undo')).click();
+    await expect.poll(permissions).not.toContain('write:stock');
+    expect(await permissions()).toContain('read:products');
+
+    const userRow = page.locator(`${sel('user-row')}[data-email="staff@acme.test"]`);
+    const blocked = async () =>
+      (await management<Array<{ blocked?: boolean }>>('users?q=email:"staff@acme.test"'))[0]?.blocked === true;
+    expect(await blocked()).toBe(false);
+    await userRow.locator(sel('user-block-toggle')).click();
+    const blockToast = page.locator(sel('toast')).filter({ hasText: 'Blocked staff@acme.test' });
+    await blockToast.waitFor();
+    expect(await blocked()).toBe(true);
+    await expect.poll(() => userRow.getAttribute('data-blocked')).toBe('true');
+    await blockToast.locator(sel('toast-undo')).click();
+    await expect.poll(blocked).toBe(false);
+    await expect.poll(() => userRow.getAttribute('data-blocked')).toBe('false');
     expect(errors).toEqual([]);
   });
 });

@@ -58,7 +58,7 @@ const PORT_SPACING = 24;
 const MIN_HEIGHT = 62;
 const COLUMN_X = [0, NODE_WIDTH + GAP, 2 * (NODE_WIDTH + GAP)] as const;
 
-const LABEL_MAX = 28;
+const LABEL_MAX = 34;
 
 /**
  * The label drawn on an edge and the sentence that names it. The label must be part of the name (a screen
@@ -248,9 +248,6 @@ export function layoutGraph(system: ConsoleSystem, filter = ''): GraphLayout {
     const x2 = to.x;
     const y2 = anchor(to, usedIn, incoming.get(edge.to) ?? 1);
     const bend = (x2 - x1) / 2;
-    // The label sits close to where the edge arrives, where the anchors keep edges apart.
-    const t = 0.8;
-    const ease = 3 * t * t - 2 * t * t * t;
     edges.push({
       key: edgeKey(edge.ref),
       ref: edge.ref,
@@ -258,8 +255,10 @@ export function layoutGraph(system: ConsoleSystem, filter = ''): GraphLayout {
       label: edge.label,
       description: edge.description,
       path: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`,
-      labelX: x2 - 8,
-      labelY: y1 + (y2 - y1) * ease - 4,
+      // The label sits just after the edge leaves its node, above the line: there the anchors keep a node's
+      // edges apart, and edges from other nodes have not crossed in yet.
+      labelX: x1 + 10,
+      labelY: y1 - 6,
     });
   }
 

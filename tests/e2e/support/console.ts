@@ -41,10 +41,10 @@ export async function openConsole(
   return { page, errors };
 }
 
-/** Saves a full-page screenshot as test-artifacts/console/<name>.png. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** Saves a screenshot (of the whole page unless `fullPage: false`) as test-artifacts/console/<name>.png. */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   await mkdir(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: options.fullPage ?? true });
 }
 
 /** One axe-core finding, as much of it as a failure message needs. */

@@ -84,7 +84,7 @@ function Edge({ edge, selected, onSelect }: { edge: LaidEdge; selected: boolean;
       <title>{edge.description}</title>
       <path className="edge-hit" d={edge.path} />
       <path className="edge-line" d={edge.path} markerEnd={`url(#arrow-${edge.style})`} />
-      <text className="edge-label" x={edge.labelX} y={edge.labelY} textAnchor="end">
+      <text className="edge-label" x={edge.labelX} y={edge.labelY}>
         {edge.label}
       </text>
     </g>
@@ -123,8 +123,9 @@ export function Graph({
             viewBox="0 0 10 10"
             refX="9"
             refY="5"
-            markerWidth="7"
-            markerHeight="7"
+            markerUnits="userSpaceOnUse"
+            markerWidth="12"
+            markerHeight="12"
             orient="auto-start-reverse"
           >
             <path d="M 0 0 L 10 5 L 0 10 z" />
