@@ -90,6 +90,11 @@ export class ActivityStreams {
   #send(res: ServerResponse, event: ActivityEvent): void {
     // Dropped, not queued: a console that cannot keep up misses events rather than growing the tenant's memory.
     if (res.writableEnded || res.writableLength >= this.#maxBuffered) return;
+    // The events of one turn of the event loop (a burst of tokens) leave in one write, not one syscall each.
+    if (res.writableCorked === 0) {
+      res.cork();
+      setImmediate(() => res.uncork());
+    }
     res.write(`id: ${event.id}\nevent: activity\ndata: ${JSON.stringify(event)}\n\n`);
   }
 }

@@ -101,35 +101,40 @@ export function createConsole(options: ConsoleOptions): Console {
     };
   }
 
+  async function serveConsole(ctx: Context, path: string): Promise<void> {
+    // As if there were no console: a remote address learns nothing.
+    if (access === 'loopback' && !isLoopback(ctx.request.ip)) return notFound(ctx);
+    const relative = path === CONSOLE_PATH ? '' : path.slice(CONSOLE_PATH.length + 1);
+    if (relative.startsWith(API_PREFIX) || relative === 'api') {
+      try {
+        await api(ctx, relative.slice(API_PREFIX.length));
+      } catch (error) {
+        // The edge answers storage outages (503 + Retry-After).
+        if (isStorageFailure(error)) throw error;
+        const known = error instanceof ManagementError ? error : undefined;
+        if (!known) options.onError?.(error instanceof Error ? error : new Error(String(error)));
+        const answer = known ?? new ManagementError(500, 'Internal Server Error');
+        ctx.status = answer.statusCode;
+        ctx.set(answer.headers);
+        ctx.body = answer.toBody();
+      }
+      return;
+    }
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.status = 405;
+      ctx.set('Allow', 'GET, HEAD');
+      ctx.body = 'Method Not Allowed';
+      return;
+    }
+    await files.serve(ctx, relative);
+  }
+
   return {
-    async handle(ctx: Context, next: Next): Promise<void> {
-      const { path } = ctx;
+    // Not async: every other request of the tenant passes through here, and pays no extra promise for it.
+    handle(ctx: Context, next: Next): Promise<void> {
+      const path = ctx.path;
       if (path !== CONSOLE_PATH && !path.startsWith(`${CONSOLE_PATH}/`)) return next();
-      // As if there were no console: a remote address learns nothing.
-      if (access === 'loopback' && !isLoopback(ctx.request.ip)) return notFound(ctx);
-      const relative = path === CONSOLE_PATH ? '' : path.slice(CONSOLE_PATH.length + 1);
-      if (relative.startsWith(API_PREFIX) || relative === 'api') {
-        try {
-          await api(ctx, relative.slice(API_PREFIX.length));
-        } catch (error) {
-          // The edge answers storage outages (503 + Retry-After).
-          if (isStorageFailure(error)) throw error;
-          const known = error instanceof ManagementError ? error : undefined;
-          if (!known) options.onError?.(error instanceof Error ? error : new Error(String(error)));
-          const answer = known ?? new ManagementError(500, 'Internal Server Error');
-          ctx.status = answer.statusCode;
-          ctx.set(answer.headers);
-          ctx.body = answer.toBody();
-        }
-        return;
-      }
-      if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-        ctx.status = 405;
-        ctx.set('Allow', 'GET, HEAD');
-        ctx.body = 'Method Not Allowed';
-        return;
-      }
-      await files.serve(ctx, relative);
+      return serveConsole(ctx, path);
     },
     close: () => streams.close(),
   };
