@@ -249,6 +249,77 @@ describe('Actions in the activity stream', () => {
   });
 });
 
+describe('refresh overlap and password-grant logins in the activity stream', () => {
+  it('shows a refresh answered within the rotation overlap, and password-grant logins with their outcome', async () => {
+    const tenant = await startConsoleTenant({
+      configure: (config) => ({
+        ...config,
+        tenant: { ...config.tenant, default_directory: 'Username-Password-Authentication' },
+        clients: config.clients.map((c) =>
+          c.name === 'Acme Shop SPA'
+            ? { ...c, refresh_token: { ...c.refresh_token, leeway: 30 } }
+            : c.name === 'Orders Service'
+              ? { ...c, grant_types: [...c.grant_types, 'password' as const] }
+              : c,
+        ),
+      }),
+    });
+    const stream = await ActivityReader.open(tenant);
+    const token = (body: Record<string, string>) =>
+      fetch(new URL('oauth/token', tenant.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body),
+      });
+    try {
+      const orders = clientOf(tenant, 'Orders Service');
+      const password = {
+        grant_type: 'password',
+        client_id: orders.clientId,
+        client_secret: orders.clientSecret,
+        username: CUSTOMER.username,
+        audience: ORDERS_API,
+      };
+      expect((await token({ ...password, password: CUSTOMER.password })).status).toBe(200);
+      const ok = await stream.next((e) => e.data.type === 'login' && e.data.client_id === orders.clientId);
+      expect(ok.data).toMatchObject({ outcome: 'success', username: CUSTOMER.username, user_id: expect.any(String) });
+      expect((await token({ ...password, password: 'not-her-password' })).status).toBe(403);
+      const failed = await stream.next((e) => e.data.type === 'login' && e.data.outcome === 'failure');
+      expect(failed.data).toMatchObject({ client_id: orders.clientId, username: CUSTOMER.username });
+      expect(failed.data.reason).toMatch(/^Wrong email or password/);
+
+      const { code, verifier } = await loginForCode({
+        issuer: tenant.issuer,
+        clientId: SPA_CLIENT_ID,
+        redirectUri: 'http://localhost:5173/',
+        username: CUSTOMER.username,
+        password: CUSTOMER.password,
+        audience: ORDERS_API,
+        scope: 'openid offline_access',
+      });
+      const exchanged = await token({
+        grant_type: 'authorization_code',
+        client_id: SPA_CLIENT_ID,
+        code,
+        code_verifier: verifier,
+        redirect_uri: 'http://localhost:5173/',
+      });
+      const { refresh_token: first } = (await exchanged.json()) as { refresh_token: string };
+      const refresh = { grant_type: 'refresh_token', client_id: SPA_CLIENT_ID, refresh_token: first };
+      expect((await token(refresh)).status).toBe(200);
+      await stream.next((e) => e.data.type === 'refresh' && e.data.outcome === 'rotated');
+      // The same token again within the leeway (two tabs refreshing at once): answered, not reuse.
+      expect((await token(refresh)).status).toBe(200);
+      await stream.next((e) => e.data.type === 'refresh' && e.data.outcome === 'overlap');
+      expect(stream.events.some((e) => e.data.type === 'refresh' && e.data.outcome === 'reuse_detected')).toBe(false);
+      expect(JSON.stringify(stream.events)).not.toContain(first);
+    } finally {
+      stream.close();
+      await tenant.close();
+    }
+  });
+});
+
 describe('activity streams are bounded', () => {
   it('allows 8 open streams, refuses a 9th with 503, and frees a slot when a console disconnects', async () => {
     const tenant = await startConsoleTenant();
