@@ -1,7 +1,7 @@
 import type { Tenant } from '@authmesh/server';
 import { login as fillLoginPage } from '@authmesh/testing/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium.ts';
 import {
   type ConsolePage,
@@ -69,6 +69,11 @@ describe('the console of the example tenant (npm start)', () => {
 
   beforeAll(async () => {
     [system, browser] = await Promise.all([startReferenceSystem(), launchChromium()]);
+  });
+
+  // Each open console holds one of the tenant's few activity streams: close them after each test.
+  afterEach(async () => {
+    await Promise.all(pages.splice(0).map(({ page }) => page.context().close()));
   });
 
   afterAll(async () => {
@@ -163,9 +168,15 @@ describe('the console of the example tenant (npm start)', () => {
         const now = Date.now();
         for (const record of records) {
           for (const node of record.addedNodes) {
-            if (!(node instanceof HTMLElement) || node.dataset.testid !== 'activity-event') continue;
-            const d = node.dataset;
-            seen.push({ type: d.type, client: d.client, audience: d.audience, time: d.time, seenAt: now });
+            if (!(node instanceof HTMLElement)) continue;
+            // The first event replaces the empty-list text with the whole list: its rows come inside it.
+            const rows = node.matches('[data-testid="activity-event"]')
+              ? [node]
+              : [...node.querySelectorAll('[data-testid="activity-event"]')];
+            for (const row of rows) {
+              const d = row.dataset;
+              seen.push({ type: d.type, client: d.client, audience: d.audience, time: d.time, seenAt: now });
+            }
           }
         }
       }).observe(document.body, { childList: true, subtree: true });
@@ -205,7 +216,8 @@ describe('the console of the example tenant (npm start)', () => {
       )
       .catch(async (error: Error) => {
         const seen = await consolePage.evaluate('JSON.stringify(window.__seen)');
-        throw new Error(`${error.message}; the console showed: ${seen}`);
+        const rows = await consolePage.locator(sel('activity-event')).allTextContents();
+        throw new Error(`${error.message}; rows added: ${seen}; all rows: ${JSON.stringify(rows)}`);
       });
     const found = wanted((await handle.jsonValue()) as Seen[]);
     expect(found).toBeDefined();
