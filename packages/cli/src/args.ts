@@ -22,6 +22,8 @@ export interface DevArgs {
   database?: string;
   /** `--rotation-delay`: how long a key rotated in through /api/v2 is published before it signs, in ms. */
   rotationDelayMs?: number;
+  /** `--no-client-credentials-fast-path`: every token request on the engine's route (docs/engine.md). */
+  clientCredentialsFastPath?: false;
 }
 
 /** `authmesh serve`: the production entry (see packages/cli/src/serve.ts). */
@@ -45,6 +47,8 @@ export interface ServeArgs {
   database?: string;
   /** As for dev; at least {@link SERVE_ROTATION_DELAY.minMs}. */
   rotationDelayMs?: number;
+  /** `--no-client-credentials-fast-path`: every token request on the engine's route (docs/engine.md). */
+  clientCredentialsFastPath?: false;
 }
 
 export interface ExportArgs {
@@ -124,8 +128,12 @@ Options for dev:
                     how long a key rotated in with POST /api/v2/keys/signing/rotate is in the
                     JWKS before it signs: 90s, 10m, 1h (default 10m, the JWKS cache lifetime of
                     @authmesh/api; dev: 0s to 7d)
+  --no-client-credentials-fast-path
+                    answer every token request on the engine's route (the fast path for
+                    client credentials issues the same tokens for less CPU; default on)
 
-Options for serve: as for dev (--config, --keywords, --port, --data, --host, --trust-proxy), and
+Options for serve: as for dev (--config, --keywords, --port, --data, --host, --trust-proxy,
+  --no-client-credentials-fast-path), and
   --issuer <url>    the public https:// URL of the tenant (required)
   --insecure-http   accept an http:// issuer (never for a tenant reached over a network)
   --metrics-port <n>
@@ -178,6 +186,7 @@ export function parseCommandLine(argv: string[]): Args {
       'metrics-host': { type: 'string' },
       'drain-timeout': { type: 'string' },
       'rotation-delay': { type: 'string' },
+      'no-client-credentials-fast-path': { type: 'boolean' },
       database: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -244,6 +253,7 @@ export function parseCommandLine(argv: string[]): Args {
   if (values.database !== undefined) args.database = values.database;
   const rotationDelayMs = rotationDelayOption(values['rotation-delay'], DEV_ROTATION_DELAY);
   if (rotationDelayMs !== undefined) args.rotationDelayMs = rotationDelayMs;
+  if (values['no-client-credentials-fast-path']) args.clientCredentialsFastPath = false;
   return args;
 }
 
@@ -310,6 +320,7 @@ function serveArgs(
     ...(keywords === undefined ? {} : { keywords }),
     ...(typeof values.database === 'string' ? { database: values.database } : {}),
     ...(rotationDelayMs === undefined ? {} : { rotationDelayMs }),
+    ...(values['no-client-credentials-fast-path'] ? { clientCredentialsFastPath: false as const } : {}),
   };
 }
 

@@ -108,6 +108,7 @@ async function dev(args: DevArgs): Promise<number> {
       dataDir: resolve(args.data),
       ...(database !== undefined ? { database } : {}),
       ...(args.rotationDelayMs === undefined ? {} : { keyRotation: { delayMs: args.rotationDelayMs } }),
+      ...(args.clientCredentialsFastPath === false ? { clientCredentialsFastPath: false } : {}),
       ...(args.issuer !== undefined ? { issuer: args.issuer } : {}),
       ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       onError: (error) => console.error(`authmesh: internal error: ${error.message}`),

@@ -45,6 +45,7 @@ export async function serve(args: ServeArgs, logger: Logger = createJsonLogger()
       dataDir,
       ...(database === undefined ? {} : { database }),
       ...(args.rotationDelayMs === undefined ? {} : { keyRotation: { delayMs: args.rotationDelayMs } }),
+      ...(args.clientCredentialsFastPath === false ? { clientCredentialsFastPath: false } : {}),
       // The console for anyone with a Management API token that reads the tenant; never the tokens themselves.
       console: { access: 'management-token' },
       observe: {

@@ -67,3 +67,14 @@ it('--rotation-delay takes a duration with a unit or seconds; serve wants at lea
   expect(parseCommandLine([...dev, '--rotation-delay', '0s'])).toMatchObject({ rotationDelayMs: 0 });
   expect(() => parseCommandLine([...dev, '--rotation-delay', '2w'])).toThrow(/between 0s and 7d; got "2w"/);
 });
+
+it('--no-client-credentials-fast-path turns the fast path off for dev and serve; absent, the tenant decides', () => {
+  const serve = [...BASE, '--issuer', 'https://id.acme.test/'];
+  const dev = ['dev', '--config', 'tenant.yaml'];
+  for (const base of [serve, dev]) {
+    expect(parseCommandLine([...base, '--no-client-credentials-fast-path'])).toMatchObject({
+      clientCredentialsFastPath: false,
+    });
+    expect(parseCommandLine(base)).not.toHaveProperty('clientCredentialsFastPath');
+  }
+});
