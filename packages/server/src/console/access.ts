@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { requireActiveUser } from '../management/active-user.ts';
 import { createAuthenticator } from '../management/auth.ts';
@@ -31,6 +32,28 @@ export const CONSOLE_READ_SCOPES: readonly string[] = [
 export function isLoopback(ip: string): boolean {
   if (isIP(ip) === 4) return ip.startsWith('127.');
   return ip === '::1';
+}
+
+/**
+ * True when a request comes from this machine itself: its client address (as the edge decided it) is
+ * loopback, and it was not relayed by a proxy the tenant does not trust. A reverse proxy or tunnel on this
+ * machine (nginx, a tunnel to the internet) connects from 127.0.0.1 for every client: when it says so in
+ * `X-Forwarded-For` / `Forwarded` and the edge did not take the client from there (the proxy is not in
+ * `--trust-proxy`), the request is not this machine's.
+ */
+export function isLoopbackRequest(ip: string, req: IncomingMessage): boolean {
+  if (!isLoopback(ip)) return false;
+  if (!hasRawHeader(req, 'x-forwarded-for') && !hasRawHeader(req, 'forwarded')) return true;
+  // With a trusted proxy the edge took the client from X-Forwarded-For: then it differs from the socket peer.
+  const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/i, '');
+  return ip !== peer;
+}
+
+/** Whether the request carried `name` (the edge removes X-Forwarded-* from the parsed headers; not from raw). */
+function hasRawHeader(req: IncomingMessage, name: string): boolean {
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === name) return true;
+  return false;
 }
 
 /**

@@ -6,7 +6,7 @@ import { isStorageFailure } from '../storage/unavailable.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { managementApiIdentifier } from '../tenant/management-api.ts';
 import type { SigningKeyRing } from '../tenant/signing-key-ring.ts';
-import { type ConsoleAccess, createTokenCheck, isLoopback } from './access.ts';
+import { type ConsoleAccess, createTokenCheck, isLoopback, isLoopbackRequest } from './access.ts';
 import { type ActivityStreamOptions, ActivityStreams } from './activity-stream.ts';
 import { inspectToken } from './inspect.ts';
 import { mintConsoleToken } from './session-token.ts';
@@ -103,7 +103,7 @@ export function createConsole(options: ConsoleOptions): Console {
 
   async function serveConsole(ctx: Context, path: string): Promise<void> {
     // As if there were no console: a remote address learns nothing.
-    if (access === 'loopback' && !isLoopback(ctx.request.ip)) return notFound(ctx);
+    if (access === 'loopback' && !isLoopbackRequest(ctx.request.ip, ctx.req)) return notFound(ctx);
     const relative = path === CONSOLE_PATH ? '' : path.slice(CONSOLE_PATH.length + 1);
     if (relative.startsWith(API_PREFIX) || relative === 'api') {
       try {

@@ -73,6 +73,25 @@ describe('console access: loopback (authmesh dev)', () => {
   });
 });
 
+describe('console access: loopback behind a proxy the tenant does not trust', () => {
+  it('refuses what a local proxy relays (X-Forwarded-For or Forwarded), serves this machine itself', async () => {
+    const tenant = await startConsoleTenant();
+    try {
+      const relayed: Record<string, string>[] = [
+        { 'x-forwarded-for': '203.0.113.9' },
+        { forwarded: 'for=203.0.113.9' },
+      ];
+      for (const headers of relayed) {
+        expect((await consoleApi(tenant, 'session', { headers })).status).toBe(404);
+        expect((await fetch(new URL('console/', tenant.url), { headers })).status).toBe(404);
+      }
+      expect((await consoleApi(tenant, 'session')).status).toBe(200);
+    } finally {
+      await tenant.close();
+    }
+  });
+});
+
 describe('console access: management-token (authmesh serve)', () => {
   const reader = {
     name: 'Console Reader',
