@@ -8,15 +8,17 @@
  * Usage: npm run bench:login-burst   (env: RUNS=3 DURATION_S=8 WARMUP_S=2 CC_CONNECTIONS=4 BURST=20 USERS=4)
  * See bench/README.md for how to read the numbers.
  */
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type LoadResult, startLoad } from '../lib/load.ts';
 import { env, fmt, list, measureWindow, median, sum } from '../lib/measure.ts';
 import { printTable, startBench, writeResults } from '../lib/report.ts';
 import { type BenchServer, startBenchServer, stopBenchServer } from '../lib/servers.ts';
-import { SPA, tokenRequestBody } from '../token-endpoint/fixture.ts';
-import { type LoginLoadResult, startLoginLoad } from './login-load.ts';
+import { tokenRequestBody } from '../token-endpoint/fixture.ts';
+import type { LoginLoadResult } from './login-load.ts';
 
 const RUNS = env('RUNS', 3);
 const DURATION_S = env('DURATION_S', 8);
@@ -83,14 +85,8 @@ async function measure(server: Server, password: string): Promise<Run> {
     durationS: DURATION_S,
     done: (r) => r.ok,
   });
+  const logins = await startLoginClient(server, password);
   const tokens = ccLoad(server);
-  const logins = startLoginLoad({
-    issuer: server.issuer,
-    ...SPA,
-    usernames: Array.from({ length: USERS }, (_, i) => `user${i}@bench.test`),
-    password,
-    connections: BURST,
-  });
   // Both loads in one window: the client-credentials latencies counted are those of requests that completed
   // while the logins ran.
   const both = {
@@ -120,6 +116,33 @@ async function measure(server: Server, password: string): Promise<Run> {
     loginsPerS: login.logins / login.elapsedS,
     serverCoresBurst: burst.serverCores,
     otherCoresBurst: burst.otherCores,
+  };
+}
+
+/** The logins, run by login-burst-client.ts in a child process (see there why), started and warming up. */
+async function startLoginClient(server: Server, password: string) {
+  const child = fork(join(import.meta.dirname, 'login-burst-client.ts'), {
+    env: {
+      ...process.env,
+      BURST_ISSUER: server.issuer,
+      BURST_PASSWORD: password,
+      BURST_USERS: String(USERS),
+      BURST_CONNECTIONS: String(BURST),
+    },
+    execArgv: ['--disable-warning=ExperimentalWarning'],
+  });
+  await once(child, 'message');
+  return {
+    record() {
+      child.send({ type: 'record' });
+    },
+    async stop(): Promise<LoginLoadResult> {
+      const result = once(child, 'message');
+      child.send({ type: 'stop' });
+      const [message] = await result;
+      await once(child, 'exit');
+      return message as LoginLoadResult;
+    },
   };
 }
 
