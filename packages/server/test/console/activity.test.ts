@@ -99,6 +99,19 @@ describe('the console activity stream (loopback)', () => {
     expect(JSON.stringify(bad.data)).not.toContain('not-the-secret');
   });
 
+  it('shows a refused revocation as a refusal at /oauth/revoke', async () => {
+    const orders = clientOf(tenant, 'Orders Service');
+    const revoked = await fetch(new URL('oauth/revoke', tenant.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: orders.clientId, client_secret: 'wrong-secret', token: 'x' }),
+    });
+    expect(revoked.status).toBe(401);
+    const event = await stream.next((e) => e.data.type === 'refusal' && e.data.source === 'revoke');
+    expect(event.data).toMatchObject({ status: 401, error: 'access_denied', client_id: orders.clientId });
+    expect(event.data.reason).toMatch(/^Orders Service failed client authentication/);
+  });
+
   it('shows a login on the login page, the tokens of the SPA and never the password', async () => {
     const { code, verifier } = await loginForCode({
       issuer: tenant.issuer,
