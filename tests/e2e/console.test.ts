@@ -146,6 +146,16 @@ describe('the console of the example tenant (npm start)', () => {
     await screenshot(page, 'picture');
     await expectNoSeriousViolations(page, 'the system picture');
 
+    // Large text, for a projector: the page's text grows, and the switch says it is on.
+    const fontSize = () => page.evaluate('parseFloat(getComputedStyle(document.documentElement).fontSize)');
+    const normal = (await fontSize()) as number;
+    await page.click(sel('large-text'));
+    expect(await page.getAttribute(sel('large-text'), 'aria-pressed')).toBe('true');
+    expect((await fontSize()) as number).toBeGreaterThan(normal * 1.2);
+    await screenshot(page, 'picture-large-text');
+    await expectNoSeriousViolations(page, 'the system picture in large text');
+    await page.click(sel('large-text'));
+
     await page.click(sel('mode-matrix'));
     await page.waitForSelector(sel('matrix'));
     const ordersRow = page.locator(`${sel('matrix-client-row')}[data-name="Orders Service"]`);

@@ -143,7 +143,11 @@ function Console({ ready, signOut }: { ready: Extract<SessionState, { kind: 'rea
                 >
                   {v.label}
                   {v.id === 'activity' && stream.events.length > 0 && (
-                    <span className="count"> {stream.events.length}</span>
+                    <span className="count">
+                      {' '}
+                      {stream.events.length}
+                      <span className="visually-hidden"> events</span>
+                    </span>
                   )}
                 </a>
               </li>

@@ -32,6 +32,14 @@ function Detail({ event, names }: { event: ActivityEvent; names: ReturnType<type
               </dd>
             </div>
           )}
+          {Array.isArray(event.claims?.permissions) && (
+            <div>
+              <dt>permissions</dt>
+              <dd>
+                <code>{(event.claims.permissions as unknown[]).join(' ') || '(none)'}</code>
+              </dd>
+            </div>
+          )}
           {event.subject && (
             <div>
               <dt>subject</dt>

@@ -45,6 +45,30 @@ function ActionsStrip({ system }: { system: ConsoleSystem }) {
   );
 }
 
+/** A few words naming what is selected, for the screen reader's announcement. */
+function describeSelection(system: ConsoleSystem, selection: NonNullable<Selection>): string {
+  const client = (id: string) => system.clients.find((c) => c.client_id === id)?.name ?? id;
+  const api = (audience: string) => system.apis.find((a) => a.identifier === audience)?.name ?? audience;
+  const role = (id: string) => system.roles.find((r) => r.id === id)?.name ?? id;
+  const ref = selection.ref;
+  switch (ref.kind) {
+    case 'client':
+      return client(ref.clientId);
+    case 'api':
+      return api(ref.audience);
+    case 'role':
+      return `the role ${role(ref.roleId)}`;
+    case 'grant': {
+      const grant = system.client_grants.find((g) => g.id === ref.grantId);
+      return grant ? `the grant of ${client(grant.client_id)} on ${api(grant.audience)}` : 'a grant';
+    }
+    case 'mrrt':
+      return `the refresh-token policy of ${client(ref.clientId)} for ${api(ref.audience)}`;
+    case 'role-permission':
+      return `the permissions of ${role(ref.roleId)} on ${api(ref.audience)}`;
+  }
+}
+
 /** View 1: the whole tenant at once, as a graph or as a matrix, with details and edits for what is chosen. */
 export function SystemView({ system, runEdit }: { system: ConsoleSystem; runEdit: RunEdit }) {
   const large = system.clients.length > GRAPH_LIMIT;
@@ -126,7 +150,12 @@ export function SystemView({ system, runEdit }: { system: ConsoleSystem; runEdit
             <Matrix system={system} filter={filter} onSelect={setSelection} />
           )}
         </div>
-        <aside className="details panel" aria-label="Details" data-testid="details">
+        <p className="visually-hidden" aria-live="polite">
+          {selection ? `Details of ${describeSelection(system, selection)} beside the picture.` : ''}
+        </p>
+        {/* Beside the picture the panel scrolls on its own: focusable, so the keyboard can scroll it too. */}
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1). */}
+        <aside className="details panel" aria-label="Details" data-testid="details" tabIndex={0}>
           <Details system={system} selection={selection} onSelect={setSelection} runEdit={runEdit} />
         </aside>
       </div>
