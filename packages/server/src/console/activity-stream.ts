@@ -29,6 +29,8 @@ export class ActivityStreams {
   readonly #keepAliveMs: number;
   readonly #maxBuffered: number;
   readonly #open = new Set<ServerResponse>();
+  #lastEvent: ActivityEvent | undefined;
+  #lastText = '';
 
   constructor(feed: ActivityFeed, options: ActivityStreamOptions = {}) {
     this.#feed = feed;
@@ -95,6 +97,11 @@ export class ActivityStreams {
       res.cork();
       setImmediate(() => res.uncork());
     }
-    res.write(`id: ${event.id}\nevent: activity\ndata: ${JSON.stringify(event)}\n\n`);
+    // The feed hands every stream the same event object in turn: serialised once for all of them.
+    if (event !== this.#lastEvent) {
+      this.#lastEvent = event;
+      this.#lastText = `id: ${event.id}\nevent: activity\ndata: ${JSON.stringify(event)}\n\n`;
+    }
+    res.write(this.#lastText);
   }
 }

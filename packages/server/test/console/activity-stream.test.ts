@@ -99,6 +99,24 @@ describe('ActivityStreams', () => {
     expect(received).toMatchObject([{ message: 'first' }, { message: 'later' }]);
   });
 
+  it('sends each event to every open stream', async () => {
+    const feed = new ActivityFeed();
+    const streams = new ActivityStreams(feed);
+    const served = await serve(streams);
+    server = served.server;
+    const first = await fetch(served.url);
+    const second = await fetch(served.url);
+    feed.publish(() => ({ type: 'action_log', action: 'a', trigger: 'post-login', level: 'log', message: 'one' }));
+    feed.publish(() => ({ type: 'action_log', action: 'a', trigger: 'post-login', level: 'log', message: 'two' }));
+    for (const response of [first, second]) {
+      const events = await readEvents(response.body as ReadableStream<Uint8Array>, 2);
+      expect(events).toMatchObject([
+        { id: 1, message: 'one' },
+        { id: 2, message: 'two' },
+      ]);
+    }
+  });
+
   it('ends every open stream on close()', async () => {
     const feed = new ActivityFeed();
     const streams = new ActivityStreams(feed);
