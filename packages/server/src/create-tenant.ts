@@ -225,6 +225,11 @@ const READINESS_STORAGE_MS = 2_000;
 export async function createTenant(options: TenantOptions): Promise<Tenant> {
   // Refused before anything is bound or opened: a typo in a proxy range must not start an open tenant.
   const clientIp = createClientIpResolver(options.trustProxy);
+  // Settings out of range are refused here too. Workers start with the first hash, not here: a tenant that
+  // never checks a password never starts one, and nothing needs closing if the start fails before.
+  const given = options.passwordHashing;
+  const passwords =
+    given !== undefined && 'derive' in given ? { hasher: given, close: async () => {} } : createPasswordHasher(given);
   const fastPath = clientCredentialsFastPathOn(options.clientCredentialsFastPath);
   // Until the engine is ready, the port answers 503 instead of leaving early requests hanging: the port
   // must be bound first because with port 0 the issuer depends on the port the system picks.
@@ -270,10 +275,6 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
   let actions: WorkerActionRunner | undefined;
   let signing: SigningKeyRing | undefined;
   let stopFollowing: (() => void) | undefined;
-  const given = options.passwordHashing;
-  // Workers start with the first hash, not here: a tenant that never checks a password never starts one.
-  const passwords =
-    given !== undefined && 'derive' in given ? { hasher: given, close: async () => {} } : createPasswordHasher(given);
   try {
     const seeded = await seedTenant(storage, options.config, issuer, { passwordHasher: passwords.hasher });
     await storage.setState(LAST_ISSUER, issuer);

@@ -96,11 +96,17 @@ export class PasswordHashingPool implements PasswordHasher {
   #nextId = 1;
   #closed = false;
 
+  /** Throws `ERR_TENANT_START` for settings out of range (threads 1-64, maxQueue ≥ 0, nice 0-19, integers). */
   constructor(options: PasswordHashingOptions = {}, script?: PasswordWorkerScript) {
-    this.threads = Math.max(1, Math.floor(options.threads ?? defaultHashingThreads()));
-    this.maxQueue = Math.max(0, Math.floor(options.maxQueue ?? QUEUE_PER_THREAD * this.threads));
+    this.threads = setting('threads', options.threads ?? defaultHashingThreads(), 1, 64);
+    this.maxQueue = setting(
+      'maxQueue',
+      options.maxQueue ?? QUEUE_PER_THREAD * this.threads,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
+    const settings: WorkerSettings = { nice: setting('nice', options.nice ?? DEFAULT_NICE, 0, 19) };
     // The same expression in the built package names password-worker.js (scripts/build-packages.ts).
-    const settings: WorkerSettings = { nice: Math.min(19, Math.max(0, Math.floor(options.nice ?? DEFAULT_NICE))) };
     this.#script = script ?? { url: new URL('./password-worker.ts', import.meta.url), workerData: settings };
   }
 
@@ -200,6 +206,13 @@ export class PasswordHashingPool implements PasswordHasher {
       this.#dispatch(this.#spawn(), this.#queue.shift() as Pending);
     }
   }
+}
+
+/** A whole number within [min, max], or a start error naming the setting. */
+function setting(name: string, value: number, min: number, max: number): number {
+  if (Number.isInteger(value) && value >= min && value <= max) return value;
+  const range = max === Number.MAX_SAFE_INTEGER ? `of ${min} or more` : `from ${min} to ${max}`;
+  throw new AuthmeshError('ERR_TENANT_START', `passwordHashing.${name} must be a whole number ${range}, got ${value}`);
 }
 
 function busyError(): AuthmeshError {

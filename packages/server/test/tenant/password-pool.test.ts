@@ -181,6 +181,22 @@ describe('the tenant and its hashing workers', () => {
     expect(closed.stats.workers).toBe(0);
   });
 
+  it('refuses settings out of range before it listens, naming the setting', async () => {
+    for (const [passwordHashing, message] of [
+      [{ threads: 1.5 }, 'passwordHashing.threads must be a whole number from 1 to 64, got 1.5'],
+      [{ threads: Number.NaN }, 'passwordHashing.threads must be a whole number from 1 to 64, got NaN'],
+      [{ maxQueue: -1 }, 'passwordHashing.maxQueue must be a whole number of 0 or more, got -1'],
+      [{ nice: 20 }, 'passwordHashing.nice must be a whole number from 0 to 19, got 20'],
+    ] as const) {
+      await expect(
+        createTenant({ config: fixtureConfig(), port: 0, dataDir: null, passwordHashing }),
+      ).rejects.toMatchObject({
+        code: 'ERR_TENANT_START',
+        message,
+      });
+    }
+  });
+
   it('seeding never meets the queue bound: a tenant with no queue at all seeds all its users at once', async () => {
     const config = fixtureConfig();
     expect(config.users.length).toBeGreaterThan(1);
