@@ -431,6 +431,37 @@ describe('the console of an empty tenant and of a 200-client tenant', () => {
     expect(errors).toEqual([]);
   });
 
+  it("the live activity reconnects when the tenant restarts, and shows the new process's events", async () => {
+    const port = await freePort();
+    const config = 'tenant: { friendly_name: Restarting }';
+    const first = await startConsoleTenant(config, { port });
+    const { page, errors } = await openConsole(browser, first.issuer, 'activity');
+    await page.waitForSelector(`${sel('stream-state')}[data-state="live"]`);
+    await first.close();
+    await page.waitForSelector(`${sel('stream-state')}[data-state="reconnecting"]`);
+    const second = await startConsoleTenant(config, { port });
+    tenants.push(second);
+    await page.waitForSelector(`${sel('stream-state')}[data-state="live"]`, { timeout: 20_000 });
+    const refused = await fetch(new URL('oauth/token', second.issuer), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'client_credentials',
+        client_id: 'nobody',
+        client_secret: 'x',
+        audience: 'a',
+      }),
+    });
+    expect(refused.status).toBe(401);
+    await page
+      .locator(`${sel('activity-event')}[data-type="refusal"]`)
+      .first()
+      .waitFor();
+    // While the tenant was down the browser logged its refused connections; nothing else went wrong.
+    expect(errors.filter((e) => !e.includes('ERR_CONNECTION_REFUSED'))).toEqual([]);
+    await page.context().close();
+  });
+
   it('authmesh serve: the console asks for a Management API token, keeps it for the tab, and refuses a weak one', async () => {
     const port = await freePort();
     const managementApi = `http://localhost:${port}/api/v2/`;
