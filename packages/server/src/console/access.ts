@@ -49,6 +49,34 @@ export function isLoopbackRequest(ip: string, req: IncomingMessage): boolean {
   return ip !== peer;
 }
 
+/**
+ * Whether the request's own `Host` (as sent: the edge has already replaced the parsed header with the
+ * issuer's) names this machine: the issuer's host name, `localhost` or a loopback address.
+ */
+export function namesThisMachine(req: IncomingMessage, issuerHost: string): boolean {
+  const raw = req.rawHeaders;
+  let host: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]?.toLowerCase() === 'host') host = raw[i + 1];
+  }
+  if (host === undefined) return false;
+  const name = hostName(host.trim().toLowerCase());
+  return (
+    name === issuerHost ||
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    (isIP(name) !== 0 && isLoopback(name)) ||
+    name === '[::1]'
+  );
+}
+
+/** `example.test:4000` → `example.test`, `[::1]:4000` → `[::1]`. */
+function hostName(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+  const colon = host.indexOf(':');
+  return colon === -1 ? host : host.slice(0, colon);
+}
+
 /** Whether the request carried `name` (the edge removes X-Forwarded-* from the parsed headers; not from raw). */
 function hasRawHeader(req: IncomingMessage, name: string): boolean {
   const raw = req.rawHeaders;

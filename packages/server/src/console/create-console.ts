@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import type { Context, Next } from 'koa';
 import { ManagementError } from '../management/errors.ts';
 import { readJsonBody } from '../management/json-body.ts';
@@ -6,7 +5,7 @@ import { isStorageFailure } from '../storage/unavailable.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import { managementApiIdentifier } from '../tenant/management-api.ts';
 import type { SigningKeyRing } from '../tenant/signing-key-ring.ts';
-import { type ConsoleAccess, createTokenCheck, isLoopback, isLoopbackRequest } from './access.ts';
+import { type ConsoleAccess, createTokenCheck, isLoopbackRequest, namesThisMachine } from './access.ts';
 import { type ActivityStreamOptions, ActivityStreams } from './activity-stream.ts';
 import { inspectToken } from './inspect.ts';
 import { mintConsoleToken } from './session-token.ts';
@@ -52,7 +51,7 @@ export function createConsole(options: ConsoleOptions): Console {
 
   async function api(ctx: Context, route: string): Promise<void> {
     ctx.set('Cache-Control', 'no-store');
-    if (access === 'loopback' && !namesThisMachine(ctx, issuerHost)) {
+    if (access === 'loopback' && !namesThisMachine(ctx.req, issuerHost)) {
       throw new ManagementError(
         403,
         'The console answers only requests for this machine’s own host name.',
@@ -151,34 +150,6 @@ function isInspectBody(body: unknown): body is { token: string; audience?: strin
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
   const { token, audience } = body as { token?: unknown; audience?: unknown };
   return typeof token === 'string' && (audience === undefined || typeof audience === 'string');
-}
-
-/**
- * Whether the request's own `Host` (as sent: the edge has already replaced the parsed header with the
- * issuer's) names this machine: the issuer's host name, `localhost` or a loopback address.
- */
-function namesThisMachine(ctx: Context, issuerHost: string): boolean {
-  const raw = ctx.req.rawHeaders;
-  let host: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]?.toLowerCase() === 'host') host = raw[i + 1];
-  }
-  if (host === undefined) return false;
-  const name = hostName(host.trim().toLowerCase());
-  return (
-    name === issuerHost ||
-    name === 'localhost' ||
-    name.endsWith('.localhost') ||
-    (isIP(name) !== 0 && isLoopback(name)) ||
-    name === '[::1]'
-  );
-}
-
-/** `example.test:4000` → `example.test`, `[::1]:4000` → `[::1]`. */
-function hostName(host: string): string {
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
-  const colon = host.indexOf(':');
-  return colon === -1 ? host : host.slice(0, colon);
 }
 
 function notFound(ctx: Context): void {
