@@ -8,8 +8,9 @@ import { gatedPool, type HashingGate, hashingGate, until } from './fixtures/hash
 
 /*
  * A tenant whose password-hashing queue is full answers 503 with `Retry-After` in each endpoint's own
- * shape, instead of queueing without bound: the password grant (OAuth JSON), the login page (the form
- * again, with the message), and the Management API (Auth0's error body). The tenant runs with one hashing
+ * shape, instead of queueing without bound: the password grant (OAuth JSON), the login page and the reset
+ * page (the form again, with the message), /dbconnections/signup (its error body) and the Management API
+ * (Auth0's error body); once the queue has room, the same request succeeds. The tenant runs with one hashing
  * thread and one queue place, on stand-in workers that hash only while the test's gate is open: two
  * password grants fill it (one hashing, one waiting), deterministically, and the request under test is
  * the third.
@@ -166,6 +167,39 @@ describe('a full password-hashing queue', () => {
     });
     await release(held);
     expect((await signup()).status).toBe(200);
+  });
+
+  it('the password-reset page answers 503 with the form and the message; the ticket still works afterwards', async () => {
+    const asked = await fetch(new URL('dbconnections/change_password', tenant.issuer), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: SPA.clientId,
+        connection: 'Username-Password-Authentication',
+        email: 'bob@example.test',
+      }),
+    });
+    expect(asked.status).toBe(200);
+    const outbox = await (await fetch(new URL('u/outbox', tenant.issuer))).text();
+    const link = /href="([^"]*reset-password\?ticket=[^"]+)"/.exec(outbox)?.[1]?.replaceAll('&#38;', '&');
+    const ticket = new URL(String(link)).searchParams.get('ticket') ?? '';
+    expect(ticket).not.toBe('');
+    const reset = () =>
+      fetch(new URL('u/reset-password', tenant.issuer), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ticket, password: 'Brand-New-Pass-9' }),
+      });
+
+    const held = await saturate();
+    const refused = await reset();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.text()).toContain('The server is busy at this moment. Try again in a few seconds.');
+    await release(held);
+    const done = await reset();
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Password changed!');
   });
 
   it('POST /api/v2/users answers 503 in Auth0 error shape with Retry-After, and creates nothing', async () => {
