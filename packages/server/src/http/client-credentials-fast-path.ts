@@ -97,6 +97,8 @@ interface Template {
   claims: Record<string, unknown>;
   typ: 'at+jwt' | 'JWT';
   scope: string;
+  /** `scope` as a JSON string (the response body is written around it). */
+  scopeJson: string;
   lifetime: number;
 }
 
@@ -162,7 +164,7 @@ export function createClientCredentialsFastPath(
     const ip = clientIp(req) || 'unknown';
     // Before the secret is compared: a blocked pair learns nothing, not even from timing, whether a guess was right.
     if (!(await throttle.check(ask.clientId, ip)).allowed) return false;
-    if (!secretMatches(client.client_secret, ask.secret)) return false;
+    if (!secretMatches(client, ask.secret)) return false;
     const origin = req.headers.origin;
     if (origin && !originAllowedForClient(tenant, origin, client.client_id)) return false;
     const audience = ask.audience ?? tenant.settings.default_audience;
@@ -192,12 +194,9 @@ export function createClientCredentialsFastPath(
     });
     const accessToken = `${signingInput}.${signature.toString('base64url')}`;
 
-    const body = JSON.stringify({
-      access_token: accessToken,
-      expires_in: template.lifetime,
-      scope: template.scope,
-      token_type: 'Bearer',
-    });
+    // What JSON.stringify makes of { access_token, expires_in, scope, token_type }, without scanning the token
+    // for characters to escape: it has none (base64url and dots).
+    const body = `{"access_token":"${accessToken}","expires_in":${template.lifetime},"scope":${template.scopeJson},"token_type":"Bearer"}`;
     const requestId = recorder?.requestId(headerText(req.headers['x-request-id']));
     // The engine's headers in the engine's order: the request id (observer), CORS (the engine's), no-store
     // (the engine's and the edge's), the JSON type (Koa), Pragma (edge), HSTS and security headers (edge).
@@ -297,7 +296,7 @@ function worthReading(req: IncomingMessage): boolean {
  */
 function understand(req: IncomingMessage, raw: Buffer): TokenAsk | undefined {
   const type = (req.headers['content-type'] ?? '').split(';')[0];
-  const params = type === 'application/json' ? jsonToParams(raw) : new URLSearchParams(raw.toString('utf8'));
+  const params = type === 'application/json' ? jsonToParams(raw) : formParams(raw.toString('utf8'));
   if (typeof params === 'string') return undefined;
   const seen = new Map<string, string>();
   for (const [name, value] of params) {
@@ -319,6 +318,33 @@ function understand(req: IncomingMessage, raw: Buffer): TokenAsk | undefined {
   const scope = seen.get('scope');
   if (scope !== undefined && !SCOPE_SYNTAX.test(scope)) return undefined;
   return { clientId, secret, audience: seen.get('audience'), scope };
+}
+
+/**
+ * An urlencoded body's parameters exactly as `URLSearchParams` reads them (the Auth0 layer's parser), in a
+ * fraction of its time for the common case: `+` is a space, then `decodeURIComponent`. Where the two could
+ * differ (a `%` not followed by two hex digits, bytes that are not UTF-8) `decodeURIComponent` throws, and
+ * `URLSearchParams` itself decides.
+ */
+function formParams(text: string): Iterable<[string, string]> {
+  const pairs: [string, string][] = [];
+  try {
+    for (const part of text.split('&')) {
+      if (part === '') continue;
+      const equals = part.indexOf('=');
+      const name = equals === -1 ? part : part.slice(0, equals);
+      const value = equals === -1 ? '' : part.slice(equals + 1);
+      pairs.push([formDecode(name), formDecode(value)]);
+    }
+  } catch {
+    return new URLSearchParams(text);
+  }
+  return pairs;
+}
+
+function formDecode(text: string): string {
+  const spaced = text.includes('+') ? text.replaceAll('+', ' ') : text;
+  return spaced.includes('%') ? decodeURIComponent(spaced) : spaced;
 }
 
 /** `Authorization: Basic` as oidc-provider 9.13.3 reads it (`lib/shared/client_auth.js`), or undefined. */
@@ -371,13 +397,29 @@ function isConfidentialMachineClient(
 }
 
 /** The engine's comparison (`constantEquals(secret, given, 1000)`): constant time, padded to 1000 bytes. */
-function secretMatches(secret: string, given: string): boolean {
+function secretMatches(client: ClientRecord & { client_secret: string }, given: string): boolean {
+  const secret = client.client_secret;
   const length = Math.max(Buffer.byteLength(secret), Buffer.byteLength(given), SECRET_COMPARE_BYTES);
-  const expected = Buffer.alloc(length);
-  expected.write(secret);
-  const actual = Buffer.alloc(length);
-  actual.write(given);
-  return timingSafeEqual(expected, actual);
+  if (length > SECRET_COMPARE_BYTES) return timingSafeEqual(padded(secret, length), padded(given, length));
+  // The common case without allocating: the padded secret is kept with the client record (and goes with it),
+  // the given one written into a scratch buffer (the comparison is synchronous: no other request can touch it).
+  let expected = paddedSecrets.get(client);
+  if (expected === undefined) {
+    expected = padded(secret, SECRET_COMPARE_BYTES);
+    paddedSecrets.set(client, expected);
+  }
+  scratch.fill(0);
+  scratch.write(given);
+  return timingSafeEqual(expected, scratch);
+}
+
+const paddedSecrets = new WeakMap<ClientRecord, Buffer>();
+const scratch = Buffer.alloc(SECRET_COMPARE_BYTES);
+
+function padded(text: string, length: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  buffer.write(text);
+  return buffer;
 }
 
 /**
@@ -412,7 +454,8 @@ function buildTemplate(
     aud: api.identifier,
   };
   shapeMachineClaims(claims, { issuer, audience: api.identifier, clientId: client.client_id, api, scopes });
-  return { client, api, claims, typ: accessTokenType(api), scope, lifetime: api.token_lifetime };
+  const typ = accessTokenType(api);
+  return { client, api, claims, typ, scope, scopeJson: JSON.stringify(scope), lifetime: api.token_lifetime };
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {

@@ -294,6 +294,8 @@ function generate(random: () => number, index: number): RawRequest {
     'form',
     'form',
     'form-%20',
+    'form-odd',
+    'form-odd',
     'json',
     'json',
     'json-array',
@@ -315,6 +317,10 @@ function generate(random: () => number, index: number): RawRequest {
     body = params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
   } else {
     body = new URLSearchParams(params).toString();
+  }
+  if (encoding === 'form-odd') {
+    // Escapes the two urlencoded parsers could read differently: a lone %, non-hex, bytes that are not UTF-8.
+    body += pick(['%zz', '%FF', '%C3%28', '%', '%2', '+%2B+', '%E2%82%AC']);
   }
   if (encoding === 'charset') type += '; charset=utf-8';
   if (encoding === 'text') type = 'text/plain';
