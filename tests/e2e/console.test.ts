@@ -421,6 +421,29 @@ describe('the console of an empty tenant and of a 200-client tenant', () => {
     await screenshot(page, 'large-tenant-matrix');
     await expectNoSeriousViolations(page, 'the matrix of 200 clients');
 
+    // An empty cell creates the grant it stands for: Service 002 has none on API alpha until then.
+    const service = tenant.clients.find((c) => c.name === 'Service 002')!;
+    const alphaToken = () =>
+      clientCredentials(
+        tenant.issuer,
+        { clientId: service.client_id, clientSecret: service.client_secret! },
+        'https://alpha.example.test',
+      );
+    expect((await alphaToken()).status).toBe(403);
+    await page.click('button[aria-label="Grant Service 002 access to API alpha"]');
+    const form = page.locator(`${sel('details-client')}[data-name="Service 002"] ${sel('new-grant')}`);
+    expect(await form.locator('select').inputValue()).toBe('https://alpha.example.test');
+    await form.locator('input[data-scope="read:alpha"]').check();
+    await form.locator('button[type="submit"]').click();
+    await page
+      .locator(sel('toast'))
+      .filter({ hasText: 'Granted Service 002 access to API alpha with read:alpha' })
+      .waitFor();
+    expect((await alphaToken()).status).toBe(200);
+    await expect
+      .poll(() => page.locator(`${sel('matrix-client-row')}[data-name="Service 002"]`).textContent())
+      .toContain('M2M: read:alpha');
+
     await page.click(sel('mode-graph'));
     await page.fill(sel('filter'), 'Service 01');
     await page.waitForSelector(sel('graph'));

@@ -95,6 +95,11 @@ export function clientMatches(client: ConsoleClient, filter: string): boolean {
   return [client.name, client.client_id, client.app_type ?? ''].some((s) => s.toLowerCase().includes(wanted));
 }
 
+/** Whether a client grant means anything for this application: it gets client-credentials or exchanged tokens. */
+export function canHoldGrants(client: ConsoleClient): boolean {
+  return client.grant_types.includes('client_credentials') || client.app_type === 'resource_server';
+}
+
 export function appTypeLabel(client: ConsoleClient): string {
   switch (client.app_type) {
     case 'spa':

@@ -11,11 +11,19 @@ interface Filters {
   outcome: '' | Outcome;
 }
 
-function matches(event: ActivityEvent, filters: Filters): boolean {
+function matches(event: ActivityEvent, filters: Filters, emails: ReadonlyMap<string, string>): boolean {
   if (filters.client && clientOf(event) !== filters.client) return false;
   if (filters.api && audienceOf(event) !== filters.api) return false;
   if (filters.outcome && outcomeOf(event) !== filters.outcome) return false;
-  if (filters.user && !userTextOf(event).toLowerCase().includes(filters.user.trim().toLowerCase())) return false;
+  if (filters.user) {
+    // A token names its user by id: the e-mail typed in the filter finds it through the tenant's users.
+    const text = userTextOf(event);
+    const known = text
+      .split(' ')
+      .map((id) => emails.get(id) ?? '')
+      .join(' ');
+    if (!`${text} ${known}`.toLowerCase().includes(filters.user.trim().toLowerCase())) return false;
+  }
   return true;
 }
 
@@ -110,7 +118,11 @@ export function ActivityView({
   const [frozen, setFrozen] = useState<ActivityEvent[] | null>(null);
   const names = useMemo(() => namer(system), [system]);
   const source = frozen ?? events;
-  const shown = source.filter((event) => matches(event, filters));
+  const emails = useMemo(
+    () => new Map((system?.users.shown ?? []).map((u) => [u.user_id, u.email ?? ''] as const)),
+    [system],
+  );
+  const shown = source.filter((event) => matches(event, filters, emails));
   const waiting = frozen ? events.length - frozen.length : 0;
   const latest = events[0];
   const set = (patch: Partial<Filters>) => setFilters((f) => ({ ...f, ...patch }));

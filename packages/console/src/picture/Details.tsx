@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { createGrant, deleteGrant, type Edit, setGrantScopes, setRolePermission } from '../edits.ts';
-import { appTypeLabel, visibleApis } from '../graph-layout.ts';
+import { appTypeLabel, canHoldGrants, visibleApis } from '../graph-layout.ts';
 import type { ConsoleApi, ConsoleClient, ConsoleClientGrant, ConsoleRole, ConsoleSystem } from '../types.ts';
 import { ScopeChecklist } from './ScopeChecklist.tsx';
 import type { Selection } from './selection.ts';
@@ -167,7 +167,17 @@ function RolePermissions({ role, apis, runEdit }: { role: ConsoleRole; apis: Con
   );
 }
 
-function NewGrantForm({ client, system, runEdit }: { client: ConsoleClient; system: ConsoleSystem; runEdit: RunEdit }) {
+function NewGrantForm({
+  client,
+  system,
+  runEdit,
+  initialAudience,
+}: {
+  client: ConsoleClient;
+  system: ConsoleSystem;
+  runEdit: RunEdit;
+  initialAudience: string | undefined;
+}) {
   const subjectType: 'client' | 'user' = client.app_type === 'resource_server' ? 'user' : 'client';
   const candidates = visibleApis(system).filter(
     (api) =>
@@ -176,7 +186,9 @@ function NewGrantForm({ client, system, runEdit }: { client: ConsoleClient; syst
         (g) => g.client_id === client.client_id && g.audience === api.identifier && g.subject_type === subjectType,
       ),
   );
-  const [audience, setAudience] = useState('');
+  const [audience, setAudience] = useState(
+    candidates.some((api) => api.identifier === initialAudience) ? (initialAudience ?? '') : '',
+  );
   const [scopes, setScopes] = useState<string[]>([]);
   const { busy, run } = useBusy(runEdit);
   const api = candidates.find((a) => a.identifier === audience);
@@ -236,11 +248,16 @@ function NewGrantForm({ client, system, runEdit }: { client: ConsoleClient; syst
   );
 }
 
-function ClientDetails({ client, system, onSelect, runEdit }: Props & { client: ConsoleClient }) {
+function ClientDetails({
+  client,
+  system,
+  onSelect,
+  runEdit,
+  grantAudience,
+}: Props & { client: ConsoleClient; grantAudience: string | undefined }) {
   const grants = system.client_grants.filter((g) => g.client_id === client.client_id);
   const apiName = (audience: string) => system.apis.find((a) => a.identifier === audience)?.name ?? audience;
   const refresh = client.refresh_token;
-  const canHoldGrants = client.grant_types.includes('client_credentials') || client.app_type === 'resource_server';
   return (
     <div data-testid="details-client" data-name={client.name}>
       <h2>{client.name}</h2>
@@ -276,6 +293,13 @@ function ClientDetails({ client, system, onSelect, runEdit }: Props & { client: 
           ],
         ]}
       />
+      {client.grant_types.includes('authorization_code') && (
+        <p>
+          Users log in through it (authorization code{client.token_endpoint_auth_method === 'none' ? ' with PKCE' : ''}
+          ). It may ask for a token for any API of the tenant by naming its identifier as the audience; with RBAC the
+          token carries what the user's roles allow there.
+        </p>
+      )}
       <h3>Grants</h3>
       {grants.length === 0 ? (
         <p className="muted">No client grants: it gets no machine-to-machine tokens.</p>
@@ -295,7 +319,15 @@ function ClientDetails({ client, system, onSelect, runEdit }: Props & { client: 
           ))}
         </ul>
       )}
-      {canHoldGrants && <NewGrantForm client={client} system={system} runEdit={runEdit} />}
+      {canHoldGrants(client) && (
+        <NewGrantForm
+          key={`${client.client_id}|${grantAudience ?? ''}`}
+          client={client}
+          system={system}
+          runEdit={runEdit}
+          initialAudience={grantAudience}
+        />
+      )}
     </div>
   );
 }
@@ -400,7 +432,11 @@ export function Details(props: Props) {
     const ref = selection.ref;
     if (ref.kind === 'client') {
       const client = system.clients.find((c) => c.client_id === ref.clientId);
-      return client ? <ClientDetails {...props} client={client} /> : <p>It no longer exists.</p>;
+      return client ? (
+        <ClientDetails {...props} client={client} grantAudience={selection.grantAudience} />
+      ) : (
+        <p>It no longer exists.</p>
+      );
     }
     if (ref.kind === 'api') {
       const api = system.apis.find((a) => a.identifier === ref.audience);

@@ -1,4 +1,4 @@
-import { clientMatches, visibleApis } from '../graph-layout.ts';
+import { canHoldGrants, clientMatches, visibleApis } from '../graph-layout.ts';
 import type { ConsoleSystem } from '../types.ts';
 import type { Selection } from './selection.ts';
 
@@ -79,7 +79,26 @@ export function Matrix({
                           refresh: {policy.scope.join(' ')}
                         </button>
                       )}
-                      {grants.length === 0 && !policy && <span className="muted">—</span>}
+                      {grants.length === 0 &&
+                        !policy &&
+                        (canHoldGrants(client) ? (
+                          <button
+                            type="button"
+                            className="chip chip-empty"
+                            aria-label={`Grant ${client.name} access to ${api.name}`}
+                            onClick={() =>
+                              onSelect({
+                                type: 'node',
+                                ref: { kind: 'client', clientId: client.client_id },
+                                grantAudience: api.identifier,
+                              })
+                            }
+                          >
+                            + grant
+                          </button>
+                        ) : (
+                          <span className="muted">—</span>
+                        ))}
                     </td>
                   );
                 })}
