@@ -181,6 +181,20 @@ describe('the tenant and its hashing workers', () => {
     expect(closed.stats.workers).toBe(0);
   });
 
+  it('threads: 0 hashes on libuv as before: no pool, no worker thread, users seeded and checked all the same', async () => {
+    // A pool the tenant made is always closed by tenant.close(): no close, no pool.
+    const close = vi.spyOn(PasswordHashingPool.prototype, 'close');
+    const config = fixtureConfig();
+    const tenant = await createTenant({ config, port: 0, dataDir: null, passwordHashing: { threads: 0 } });
+    try {
+      expect(tenant.users).toHaveLength(config.users.length);
+      if (process.platform === 'linux') expect(threadNices().has('authmesh passwo')).toBe(false);
+    } finally {
+      await tenant.close();
+    }
+    expect(close).not.toHaveBeenCalled();
+  });
+
   it('refuses settings out of range before it listens, naming the setting', async () => {
     for (const [passwordHashing, message] of [
       [{ threads: 1.5 }, 'passwordHashing.threads must be a whole number from 1 to 64, got 1.5'],
