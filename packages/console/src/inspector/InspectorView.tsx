@@ -41,6 +41,13 @@ function ClaimsTable({
   );
 }
 
+/** What the JOSE header's fields mean (the tenant's explanations cover the claims). */
+const HEADER_MEANINGS = new Map([
+  ['alg', 'Signature algorithm: this tenant signs with RS256 only; an API must refuse any other (and "none").'],
+  ['typ', 'Media type of the token: JWT (or at+jwt for access tokens in RFC 9068 form).'],
+  ['kid', "Key id: which of the tenant's published keys (/.well-known/jwks.json) signed the token."],
+]);
+
 /**
  * View 3: paste a JWT (or open one from the stream) and see its header and claims explained, whether the
  * tenant's keys verify its signature, when it expires, and whether a chosen API would accept it and why not
@@ -199,7 +206,7 @@ export function InspectorView({
               </div>
             )}
           </section>
-          {result.header && <ClaimsTable caption="Header" values={result.header} meanings={meanings} />}
+          {result.header && <ClaimsTable caption="Header" values={result.header} meanings={HEADER_MEANINGS} />}
           {result.claims && <ClaimsTable caption="Claims" values={result.claims} meanings={meanings} />}
         </div>
       )}
