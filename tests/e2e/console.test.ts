@@ -332,6 +332,11 @@ describe('the console of the example tenant (npm start)', () => {
     await page.locator(sel('toast')).filter({ hasText: 'Undone' }).waitFor();
     await expect.poll(async () => (await ask()).status, { timeout: 5_000 }).toBe(403);
     expect(await details.locator('input[data-scope="write:stock"]').isChecked()).toBe(false);
+    // Both writes went through /api/v2 like any client's: they are in the stream as Management API writes.
+    await page.click(sel('view-activity'));
+    const writes = page.locator(`${sel('activity-event')}[data-type="management"]`);
+    await expect.poll(() => writes.count()).toBe(2);
+    expect(await writes.first().textContent()).toMatch(/PATCH .*client-grants.* by this console → 200/);
     expect(errors).toEqual([]);
   });
 

@@ -88,7 +88,6 @@ function Detail({ event, names }: { event: ActivityEvent; names: ReturnType<type
           {Object.entries(event.target)
             .map(([k, v]) => `${k}: ${v}`)
             .join(', ')}
-          {event.onBehalfOf ? ` (for ${event.onBehalfOf})` : ''}
         </p>
       );
     case 'refresh':

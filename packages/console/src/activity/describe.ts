@@ -87,8 +87,12 @@ export function headline(event: ActivityEvent, names: ReturnType<typeof namer>):
         : event.outcome === 'overlap'
           ? `Refresh token reused within the overlap period by ${names.client(event.client_id)}`
           : `Refresh token rotated for ${names.client(event.client_id)}`;
-    case 'management':
-      return `${event.action} by ${names.client(clientOf(event))} → ${event.status}`;
+    case 'management': {
+      // The console's own token (loopback) acts as `authmesh-console@clients`.
+      const actor = clientOf(event);
+      const who = actor === 'authmesh-console' ? 'this console' : names.client(actor);
+      return `${event.action} by ${who}${event.onBehalfOf ? ` for ${event.onBehalfOf}` : ''} → ${event.status}`;
+    }
     case 'action_log':
       return `Action ${event.action} (${event.trigger}) ${event.level}: ${event.message}`;
   }
