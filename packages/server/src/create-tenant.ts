@@ -16,6 +16,7 @@ import { requestState } from './engine/request-state.ts';
 import { ENGINE_PATH_PREFIXES, ENGINE_PATHS, LOGIN_PATH, ROUTES } from './engine/routes.ts';
 import { AuthmeshError } from './errors.ts';
 import { createAuth0Requests } from './http/auth0-requests.ts';
+import { publishAuthorizationRefusals } from './http/authorize-activity.ts';
 import { createClientAuthGuard } from './http/client-auth-guard.ts';
 import { createClientCredentialsFastPath } from './http/client-credentials-fast-path.ts';
 import { type ClientIpResolver, createClientIpResolver } from './http/client-ip.ts';
@@ -456,6 +457,7 @@ function installMiddleware(
   app.use(createEdge({ issuer: tenant.issuer, clientIp, onTokenRefusal: (ctx) => publishTokenRefusal(ctx, tenant) }));
   // Issued tokens, refresh rotations and password-grant logins, for the console's stream.
   publishTokenActivity(app, tenant);
+  publishAuthorizationRefusals(app, tenant);
   // 2. The Management API (/api/v2/...), entirely the tenant's own.
   app.use(
     createManagementApi({

@@ -145,3 +145,43 @@ function tokenExchangeReason(
       return `The On-Behalf-Of token exchange was refused${detail}.`;
   }
 }
+
+/** What is known about a refused request at /authorize. */
+export interface RefusedAuthorization {
+  error: Error & { error?: unknown; error_description?: unknown };
+  clientId?: string;
+  redirectUri?: string;
+  audience?: string;
+}
+
+/** A refused /authorize request in plain words, with the fix where the configuration is what refused. */
+export function authorizationRefusalReason(refused: RefusedAuthorization, registry: TenantRegistry): string {
+  const { error, clientId, redirectUri, audience } = refused;
+  const client = clientId === undefined ? undefined : registry.client(clientId);
+  const who = client ? client.name : clientId ? `The client ${clientId}` : 'The application';
+  const code = typeof error.error === 'string' ? error.error : 'error';
+  const description = typeof error.error_description === 'string' ? error.error_description : '';
+  if (error instanceof errors.InvalidRedirectUri) {
+    const allowed = client?.callbacks.join(', ') || 'none';
+    return `The redirect_uri ${redirectUri ?? '(none)'} is not one of ${who}'s Allowed Callback URLs (${allowed}): add it to the application's callbacks, or fix the app's redirect_uri.`;
+  }
+  if (error instanceof errors.InvalidClient || (clientId !== undefined && !client)) {
+    return `No application has the client_id ${clientId ?? '(none)'}: check the app's client_id.`;
+  }
+  if (error instanceof errors.AccessDenied && error.cause instanceof AccessDeniedByAction) {
+    return `The Action ${error.cause.action} denied the login: ${error.cause.reason}`;
+  }
+  switch (code) {
+    case 'login_required':
+      return 'Silent authentication (prompt=none) found no session at the tenant: the user must log in. A browser that blocks third-party cookies loses the session inside the iframe; refresh tokens (offline_access) avoid the iframe.';
+    case 'consent_required':
+      return `The user has not consented to what ${who} asks for, and prompt=none cannot ask: log in interactively once, or mark the API to skip consent for first-party apps.`;
+    case 'unauthorized_client':
+    case 'unsupported_response_type':
+      return `${who} may not use this response_type or grant (${description || code}): check the application's grant_types.`;
+  }
+  if (audience !== undefined && registry.resourceServer(audience) === undefined) {
+    return `No API has the identifier ${audience}: check the audience the app asks for.`;
+  }
+  return `${code}: ${description || 'refused by the engine'}.`;
+}

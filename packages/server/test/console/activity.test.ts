@@ -99,6 +99,34 @@ describe('the console activity stream (loopback)', () => {
     expect(JSON.stringify(bad.data)).not.toContain('not-the-secret');
   });
 
+  it('shows a refused /authorize: a redirect_uri not among the callbacks, and silent authentication without a session', async () => {
+    const authorize = (extra: Record<string, string>) => {
+      const url = new URL('authorize', tenant.url);
+      const params = {
+        client_id: SPA_CLIENT_ID,
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        ...extra,
+      };
+      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+      return fetch(url, { redirect: 'manual' });
+    };
+    const wrong = await authorize({ redirect_uri: 'http://localhost:5174/elsewhere' });
+    expect(wrong.status).toBe(400);
+    const mismatch = await stream.next((e) => e.data.type === 'refusal' && e.data.source === 'authorize');
+    expect(mismatch.data).toMatchObject({ error: 'invalid_redirect_uri', client_id: SPA_CLIENT_ID });
+    expect(mismatch.data.reason).toBe(
+      "The redirect_uri http://localhost:5174/elsewhere is not one of Acme Shop SPA's Allowed Callback URLs (http://localhost:5173/): add it to the application's callbacks, or fix the app's redirect_uri.",
+    );
+
+    const silent = await authorize({ redirect_uri: 'http://localhost:5173/', prompt: 'none' });
+    expect(silent.status).toBe(303);
+    const noSession = await stream.next((e) => e.data.type === 'refusal' && e.data.error === 'login_required');
+    expect(noSession.data.reason).toMatch(/^Silent authentication \(prompt=none\) found no session/);
+  });
+
   it('shows a refused revocation as a refusal at /oauth/revoke', async () => {
     const orders = clientOf(tenant, 'Orders Service');
     const revoked = await fetch(new URL('oauth/revoke', tenant.url), {
