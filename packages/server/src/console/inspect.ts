@@ -34,7 +34,8 @@ export async function inspectToken(
   now: Date = new Date(),
 ): Promise<Inspection> {
   const apis = tenant.registry.resourceServers().map((api) => api.identifier);
-  const trimmed = token.trim();
+  // What people paste: often the whole header value, `Bearer eyJ…`.
+  const trimmed = token.trim().replace(/^Bearer\s+/i, '');
   const jwt = trimmed.length <= MAX_TOKEN_LENGTH ? decodeJwt(trimmed) : undefined;
   if (!jwt) {
     return {

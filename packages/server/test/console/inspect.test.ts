@@ -65,6 +65,13 @@ describe('POST /console/api/inspect', () => {
     expect(result.expiry?.expired).toBe(false);
     expect(result.expiry?.seconds).toBeGreaterThan(3500);
     expect(result.verdict?.accepted).toBe(true);
+    // Pasted with the header's scheme, it is the same token.
+    const pasted = await inspect({ token: `Bearer ${catalogToken}\n` });
+    expect([pasted.claims, pasted.signature, pasted.verdict?.accepted]).toEqual([
+      result.claims,
+      result.signature,
+      true,
+    ]);
     expect(result.apis).toEqual([`${tenant.issuer}api/v2/`, CATALOG, ORDERS_API, 'https://inventory.acme.test']);
     const meaning = (claim: string) => result.explanations.find((e) => e.claim === claim)?.meaning ?? '';
     expect(result.explanations.map((e) => e.claim).sort()).toEqual(Object.keys(result.claims ?? {}).sort());
