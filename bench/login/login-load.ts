@@ -3,6 +3,7 @@
  * POST /u/login → redirect to the callback (the testkit's scripted browser, a fresh cookie jar per login, so
  * every login shows the form and checks the password), starting the next as soon as one ends.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loginForCode, type ScriptedBrowser } from '@authmesh/testkit';
 import { latencyWindow, percentile } from '../lib/load.ts';
 
@@ -24,13 +25,13 @@ export interface LoginLoadResult {
   logins: number;
   /** Every login attempted, warm-up included. */
   checked: number;
+  /** Logins that did not reach the callback, warm-up included, with the first few messages. */
+  failed: number;
   /**
-   * Logins the tenant refused with 503 because its password-hashing queue was full (they are not failures:
-   * the tenant said when to retry), warm-up included.
+   * Of `failed`, those the tenant refused with 503 because its password-hashing queue was full (it said
+   * when to retry); they are not in `failureSamples`.
    */
   refused: number;
-  /** Logins that did not reach the callback for any other reason, warm-up included, with the first few messages. */
-  failed: number;
   failureSamples: string[];
   latencyMs: { p50: number; p99: number };
 }
@@ -41,6 +42,12 @@ export interface LoginLoad {
   /** Ends the window and waits for the logins in flight. */
   stop(): Promise<LoginLoadResult>;
 }
+
+/**
+ * What a loop waits after a 503: the tenant's `Retry-After` for a full password-hashing queue (1 s). A
+ * browser user does not resubmit at once either; a loop that did would measure a retry storm instead.
+ */
+const RETRY_AFTER_MS = 1_000;
 
 export function startLoginLoad(options: LoginLoadOptions): LoginLoad {
   const recorder = latencyWindow();
@@ -64,13 +71,13 @@ export function startLoginLoad(options: LoginLoadOptions): LoginLoad {
         });
         if (recorder.counting) recorder.add(performance.now() - t0);
       } catch (error) {
+        failed++;
         const message = String((error as Error).message);
         // The testkit's login flow reports the page's status: "login did not reach the callback (status 503 …".
-        if (message.includes('(status 503 ')) refused++;
-        else {
-          failed++;
-          if (failureSamples.length < 5) failureSamples.push(message.slice(0, 300));
-        }
+        if (message.includes('(status 503 ')) {
+          refused++;
+          await sleep(RETRY_AFTER_MS);
+        } else if (failureSamples.length < 5) failureSamples.push(message.slice(0, 300));
       }
       checked++;
     }

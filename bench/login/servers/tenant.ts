@@ -4,7 +4,7 @@
  * password module is replaced by `../legacy-scrypt-passwords.ts` (the code before argon2id) through a module
  * resolve hook, so both targets run the same login route and differ only in how passwords are hashed.
  * BENCH_HASH_THREADS sets `passwordHashing.threads` (0: on libuv's pool, as before the hashing workers;
- * unset: the tenant's default).
+ * unset: the tenant's default), BENCH_HASH_QUEUE `passwordHashing.maxQueue`.
  * Prints its issuer as the first stdout line; removes the dataDir on SIGTERM.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,6 +38,11 @@ if (scheme === 'scrypt' && !swapped)
 
 const users = Number(process.env.BENCH_USERS ?? 4);
 const hashThreads = process.env.BENCH_HASH_THREADS;
+const hashQueue = process.env.BENCH_HASH_QUEUE;
+const passwordHashing = {
+  ...(hashThreads === undefined ? {} : { threads: Number(hashThreads) }),
+  ...(hashQueue === undefined ? {} : { maxQueue: Number(hashQueue) }),
+};
 const password = process.env.BENCH_PASSWORD ?? '';
 const dataDir = mkdtempSync(join(tmpdir(), 'authmesh-bench-login-'));
 const template = fixtureConfig().users[0];
@@ -54,7 +59,7 @@ const tenant = await createTenant({
   }),
   port: 0,
   dataDir,
-  ...(hashThreads === undefined ? {} : { passwordHashing: { threads: Number(hashThreads) } }),
+  passwordHashing,
   onError: (error) => console.error('authmesh server_error:', error),
 });
 console.log(tenant.issuer);
