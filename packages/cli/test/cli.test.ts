@@ -71,6 +71,13 @@ describe('authmesh dev --config examples/tenant.yaml --port 0', () => {
     expect(banner.text).toContain(`discovery  ${banner.issuer}.well-known/openid-configuration`);
   });
 
+  it('prints the console URL and serves the console to this machine (docs/console.md)', async () => {
+    expect(banner.text).toContain(`console    ${banner.issuer}console  (this machine only)`);
+    const session = await fetch(new URL('console/api/session', banner.issuer));
+    expect(session.status).toBe(200);
+    expect(await session.json()).toMatchObject({ mode: 'loopback', include_tokens: true });
+  });
+
   it("prints every application's name and client_id, and a generated secret only for the M2M clients", () => {
     expect(banner.clients.map((c) => c.name)).toEqual([
       'Acme Shop SPA',
