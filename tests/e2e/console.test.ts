@@ -496,6 +496,9 @@ describe('the console of an empty tenant and of a 200-client tenant', () => {
     const reads = ['read:clients', 'read:resource_servers', 'read:client_grants', 'read:roles', 'read:users'];
     const config = JSON.stringify({
       tenant: { friendly_name: 'Served' },
+      resourceServers: [
+        { name: 'Catalog API', identifier: CATALOG, scopes: [{ value: 'read:products' }, { value: 'write:stock' }] },
+      ],
       clients: [
         { name: 'Operator', app_type: 'non_interactive', grant_types: ['client_credentials'] },
         { name: 'Reader of clients', app_type: 'non_interactive', grant_types: ['client_credentials'] },
@@ -503,6 +506,7 @@ describe('the console of an empty tenant and of a 200-client tenant', () => {
       clientGrants: [
         { client_id: 'Operator', audience: managementApi, scope: reads },
         { client_id: 'Reader of clients', audience: managementApi, scope: ['read:clients'] },
+        { client_id: 'Reader of clients', audience: CATALOG, scope: ['read:products'] },
       ],
     });
     const tenant = await startConsoleTenant(config, { access: 'management-token', port });
@@ -545,6 +549,18 @@ describe('the console of an empty tenant and of a 200-client tenant', () => {
     expect(await page.evaluate('sessionStorage.length')).toBe(1);
     await page.reload();
     await page.waitForSelector(sel('graph'));
+
+    // The token may read but not write: an edit is refused by /api/v2, said in plain words, and nothing changes.
+    await edge(page, 'm2m', 'Reader of clients may call Catalog API').focus();
+    await page.keyboard.press('Enter');
+    const scope = page.locator(`${sel('details-grant')} input[data-scope="write:stock"]`);
+    await scope.click();
+    const refused = page.locator(`${sel('toast')}[data-tone="error"]`);
+    await refused.waitFor();
+    expect(await refused.textContent()).toMatch(
+      /^Not done \(Granted write:stock to Reader of clients on Catalog API\): The management token lacks a scope this needs\./,
+    );
+    await expect.poll(() => scope.isChecked()).toBe(false);
     await context.close();
   });
 });
