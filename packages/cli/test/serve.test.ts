@@ -103,6 +103,12 @@ describe('authmesh serve', () => {
 
     expect((await getJson(new URL('healthz', issuer))).json).toEqual({ status: 'ok' });
     expect((await getJson(new URL('readyz', issuer))).status).toBe(200);
+    // The console (docs/console.md): its data only for a Management API token, never a token of its own.
+    expect((await getJson(new URL('console/api/session', issuer))).json).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'Missing authentication',
+    });
 
     // A login and a code exchange, so that the log had a password and tokens to leak.
     const login = await loginForCode({
