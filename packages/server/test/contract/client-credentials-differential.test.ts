@@ -23,7 +23,8 @@ import { CATALOG, decodeJwt, ORDERS, ORDERS_API } from '../security/helpers.ts';
 
 const SEED = Number(process.env.DIFFERENTIAL_SEED ?? 0x15_0fa57) >>> 0;
 const REQUESTS = 320;
-const ISSUER = 'http://authmesh.differential.test/';
+// https: the edge then adds HSTS, which the fast path must write too (a plain-http listener is enough for that).
+const ISSUER = 'https://authmesh.differential.test/';
 const REPORTS = 'urn:reports';
 const INVENTORY = { clientId: 'inventory-m2m-0001', clientSecret: 'inventory-secret-0123456789abcdef0123456789ab' };
 /** A client registered for client_secret_basic, with a secret that needs form-urlencoding in Basic. */
@@ -534,6 +535,7 @@ describe(`client credentials, fast path on and off: the same answers (seed ${SEE
     }
 
     let answeredFast = 0;
+    let fastAnswersWithHsts = 0;
     const statuses = new Map<number, number>();
     for (const [index, raw] of requests.entries()) {
       const before = clientCredentialsFastPathAnswers();
@@ -547,6 +549,9 @@ describe(`client credentials, fast path on and off: the same answers (seed ${SEE
       ).toBe(0);
       answeredFast += between - before;
       statuses.set(fastReply.status, (statuses.get(fastReply.status) ?? 0) + 1);
+      if (between - before === 1 && fastReply.headers.some(([name]) => name === 'Strict-Transport-Security')) {
+        fastAnswersWithHsts++;
+      }
       const a = comparable(fastReply);
       const b = comparable(engineReply);
       // A block's Retry-After counts down in whole seconds: the second answer may come a second later.
@@ -561,6 +566,7 @@ describe(`client credentials, fast path on and off: the same answers (seed ${SEE
 
     // The run must have exercised both: many tokens from the fast path, and many refusals.
     expect(answeredFast, `seed ${SEED}: statuses ${JSON.stringify([...statuses])}`).toBeGreaterThanOrEqual(100);
+    expect(fastAnswersWithHsts, 'an https issuer: HSTS on every fast-path answer').toBe(answeredFast);
     expect(statuses.get(429), `seed ${SEED}`).toBeGreaterThanOrEqual(1);
     expect([...statuses.keys()].filter((s) => s >= 400).length, `seed ${SEED}`).toBeGreaterThanOrEqual(4);
     expect(await counters(fast.metrics)).toEqual(await counters(engine.metrics));
