@@ -93,7 +93,10 @@ export function publishTokenRefusal(ctx: Context, tenant: TenantContext): void {
   const feed = tenant.activity;
   if (!feed.listening) return;
   const engineCtx = ctx as unknown as EngineContext;
-  const request = requestOf(engineCtx);
+  const asked = requestOf(engineCtx);
+  // A client-credentials request without an audience is for the tenant's default audience, when it has one.
+  const fallback = asked.grantType === 'client_credentials' ? tenant.settings.default_audience : undefined;
+  const request = { ...asked, ...optional('audience', asked.audience ?? fallback) };
   const answer = (ctx.body ?? {}) as { error?: unknown; error_description?: unknown };
   const error = typeof answer.error === 'string' ? answer.error : 'error';
   const description = typeof answer.error_description === 'string' ? answer.error_description : undefined;

@@ -258,6 +258,43 @@ describe('the console activity stream (loopback)', () => {
   });
 });
 
+describe('refusals of requests without an audience', () => {
+  it('name the default audience the request was for, or say that there is none', async () => {
+    const withDefault = await startConsoleTenant({
+      configure: (config) => ({ ...config, tenant: { ...config.tenant, default_audience: INVENTORY_API } }),
+    });
+    const without = await startConsoleTenant();
+    const streams = [await ActivityReader.open(withDefault), await ActivityReader.open(without)];
+    const noAudience = (tenant: Tenant) => {
+      const orders = clientOf(tenant, 'Orders Service');
+      return fetch(new URL('oauth/token', tenant.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: orders.clientId,
+          client_secret: orders.clientSecret,
+        }),
+      });
+    };
+    try {
+      expect((await noAudience(withDefault)).status).toBe(403);
+      const defaulted = await streams[0]?.next((e) => e.data.type === 'refusal');
+      expect(defaulted?.data).toMatchObject({ audience: INVENTORY_API });
+      expect(defaulted?.data.reason).toMatch(/^Orders Service has no grant for https:\/\/inventory\.acme\.test/);
+      expect((await noAudience(without)).status).toBe(403);
+      const none = await streams[1]?.next((e) => e.data.type === 'refusal');
+      expect(none?.data.reason).toBe(
+        'The request names no audience and the tenant has no default audience: send audience=<the API identifier>.',
+      );
+    } finally {
+      for (const stream of streams) stream.close();
+      await withDefault.close();
+      await without.close();
+    }
+  });
+});
+
 describe('Actions in the activity stream', () => {
   it('shows the lines an Action logs, tagged with the action and its trigger', async () => {
     const tenant = await startConsoleTenant({
