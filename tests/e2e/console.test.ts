@@ -135,6 +135,16 @@ describe('the console of the example tenant (npm start)', () => {
     expect(await details.locator('input[data-scope="write:stock"]').isChecked()).toBe(true);
     await screenshot(page, 'picture-grant', { fullPage: false });
 
+    // Arrow keys move between nodes: right to the nearest API, down the column; Enter opens it.
+    await page.locator(`${sel('graph-node')}[data-name="Acme Shop SPA"]`).focus();
+    const focused = () => page.evaluate('document.activeElement?.getAttribute("data-name")');
+    await page.keyboard.press('ArrowRight');
+    expect(await focused()).toBe('Catalog API');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('Orders API');
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute(sel('details-api'), 'data-name')).toBe('Orders API');
+
     // A node: the SPA's callbacks, origins and refresh policy.
     await page.locator(`${sel('graph-node')}[data-name="Acme Shop SPA"]`).click();
     const client = page.locator(sel('details-client'));

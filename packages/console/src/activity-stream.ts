@@ -22,7 +22,6 @@ export function useActivityStream(getToken: () => Promise<string | undefined>) {
 
   useEffect(() => {
     const abort = new AbortController();
-    const seen = new Set<string>();
     let failures = 0;
     const wait = (ms: number) =>
       new Promise<void>((resolve) => {
@@ -52,10 +51,7 @@ export function useActivityStream(getToken: () => Promise<string | undefined>) {
             } catch {
               return;
             }
-            // A reconnection to the same process may replay nothing, but a restarted tenant restarts ids.
-            const key = `${event.id}|${event.time}`;
-            if (seen.has(key)) return;
-            seen.add(key);
+            // The tenant replays nothing on reconnection (no Last-Event-ID): every event arrives once.
             setEvents((list) => [event, ...list].slice(0, KEEP));
           });
         } catch {

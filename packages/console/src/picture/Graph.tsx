@@ -39,6 +39,7 @@ function Node({
       tabIndex={0}
       aria-pressed={selected}
       data-testid="graph-node"
+      data-key={node.key}
       data-kind={node.ref.kind}
       data-name={node.title}
       onClick={onSelect}
@@ -95,6 +96,25 @@ function Edge({ edge, selected, onSelect }: { edge: LaidEdge; selected: boolean;
  * The picture itself: hand-laid columns, every node and every edge a focusable button. Nodes come first in
  * the DOM (tab order: applications, APIs, roles, then the edges); edges never cross a node's box.
  */
+/**
+ * Arrow keys move between nodes: up and down within a column, left and right to the nearest node of the
+ * next column. Returns the node to focus, if any.
+ */
+function neighbour(layout: GraphLayout, fromKey: string, key: string): LaidNode | undefined {
+  const from = layout.nodes.find((n) => n.key === fromKey);
+  if (!from) return undefined;
+  const middle = (n: LaidNode) => n.y + n.height / 2;
+  if (key === 'ArrowUp' || key === 'ArrowDown') {
+    const column = layout.nodes.filter((n) => n.x === from.x).sort((a, b) => a.y - b.y);
+    return column[column.indexOf(from) + (key === 'ArrowDown' ? 1 : -1)];
+  }
+  if (key !== 'ArrowLeft' && key !== 'ArrowRight') return undefined;
+  const xs = [...new Set(layout.nodes.map((n) => n.x))].sort((a, b) => a - b);
+  const targetX = xs[xs.indexOf(from.x) + (key === 'ArrowRight' ? 1 : -1)];
+  const candidates = layout.nodes.filter((n) => n.x === targetX);
+  return candidates.sort((a, b) => Math.abs(middle(a) - middle(from)) - Math.abs(middle(b) - middle(from)))[0];
+}
+
 export function Graph({
   layout,
   selection,
@@ -104,6 +124,14 @@ export function Graph({
   selection: Selection;
   onSelect: (selection: Selection) => void;
 }) {
+  const onArrow = (event: KeyboardEvent<SVGSVGElement>) => {
+    const from = (event.target as Element).closest('[data-testid="graph-node"]')?.getAttribute('data-key');
+    const next = from ? neighbour(layout, from, event.key) : undefined;
+    if (!next) return;
+    event.preventDefault();
+    const target = event.currentTarget.querySelector(`[data-key="${CSS.escape(next.key)}"]`);
+    if (target instanceof SVGElement) target.focus();
+  };
   const selectedKey =
     selection?.type === 'node' ? nodeKey(selection.ref) : selection?.type === 'edge' ? edgeKey(selection.ref) : '';
   return (
@@ -112,6 +140,7 @@ export function Graph({
       viewBox={`-6 0 ${layout.width + 12} ${layout.height + 8}`}
       style={{ maxWidth: `calc(${layout.width + 12}px * var(--scale))` }}
       data-testid="graph"
+      onKeyDown={onArrow}
     >
       <title>System picture: applications, APIs and roles, with the grants and permissions between them</title>
       <defs>
