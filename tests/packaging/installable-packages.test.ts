@@ -91,6 +91,9 @@ describe('the built packages', () => {
     const server = packedFiles.get('@authmesh/server') ?? [];
     expect(server).toContain('src/storage/postgres-migrations/001_initial.sql');
     expect(server).toContain('src/actions/worker.js');
+    // The console's built app (scripts/build-packages.ts builds it from packages/console).
+    expect(server).toContain('console/index.html');
+    expect(server.some((path) => /^console\/assets\/index-[\w-]+\.js$/.test(path))).toBe(true);
     expect(packedFiles.get('@authmesh/cli')).toContain('bin/authmesh.js');
   });
 
@@ -199,6 +202,10 @@ describe('installed from the tarballs into a fresh project', () => {
     const [, issuer, port] = await firstMatch(npx, /issuer\s+(http:\/\/localhost:(\d+)\/)/, () => output);
     const discovery = (await (await fetch(`${issuer}.well-known/openid-configuration`)).json()) as { issuer: string };
     expect(discovery.issuer).toBe(issuer);
+    // The console, from the installed package's console/ directory.
+    const consolePage = await fetch(`${issuer}console/`);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toContain('<div id="root">');
 
     npx.kill('SIGTERM');
     await closed;
