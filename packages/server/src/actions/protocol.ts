@@ -43,6 +43,8 @@ export interface ApiCall {
 }
 
 export type WorkerMessage =
+  /** Sent once, when the worker has loaded and listens: an action's time limit starts from here. */
+  | { type: 'ready'; id: 0 }
   | { type: 'log'; id: number; level: 'log' | 'info' | 'warn' | 'error' | 'debug'; message: string }
   | { type: 'done'; id: number; calls: ApiCall[] }
   | { type: 'failed'; id: number; calls: ApiCall[]; load: boolean; message: string; stack: string };

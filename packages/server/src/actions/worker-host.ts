@@ -9,6 +9,13 @@ export type RunOutcome = WorkerMessage & { type: 'done' | 'failed' };
 /** The message Auth0 reports for an action that overran its limit. */
 const TIMEOUT_REASON = 'Script Execution Time Exceeded';
 
+/**
+ * How long a new worker may take to load before its runs fail. Loading is the tenant's cost, not the
+ * action's: an action's own limit starts only once the worker is ready, so that a worker restarted on a
+ * busy machine does not spend a short limit before the action's first line runs.
+ */
+const WORKER_START_LIMIT_MS = 15_000;
+
 function timedOut(action: string): AccessDeniedByAction {
   return new AccessDeniedByAction('ERR_ACTION_TIMEOUT', { action, reason: TIMEOUT_REASON });
 }
@@ -26,6 +33,8 @@ interface PendingRun {
  */
 export class ActionWorker {
   #worker: Worker | undefined;
+  /** Callbacks waiting for the current worker's `ready` message; undefined once it is ready. */
+  #starting: (() => void)[] | undefined;
   #nextId = 1;
   readonly #pending = new Map<number, PendingRun>();
   #closed = false;
@@ -45,11 +54,21 @@ export class ActionWorker {
     const worker = this.#ensure(request.module.name);
     const id = this.#nextId++;
     return new Promise<RunOutcome>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const expire = (error: Error) => {
         this.#pending.delete(id);
         this.#restart(worker);
-        reject(timedOut(request.module.name));
-      }, timeoutMs);
+        reject(error);
+      };
+      let timer = setTimeout(
+        () =>
+          expire(
+            new AccessDeniedByAction('ERR_ACTION_FAILED', {
+              action: request.module.name,
+              reason: 'the actions worker did not start',
+            }),
+          ),
+        WORKER_START_LIMIT_MS,
+      );
       this.#pending.set(id, {
         resolve: (message) => {
           clearTimeout(timer);
@@ -60,6 +79,12 @@ export class ActionWorker {
           reject(error);
         },
         onLog,
+      });
+      this.#whenReady(worker, () => {
+        clearTimeout(timer);
+        // Already settled (the worker failed while starting): nothing to time.
+        if (!this.#pending.has(id)) return;
+        timer = setTimeout(() => expire(timedOut(request.module.name)), timeoutMs);
       });
       worker.postMessage({ ...request, type: 'run', id } satisfies RunRequest);
     });
@@ -82,7 +107,14 @@ export class ActionWorker {
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { execArgv: ['--no-warnings'] });
     // The worker must not keep a finished process alive; runs in flight keep their own timers.
     worker.unref();
+    this.#starting = [];
     worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') {
+        const waiting = this.#worker === worker ? this.#starting : undefined;
+        if (this.#worker === worker) this.#starting = undefined;
+        for (const callback of waiting ?? []) callback();
+        return;
+      }
       const pending = this.#pending.get(message.id);
       if (!pending) return;
       if (message.type === 'log') {
@@ -101,6 +133,12 @@ export class ActionWorker {
     });
     this.#worker = worker;
     return worker;
+  }
+
+  /** Calls `callback` once `worker` is ready (at once if it is). */
+  #whenReady(worker: Worker, callback: () => void): void {
+    if (this.#worker === worker && this.#starting !== undefined) this.#starting.push(callback);
+    else callback();
   }
 
   #restart(worker: Worker): void {

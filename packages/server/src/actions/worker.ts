@@ -186,3 +186,4 @@ function isErrorLike(value: unknown): value is Error {
 port.on('message', (request: RunRequest) => {
   void run(request);
 });
+send({ type: 'ready', id: 0 });
