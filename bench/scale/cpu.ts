@@ -78,3 +78,19 @@ export function cpuCount(list: string): number {
     return count + Number(to) - Number(from) + 1;
   }, 0);
 }
+
+/**
+ * The threads of `pid` whose CPU affinity is not exactly `cpus` (a `taskset` list such as `0`), as
+ * `<tid>: <Cpus_allowed_list>`; empty when every thread may run on `cpus` and nowhere else.
+ */
+export function threadsNotPinnedTo(pid: number, cpus: string): string[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+    let allowed: string | undefined;
+    try {
+      allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1];
+    } catch {
+      return []; // The thread ended between readdir and read.
+    }
+    return allowed === cpus ? [] : [`${tid}: ${allowed ?? '?'}`];
+  });
+}

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WindowedLoad } from '../lib/measure.ts';
-import { machineBusyS, processCpuS } from '../lib/measure.ts';
+import { machineBusyS, processCpuS, sum } from '../lib/measure.ts';
 import { mainThreadCpuS } from './cpu.ts';
 
 export interface TargetProcesses {
@@ -28,32 +28,48 @@ export interface ScaleWindow {
   mainThreadCores: number;
   loadGenCores: number;
   otherCores: number;
+  /** Each tenant process on its own, in the order of `pids`: what it did and the CPU it got (all threads). */
+  processes: ProcessWindow[];
+}
+
+export interface ProcessWindow {
+  /** Work this process answered in the window, per second. */
+  perS: number;
+  /** Its CPU-seconds (every thread) ÷ wall seconds: for a process pinned to one core, the share of it it got. */
+  cores: number;
 }
 
 export async function measureScaleWindow<R extends { elapsedS: number }>(
   load: WindowedLoad<R>,
   target: TargetProcesses,
-  options: { warmupS: number; durationS: number; done: (result: R) => number },
+  options: {
+    warmupS: number;
+    durationS: number;
+    /** The work each tenant process did in the window (200 responses, logins), in the order of `pids`. */
+    doneByProcess: (result: R) => number[];
+  },
 ): Promise<{ result: R; window: ScaleWindow }> {
-  const tenantCpuS = () => target.pids.reduce((total, pid) => total + processCpuS(pid), 0);
+  const processesCpuS = () => target.pids.map(processCpuS);
   const mainThreads = () => target.pids.map(mainThreadCpuS);
   const postgresCpuS = target.postgresCpuS ?? (() => 0);
   await sleep(options.warmupS * 1000);
-  const tenant0 = tenantCpuS();
+  const processes0 = processesCpuS();
   const main0 = mainThreads();
   const postgres0 = postgresCpuS();
   const self0 = process.cpuUsage();
   const machine0 = machineBusyS();
   load.record();
   await sleep(options.durationS * 1000);
-  const tenantS = tenantCpuS() - tenant0;
+  const processesS = processesCpuS().map((s, i) => s - (processes0[i] ?? 0));
+  const tenantS = sum(processesS);
   const mainS = mainThreads().map((s, i) => s - (main0[i] ?? 0));
   const postgresS = postgresCpuS() - postgres0;
   const self = process.cpuUsage(self0);
   const machineS = machineBusyS() - machine0;
   const result = await load.stop();
   const loadGenS = (self.user + self.system) / 1e6;
-  const done = options.done(result);
+  const doneByProcess = options.doneByProcess(result);
+  const done = sum(doneByProcess);
   const wall = result.elapsedS;
   return {
     result,
@@ -66,6 +82,7 @@ export async function measureScaleWindow<R extends { elapsedS: number }>(
       mainThreadCores: Math.max(...mainS) / wall,
       loadGenCores: loadGenS / wall,
       otherCores: (machineS - tenantS - postgresS - loadGenS) / wall,
+      processes: processesS.map((cpuS, i) => ({ perS: (doneByProcess[i] ?? 0) / wall, cores: cpuS / wall })),
     },
   };
 }
