@@ -39,9 +39,11 @@ if (scheme === 'scrypt' && !swapped)
 const users = Number(process.env.BENCH_USERS ?? 4);
 const hashThreads = process.env.BENCH_HASH_THREADS;
 const hashQueue = process.env.BENCH_HASH_QUEUE;
+const hashNice = process.env.BENCH_HASH_NICE;
 const passwordHashing = {
   ...(hashThreads === undefined ? {} : { threads: Number(hashThreads) }),
   ...(hashQueue === undefined ? {} : { maxQueue: Number(hashQueue) }),
+  ...(hashNice === undefined ? {} : { nice: Number(hashNice) }),
 };
 const password = process.env.BENCH_PASSWORD ?? '';
 const dataDir = mkdtempSync(join(tmpdir(), 'authmesh-bench-login-'));
