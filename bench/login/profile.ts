@@ -7,35 +7,18 @@
  * Usage: node bench/login/profile.ts   (env: LOGINS=100 WARMUP=20 BENCH_HASH_THREADS=<threads>)
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loginForCode } from '@authmesh/testkit';
 import { env, fmt, processCpuS } from '../lib/measure.ts';
 import { startBenchServer, stopBenchServer } from '../lib/servers.ts';
 import { SPA } from '../token-endpoint/fixture.ts';
+import { threadCpuS } from './thread-cpu.ts';
 
 const LOGINS = env('LOGINS', 100);
 const WARMUP = env('WARMUP', 20);
 const profileDir = process.env.PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'authmesh-login-profile-'));
-
-/** CPU seconds of each thread of `pid`, by thread name (`comm`), summed over threads of the same name. */
-function threadCpuS(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    const name = Number(tid) === pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuS = (Number(fields[11]) + Number(fields[12])) / 100;
-    byName.set(name, (byName.get(name) ?? 0) + cpuS);
-  }
-  return byName;
-}
 
 const password = randomBytes(12).toString('base64url');
 const server = await startBenchServer('authmesh', join(import.meta.dirname, 'servers/tenant.ts'), {

@@ -5,9 +5,11 @@
  * resolve hook, so both targets run the same login route and differ only in how passwords are hashed.
  * BENCH_HASH_THREADS sets `passwordHashing.threads` (0: on libuv's pool, as before the hashing workers;
  * unset: the tenant's default), BENCH_HASH_QUEUE `passwordHashing.maxQueue`.
+ * BENCH_LOOP_STATS=<file> watches the main thread (event-loop delay, utilisation, GC pauses; see loop-stats.ts)
+ * and appends what it saw since the last report to that file as one JSON line at each SIGUSR2.
  * Prints its issuer as the first stdout line; removes the dataDir on SIGTERM.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +67,13 @@ const tenant = await createTenant({
   onError: (error) => console.error('authmesh server_error:', error),
 });
 console.log(tenant.issuer);
+
+const loopStatsFile = process.env.BENCH_LOOP_STATS;
+if (loopStatsFile) {
+  const { watchMainThread } = await import('../loop-stats.ts');
+  const watch = watchMainThread();
+  process.on('SIGUSR2', () => appendFileSync(loopStatsFile, `${JSON.stringify(watch.report())}\n`));
+}
 
 process.on('SIGTERM', () => {
   void tenant.close().finally(() => {
