@@ -4,7 +4,8 @@
  * password module is replaced by `../legacy-scrypt-passwords.ts` (the code before argon2id) through a module
  * resolve hook, so both targets run the same login route and differ only in how passwords are hashed.
  * BENCH_HASH_THREADS sets `passwordHashing.threads` (0: on libuv's pool, as before the hashing workers;
- * unset: the tenant's default), BENCH_HASH_QUEUE `passwordHashing.maxQueue`.
+ * unset: the tenant's default), BENCH_HASH_QUEUE `passwordHashing.maxQueue`, BENCH_HASH_NICE `.nice`,
+ * BENCH_HASH_IDLE=1 `.idle` (SCHED_IDLE hashing threads).
  * BENCH_LOOP_STATS=<file> watches the main thread (event-loop delay, utilisation, GC pauses; see loop-stats.ts)
  * and appends what it saw since the last report to that file as one JSON line at each SIGUSR2.
  * Prints its issuer as the first stdout line; removes the dataDir on SIGTERM.
@@ -42,10 +43,12 @@ const users = Number(process.env.BENCH_USERS ?? 4);
 const hashThreads = process.env.BENCH_HASH_THREADS;
 const hashQueue = process.env.BENCH_HASH_QUEUE;
 const hashNice = process.env.BENCH_HASH_NICE;
+const hashIdle = process.env.BENCH_HASH_IDLE === '1';
 const passwordHashing = {
   ...(hashThreads === undefined ? {} : { threads: Number(hashThreads) }),
   ...(hashQueue === undefined ? {} : { maxQueue: Number(hashQueue) }),
   ...(hashNice === undefined ? {} : { nice: Number(hashNice) }),
+  ...(hashIdle ? { idle: true } : {}),
 };
 const password = process.env.BENCH_PASSWORD ?? '';
 const dataDir = mkdtempSync(join(tmpdir(), 'authmesh-bench-login-'));

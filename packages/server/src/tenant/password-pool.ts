@@ -33,6 +33,15 @@ export interface PasswordHashingOptions {
    * so a login burst does not slow client-credentials tokens. 0 hashes at the process's priority.
    */
   nice?: number;
+  /**
+   * Linux only: run the hashing threads under `SCHED_IDLE` (set with util-linux `chrt` on each thread; where
+   * it is missing or refused, `nice` alone applies). Default false. An idle-policy thread runs only when no
+   * other thread of the machine wants the CPU, and any waking thread preempts it at once, where a niced
+   * thread keeps the CPU until its time slice ends (Linux's EEVDF scheduler): client-credentials latency then
+   * barely moves during a login burst (bench/README.md). The price: hashes get only spare CPU, so logins
+   * slow down (and queue, then get 503) while other work keeps every core busy.
+   */
+  idle?: boolean;
 }
 
 /** What a busy tenant asks a client to wait: a queue of hashes drains in about that. */
@@ -105,7 +114,10 @@ export class PasswordHashingPool implements PasswordHasher {
       0,
       Number.MAX_SAFE_INTEGER,
     );
-    const settings: WorkerSettings = { nice: setting('nice', options.nice ?? DEFAULT_NICE, 0, 19) };
+    const settings: WorkerSettings = {
+      nice: setting('nice', options.nice ?? DEFAULT_NICE, 0, 19),
+      idle: options.idle === true,
+    };
     // The same expression in the built package names password-worker.js (scripts/build-packages.ts).
     this.#script = script ?? { url: new URL('./password-worker.ts', import.meta.url), workerData: settings };
   }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { argon2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { fixtureConfig } from '@authmesh/testkit';
@@ -28,6 +28,19 @@ function threadNices(): Map<string, number[]> {
     const name = Number(tid) === process.pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
     byName.set(name, [...(byName.get(name) ?? []), nice]);
+  }
+  return byName;
+}
+
+/** Linux: the scheduling policies of this process's threads (`SCHED_OTHER` 0, `SCHED_IDLE` 5), by thread name. */
+function threadPolicies(): Map<string, number[]> {
+  const byName = new Map<string, number[]>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const name = Number(tid) === process.pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    // Field 41 of proc(5); the split starts at field 3.
+    const policy = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+    byName.set(name, [...(byName.get(name) ?? []), policy]);
   }
   return byName;
 }
@@ -107,6 +120,29 @@ describe('PasswordHashingPool', () => {
     expect(lowered.get('main')).toEqual(main);
     await Promise.all(pools.splice(0).map((p) => p.close()));
     expect((await nices({ nice: 0 })).get('authmesh passwo')).toEqual([0]);
+  });
+
+  it('on Linux with idle: true, hashing threads run under SCHED_IDLE (where chrt exists), nothing else changes policy', async () => {
+    if (process.platform !== 'linux') {
+      // There is no such policy: the option changes nothing, the hash is still made.
+      expect((await pool({ threads: 1, idle: true }).derive(argon2Job('x'))).length).toBeGreaterThan(0);
+      return;
+    }
+    const policies = async (options: { idle?: boolean }) => {
+      const hashing = pool({ threads: 1, ...options });
+      await hashing.derive(argon2Job('warm up'));
+      // The job's answer proves the worker ran its start-up code, chrt included.
+      return threadPolicies();
+    };
+    const main = threadPolicies().get('main');
+    expect((await policies({})).get('authmesh passwo')).toEqual([0]);
+    await Promise.all(pools.splice(0).map((p) => p.close()));
+    const idle = await policies({ idle: true });
+    const chrt = ['/usr/bin/chrt', '/bin/chrt'].some((path) => existsSync(path));
+    expect(idle.get('authmesh passwo')).toEqual([chrt ? 5 : 0]);
+    expect(idle.get('main')).toEqual(main);
+    // The nice value still applies (it is what counts where chrt is missing).
+    expect(threadNices().get('authmesh passwo')).toEqual([10]);
   });
 
   it('uses up to `threads` workers at once and no more', async () => {
