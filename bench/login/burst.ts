@@ -4,7 +4,8 @@
  * (CC_CONNECTIONS loops) first alone ("idle"), then while BURST concurrent browser logins run against the
  * same tenant ("burst"); the figure is p99 burst ÷ p99 idle of the client-credentials requests (the issue's
  * bound: at most 2). Targets: the tenant's password-hashing workers (the default), and hashing on libuv's
- * thread pool (`passwordHashing: { threads: 0 }`), where RS256 signing waits behind the hashes, as before.
+ * thread pool (`passwordHashing: { threads: 0 }`), where RS256 signing waits behind the hashes, as before; and
+ * the workers under SCHED_IDLE (`passwordHashing.idle`), which any waking thread preempts at once.
  * Usage: npm run bench:login-burst   (env: RUNS=3 DURATION_S=8 WARMUP_S=2 CC_CONNECTIONS=4 BURST=20 USERS=4;
  * HASH_QUEUE=<n> sets the workers row's `passwordHashing.maxQueue`, to see the 503s of a queue smaller
  * than the burst)
@@ -39,8 +40,11 @@ interface Target {
 const HASH_QUEUE = process.env.HASH_QUEUE;
 const WORKERS = HASH_QUEUE === undefined ? 'hashing workers (default)' : `hashing workers (maxQueue ${HASH_QUEUE})`;
 const LIBUV = 'libuv pool (threads: 0, before)';
+const IDLE = 'hashing workers, idle: true';
+const queueEnv: Record<string, string> = HASH_QUEUE === undefined ? {} : { BENCH_HASH_QUEUE: HASH_QUEUE };
 const TARGETS: Target[] = [
-  { name: WORKERS, env: HASH_QUEUE === undefined ? {} : { BENCH_HASH_QUEUE: HASH_QUEUE } },
+  { name: WORKERS, env: queueEnv },
+  { name: IDLE, env: { ...queueEnv, BENCH_HASH_IDLE: '1' } },
   { name: LIBUV, env: { BENCH_HASH_THREADS: '0' } },
 ];
 
@@ -234,6 +238,12 @@ async function main(): Promise<void> {
         `(per run ${list(workers.p99RatioPerRun)}; target ≤ ${TARGET_RATIO}: ` +
         `${workers.p99Ratio <= TARGET_RATIO ? 'met' : 'NOT met'}); ${workers.refused} of ${workers.checked} logins ` +
         `refused with 503`,
+    );
+    const idle = summaries.get(IDLE)!;
+    console.log(
+      `the same with SCHED_IDLE hashing threads (passwordHashing.idle): ${idle.p99Ratio.toFixed(2)} (per run ` +
+        `${list(idle.p99RatioPerRun)}), ${fmt(idle.loginsPerS, 1)} logins/s against ${fmt(workers.loginsPerS, 1)}; ` +
+        `${idle.refused} of ${idle.checked} logins refused with 503`,
     );
     console.log(
       `the same on libuv's pool (before): ${libuv.p99Ratio.toFixed(2)} (per run ${list(libuv.p99RatioPerRun)}); ` +
