@@ -105,7 +105,7 @@ export class PasswordHashingPool implements PasswordHasher {
   #nextId = 1;
   #closed = false;
 
-  /** Throws `ERR_TENANT_START` for settings out of range (threads 1-64, maxQueue ≥ 0, nice 0-19, integers). */
+  /** Throws `ERR_TENANT_START` for settings out of range (threads 1-64, maxQueue ≥ 0, nice 0-19, integers; idle a boolean). */
   constructor(options: PasswordHashingOptions = {}, script?: PasswordWorkerScript) {
     this.threads = setting('threads', options.threads ?? defaultHashingThreads(), 1, 64);
     this.maxQueue = setting(
@@ -116,7 +116,7 @@ export class PasswordHashingPool implements PasswordHasher {
     );
     const settings: WorkerSettings = {
       nice: setting('nice', options.nice ?? DEFAULT_NICE, 0, 19),
-      idle: options.idle === true,
+      idle: flag('idle', options.idle ?? false),
     };
     // The same expression in the built package names password-worker.js (scripts/build-packages.ts).
     this.#script = script ?? { url: new URL('./password-worker.ts', import.meta.url), workerData: settings };
@@ -225,6 +225,12 @@ function setting(name: string, value: number, min: number, max: number): number 
   if (Number.isInteger(value) && value >= min && value <= max) return value;
   const range = max === Number.MAX_SAFE_INTEGER ? `of ${min} or more` : `from ${min} to ${max}`;
   throw new AuthmeshError('ERR_TENANT_START', `passwordHashing.${name} must be a whole number ${range}, got ${value}`);
+}
+
+/** A boolean setting from JavaScript callers too: a string such as "false" must not pass as either value. */
+function flag(name: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  throw new AuthmeshError('ERR_TENANT_START', `passwordHashing.${name} must be true or false, got ${String(value)}`);
 }
 
 function busyError(): AuthmeshError {

@@ -237,9 +237,11 @@ describe('the tenant and its hashing workers', () => {
       [{ threads: Number.NaN }, 'passwordHashing.threads must be a whole number from 1 to 64, got NaN'],
       [{ maxQueue: -1 }, 'passwordHashing.maxQueue must be a whole number of 0 or more, got -1'],
       [{ nice: 20 }, 'passwordHashing.nice must be a whole number from 0 to 19, got 20'],
+      [{ idle: 'false' }, 'passwordHashing.idle must be true or false, got false'],
     ] as const) {
       await expect(
-        createTenant({ config: fixtureConfig(), port: 0, dataDir: null, passwordHashing }),
+        // `idle: 'false'` is what a JavaScript caller reading an environment variable could pass.
+        createTenant({ config: fixtureConfig(), port: 0, dataDir: null, passwordHashing: passwordHashing as never }),
       ).rejects.toMatchObject({
         code: 'ERR_TENANT_START',
         message,
