@@ -330,18 +330,16 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
       if (!(await passesWithin(() => storage.getState(LAST_ISSUER), READINESS_STORAGE_MS))) failed.push('storage');
       return failed;
     };
-    const stopConsole = installMiddleware(
-      provider,
+    const stopConsole = installMiddleware(provider, options, {
       tenant,
-      keyRing,
-      cookies[0] ?? '',
-      options,
+      signing: keyRing,
+      csrfKey: cookies[0] ?? '',
       clientIp,
       loginThrottle,
       clientSecretThrottle,
       ready,
       actions,
-    );
+    });
     if (metrics && options.observe?.metricsListener) {
       metricsListener = await startMetricsListener(metrics, options.observe.metricsListener);
     }
@@ -409,22 +407,30 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
   }
 }
 
+/** What `createTenant` built before the pipeline, and the pipeline's handlers share. */
+interface PipelineParts {
+  tenant: TenantContext;
+  /** The key ring: JWKS, userinfo, key rotation, the console's token. */
+  signing: SigningKeyRing;
+  /** The first cookie key: CSRF tokens of the login pages and the refresh overlap's sealing key derive from it. */
+  csrfKey: string;
+  clientIp: ClientIpResolver;
+  /** Failed logins per (user, IP): the login page and the password grants. */
+  loginThrottle: FailureThrottle;
+  /** Failed client authentications per (client, IP): the token endpoint's guard (and the fast path in front). */
+  clientSecretThrottle: FailureThrottle;
+  /** The readiness checks (`/readyz`): the names of those that fail. */
+  ready: () => Promise<string[]>;
+  actions: ActionRunner;
+}
+
 /**
  * The tenant's request pipeline, outermost first. Everything the Auth0 layer does to a request happens
- * here, in this order; what it does not answer itself, the engine (oidc-provider) answers.
+ * here, in this order; what it does not answer itself, the engine (oidc-provider) answers. Returns what a
+ * stop must do first: end the console's open activity streams.
  */
-function installMiddleware(
-  provider: Provider,
-  tenant: TenantContext,
-  signing: SigningKeyRing,
-  csrfKey: string,
-  options: TenantOptions,
-  clientIp: ClientIpResolver,
-  loginThrottle: FailureThrottle,
-  clientSecretThrottle: FailureThrottle,
-  ready: () => Promise<string[]>,
-  actions: ActionRunner,
-): () => void {
+function installMiddleware(provider: Provider, options: TenantOptions, parts: PipelineParts): () => void {
+  const { tenant, signing, csrfKey, clientIp, loginThrottle, clientSecretThrottle, ready, actions } = parts;
   const app = provider as unknown as {
     use(fn: unknown): void;
     on(event: string, fn: (ctx: object, error: Error) => void): void;
