@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { requireActiveUser } from '../management/active-user.ts';
 import { createAuthenticator } from '../management/auth.ts';
 import { ManagementError } from '../management/errors.ts';
+import type { Caller } from '../management/types.ts';
 import type { TenantContext } from '../tenant/context.ts';
 import type { PublicKeySource } from '../tenant/signing-key-ring.ts';
 
@@ -93,7 +94,7 @@ function hasRawHeader(req: IncomingMessage, name: string): boolean {
  */
 export function createTokenCheck(tenant: TenantContext, signing: PublicKeySource) {
   const authenticate = createAuthenticator(signing, tenant.issuer);
-  return async function requireReadToken(authorization: string): Promise<void> {
+  return async function requireReadToken(authorization: string): Promise<Caller> {
     const caller = authenticate(authorization);
     const missing = CONSOLE_READ_SCOPES.filter((scope) => !caller.scopes.has(scope));
     if (missing.length > 0) {
@@ -104,5 +105,6 @@ export function createTokenCheck(tenant: TenantContext, signing: PublicKeySource
       );
     }
     await requireActiveUser(tenant, caller);
+    return caller;
   };
 }

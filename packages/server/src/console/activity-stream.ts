@@ -2,6 +2,9 @@ import type { ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import type { ActivityEvent, ActivityFeed } from '../tenant/activity.ts';
 
+/** The longest delay a Node.js timer holds (2^31 − 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export interface ActivityStreamOptions {
   /** Open streams at most; one more is answered 503 (each holds a socket and a feed subscription). */
   maxStreams?: number;
@@ -45,10 +48,11 @@ export class ActivityStreams {
   }
 
   /**
-   * Takes the response over (Koa no longer writes it) and streams events until the client disconnects.
+   * Takes the response over (Koa no longer writes it) and streams events until the client disconnects, or
+   * until `endsAt` (epoch ms): the expiry of the token that opened it.
    * Beyond the limit the answer is 503 with `Retry-After`, in the Management API's error shape.
    */
-  open(ctx: Context): void {
+  open(ctx: Context, endsAt?: number): void {
     if (this.#open.size >= this.#maxStreams) {
       ctx.status = 503;
       ctx.set('Retry-After', '5');
@@ -77,7 +81,13 @@ export class ActivityStreams {
       if (res.writableLength < this.#maxBuffered) res.write(': keep-alive\n\n');
     }, this.#keepAliveMs);
     keepAlive.unref();
+    // Ends the stream when the token that opened it expires. A timer holds at most about 24.8 days (a longer
+    // delay would fire at once): a token living longer than that is not ended by this one.
+    const left = endsAt === undefined ? undefined : Math.max(0, endsAt - Date.now());
+    const end = left === undefined || left > MAX_TIMER_MS ? undefined : setTimeout(() => res.end(), left);
+    end?.unref();
     res.once('close', () => {
+      clearTimeout(end);
       clearInterval(keepAlive);
       unsubscribe();
       this.#open.delete(res);

@@ -58,7 +58,7 @@ export function createConsole(options: ConsoleOptions): Console {
         'forbidden_host',
       );
     }
-    if (access === 'management-token') await requireReadToken(ctx.get('Authorization'));
+    const caller = access === 'management-token' ? await requireReadToken(ctx.get('Authorization')) : undefined;
     // HEAD reads like GET, except the stream: a HEAD would hold a subscription open with no body to send.
     const method = ctx.method === 'HEAD' && route !== 'activity' ? 'GET' : ctx.method;
     const allowed = ROUTE_METHODS[route];
@@ -74,7 +74,8 @@ export function createConsole(options: ConsoleOptions): Console {
         ctx.body = await consoleSystem(tenant);
         return;
       case 'activity':
-        streams.open(ctx);
+        // A stream outlives no token: it ends when the token that opened it expires (the app asks for a new one).
+        streams.open(ctx, caller?.expiresAt);
         return;
       case 'inspect': {
         const body = await readJsonBody(ctx.req);

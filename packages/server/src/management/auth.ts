@@ -32,7 +32,12 @@ export function createAuthenticator(signingKeys: PublicKeySource, issuer: string
     if (id === undefined) throw unauthorized('Invalid token');
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter((s) => s !== '') : [];
     const user = userSubject(claims);
-    return { id, scopes: new Set(scopes), ...(user === undefined ? {} : { user }) };
+    return {
+      id,
+      scopes: new Set(scopes),
+      ...(user === undefined ? {} : { user }),
+      ...(typeof claims.exp === 'number' ? { expiresAt: claims.exp * 1000 } : {}),
+    };
   };
 }
 

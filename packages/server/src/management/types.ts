@@ -10,6 +10,8 @@ export interface Caller {
    * machine-to-machine tokens. Self-service scopes (`read:current_user`…) apply to this user only.
    */
   user?: string;
+  /** When the caller's token expires (epoch ms), from its `exp`. */
+  expiresAt?: number;
 }
 
 /** A request as a route handler sees it: authenticated, authorised for the route, body parsed. */

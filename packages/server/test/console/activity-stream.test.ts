@@ -7,10 +7,10 @@ import { ActivityStreams } from '../../src/console/activity-stream.ts';
 import { ActivityFeed } from '../../src/tenant/activity.ts';
 
 /** An HTTP server whose every request opens a stream of `streams` (the Koa context is what `open` reads). */
-async function serve(streams: ActivityStreams): Promise<{ server: Server; url: string }> {
+async function serve(streams: ActivityStreams, endsAt?: () => number): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     const ctx = { req, res, respond: true, status: 404, body: undefined, set: () => {} };
-    streams.open(ctx as unknown as Context);
+    streams.open(ctx as unknown as Context, endsAt?.());
     if (ctx.respond) {
       res.writeHead(ctx.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(ctx.body));
@@ -115,6 +115,31 @@ describe('ActivityStreams', () => {
         { id: 2, message: 'two' },
       ]);
     }
+  });
+
+  it('ends a stream when the token that opened it expires, and only then', async () => {
+    const feed = new ActivityFeed();
+    const streams = new ActivityStreams(feed);
+    let expiresAt = Date.now() + 300;
+    const served = await serve(streams, () => expiresAt);
+    server = served.server;
+    const response = await fetch(served.url);
+    // Still open before the expiry: an event published now arrives.
+    feed.publish(() => ({ type: 'action_log', action: 'a', trigger: 'post-login', level: 'log', message: 'live' }));
+    const text = await response.text();
+    // Timers do not fire early (a few ms of slack for the two clocks' rounding).
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt - 5);
+    expect(text).toContain('"message":"live"');
+    const deadline = Date.now() + 5_000;
+    while (feed.listening && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    expect(feed.listening).toBe(false);
+
+    // A token valid for longer than a timer can hold (about 24.8 days) does not end the stream at once.
+    expiresAt = Date.now() + 30 * 86_400_000;
+    const longLived = await fetch(served.url);
+    feed.publish(() => ({ type: 'action_log', action: 'a', trigger: 'post-login', level: 'log', message: 'still' }));
+    expect(await readEvents(longLived.body as ReadableStream<Uint8Array>, 1)).toMatchObject([{ message: 'still' }]);
+    expect(feed.listening).toBe(true);
   });
 
   it('ends every open stream on close()', async () => {
