@@ -47,9 +47,9 @@ export function App() {
   return (
     <Console
       ready={state}
-      signOut={() => {
+      signOut={(reason) => {
         storeToken(undefined);
-        setState({ kind: 'needs-token' });
+        setState({ kind: 'needs-token', ...(reason === undefined ? {} : { reason }) });
       }}
     />
   );

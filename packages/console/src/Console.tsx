@@ -26,7 +26,14 @@ function viewFromHash(): View {
 const RENEW_BEFORE_MS = 60_000;
 
 /** The console once the session is open: header, the three views, toasts and the live stream. */
-export function Console({ ready, signOut }: { ready: Extract<SessionState, { kind: 'ready' }>; signOut: () => void }) {
+export function Console({
+  ready,
+  signOut,
+}: {
+  ready: Extract<SessionState, { kind: 'ready' }>;
+  /** Back to the token form; `reason` says why (a pasted token that expired). */
+  signOut: (reason?: string) => void;
+}) {
   const auth = useRef(ready);
   const getToken = useCallback(async () => {
     const current = auth.current;
@@ -43,7 +50,13 @@ export function Console({ ready, signOut }: { ready: Extract<SessionState, { kin
   const [systemError, setSystemError] = useState<string | undefined>();
   const [inspectToken, setInspectToken] = useState<string | undefined>();
   const { toasts, push, dismiss } = useToasts();
-  const stream = useActivityStream(getToken);
+  // A pasted token is not renewed: once the tenant refuses it (it expired and ended the stream), ask for another.
+  const stream = useActivityStream(
+    getToken,
+    ready.session.mode === 'management-token'
+      ? () => signOut('The management token expired or was refused: paste a new one.')
+      : undefined,
+  );
 
   const loadSystem = useCallback(async () => {
     try {
@@ -156,7 +169,7 @@ export function Console({ ready, signOut }: { ready: Extract<SessionState, { kin
             Large text
           </button>
           {session.mode === 'management-token' && (
-            <button type="button" className="quiet" onClick={signOut}>
+            <button type="button" className="quiet" onClick={() => signOut()}>
               Forget the token
             </button>
           )}

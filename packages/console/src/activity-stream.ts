@@ -12,13 +12,16 @@ export type StreamState = 'connecting' | 'live' | 'reconnecting';
 /**
  * Follows `/console/api/activity` (Server-Sent Events read with fetch, so the Authorization header can be
  * sent), reconnecting with backoff when the connection drops. `getToken` is asked again on every
- * (re)connection, so an expired console token is replaced.
+ * (re)connection, so an expired console token is replaced. `onUnauthorized`, if given, is called instead of
+ * retrying when the tenant refuses the token (401/403): a pasted token cannot be renewed here.
  */
-export function useActivityStream(getToken: () => Promise<string | undefined>) {
+export function useActivityStream(getToken: () => Promise<string | undefined>, onUnauthorized?: () => void) {
   const [events, setEvents] = useState<ActivityEvent[]>([]);
   const [state, setState] = useState<StreamState>('connecting');
   const tokenSource = useRef(getToken);
   tokenSource.current = getToken;
+  const refused = useRef(onUnauthorized);
+  refused.current = onUnauthorized;
 
   useEffect(() => {
     const abort = new AbortController();
@@ -40,6 +43,10 @@ export function useActivityStream(getToken: () => Promise<string | undefined>) {
             cache: 'no-store',
             signal: abort.signal,
           });
+          if ((response.status === 401 || response.status === 403) && refused.current) {
+            refused.current();
+            return;
+          }
           if (!response.ok || !response.body) throw new Error(`activity stream answered ${response.status}`);
           setState('live');
           failures = 0;
