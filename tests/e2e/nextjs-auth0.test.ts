@@ -2,12 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Client, createTenant, ensureLocalCertificates, type Tenant } from '@authmesh/server';
-import { fixtureConfig } from '@authmesh/testkit';
+import { fixtureConfig, freePort } from '@authmesh/testkit';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/chromium.ts';
@@ -168,14 +167,4 @@ async function waitForReady(child: ChildProcess, output: () => string): Promise<
     if (Date.now() > deadline) throw new Error(`the nextjs-auth0 app was not ready in time:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }

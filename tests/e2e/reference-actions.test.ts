@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTenant, loadTenantConfigFile, type Tenant } from '@authmesh/server';
-import { loginForCode } from '@authmesh/testkit';
+import { freePort, loginForCode } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -54,15 +53,6 @@ function catalogPrinted(pattern: RegExp): Promise<string> {
     catalog?.stdout?.on('data', onData);
     catalog?.once('exit', onExit);
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 beforeAll(async () => {

@@ -4,6 +4,7 @@
  * depend on the config loader) and the scripted browser that walks /authorize → login → callback.
  */
 export { customApiClient, fixtureConfig } from './fixture-config.ts';
+export { freePort } from './free-port.ts';
 export { hiddenInput, ScriptedBrowser } from './http-browser.ts';
 export { type LoginFlowOptions, type LoginFlowResult, loginForCode, pkcePair } from './login-flow.ts';
 export { startPostgres, TEST_DATABASE_URL_ENV, type TestPostgres } from './postgres.ts';

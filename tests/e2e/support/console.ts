@@ -1,12 +1,12 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTenant, parseTenantConfig, type Tenant } from '@authmesh/server';
 import type { Browser, Page } from 'playwright-core';
+
+export { freePort } from '@authmesh/testkit';
 
 /** Where the console tests save their screenshots (git-ignored; CI keeps them as artifacts). */
 export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/console/', import.meta.url));
@@ -89,17 +89,6 @@ export async function startConsoleTenant(
     dataDir: null,
     console: { access: options.access ?? 'loopback' },
   });
-}
-
-/** A free TCP port on the loopback interface (to know a tenant's issuer before it starts). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /**

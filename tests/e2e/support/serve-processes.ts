@@ -1,9 +1,10 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+
+export { freePort } from '@authmesh/testkit';
 
 /** The repository's root, where the `authmesh` command is installed. */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -18,17 +19,6 @@ export function cliEnv(): NodeJS.ProcessEnv {
   };
   delete vars.NODE_OPTIONS;
   return vars;
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;

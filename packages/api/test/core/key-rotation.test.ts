@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { createTenant, type Tenant, type TenantConfig } from '@authmesh/server';
-import { fixtureConfig } from '@authmesh/testkit';
+import { fixtureConfig, freePort } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BearerError, createVerifier, type Verifier } from '../../src/index.ts';
 import { aliceTokens, CATALOG, m2mToken } from './support/real-tenant.ts';
@@ -21,16 +19,6 @@ const RETIRE_AFTER_MS = 86_400_000;
 
 let clockMs = Date.now();
 let tenant: Tenant;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 function configWithKeysAdmin(issuer: string): TenantConfig {
   const base = fixtureConfig();

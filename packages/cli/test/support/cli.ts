@@ -1,9 +1,11 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+
+export { freePort } from '@authmesh/testkit';
 
 /** The repository root, from this file's location (packages/cli/test/support/). */
 export const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -232,19 +234,6 @@ export function clientNamed(banner: Banner, name: string): BannerClient {
   const client = banner.clients.find((c) => c.name === name);
   if (!client) throw new Error(`no client "${name}" in the banner:\n${banner.text}`);
   return client;
-}
-
-/** A port that was free a moment ago (a throwaway server bound it, then let go). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /** Resolves with the error code of a TCP connection attempt to 127.0.0.1:`port`, or `'connected'`. */

@@ -1,9 +1,10 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@authmesh/testkit';
 import { loadTenantConfigFile } from '../../src/config/load.ts';
 import type { TenantConfig } from '../../src/config/types.ts';
 import { createTenant, type Tenant, type TenantOptions } from '../../src/create-tenant.ts';
+
+export { freePort } from '@authmesh/testkit';
 
 /** The example tenant (the seed's system): the SPA, three APIs, two M2M grants and a user-delegated one. */
 export const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../../examples/tenant.yaml', import.meta.url));
@@ -12,17 +13,6 @@ export const ORDERS_API = 'https://orders.acme.test';
 export const INVENTORY_API = 'https://inventory.acme.test';
 export const SPA_CLIENT_ID = 'acme-shop-spa';
 export const CUSTOMER = { username: 'customer@acme.test', password: 'customer-demo-password' } as const;
-
-/** A free TCP port on the loopback interface. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** The example tenant in memory with a console, its issuer `http://localhost:<port>/`. */
 export async function startConsoleTenant(

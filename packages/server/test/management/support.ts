@@ -1,11 +1,11 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { fixtureConfig } from '@authmesh/testkit';
+import { fixtureConfig, freePort } from '@authmesh/testkit';
 import { expect } from 'vitest';
 import type { Client, TenantConfig } from '../../src/config/types.ts';
 import { createTenant, type Tenant, type TenantOptions } from '../../src/create-tenant.ts';
 import type { Storage } from '../../src/storage/contract.ts';
 import { MANAGEMENT_API_SCOPES, managementApiIdentifier } from '../../src/tenant/management-api.ts';
+
+export { freePort } from '@authmesh/testkit';
 
 /*
  * A fixture tenant with Management API callers. The grant audience `<issuer>api/v2/` must be in the
@@ -52,17 +52,6 @@ export const EDITOR: M2mCaller = {
 export const READER_SCOPES = ['read:clients', 'read:resource_servers', 'read:client_grants'];
 export const CATALOG = 'https://catalog.example.test';
 export const ORDERS = { clientId: 'orders-m2m-0001', clientSecret: 'orders-secret-0123456789abcdef0123456789abcdef' };
-
-/** A free TCP port on the loopback interface (closed again before use: another process could take it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 function m2mClient(caller: M2mCaller): Client {
   const template = fixtureConfig().clients.find((c) => c.app_type === 'non_interactive');
