@@ -3,9 +3,10 @@
  * target, one tenant process (servers/tenant.ts) answers a modest closed-loop client-credentials load
  * (CC_CONNECTIONS loops) first alone ("idle"), then while BURST concurrent browser logins run against the
  * same tenant ("burst"); the figure is p99 burst ÷ p99 idle of the client-credentials requests (the issue's
- * bound: at most 2). Targets: the tenant's password-hashing workers (the default), and hashing on libuv's
- * thread pool (`passwordHashing: { threads: 0 }`), where RS256 signing waits behind the hashes, as before; and
- * the workers under SCHED_IDLE (`passwordHashing.idle`), which any waking thread preempts at once.
+ * bound: at most 2). Targets: the tenant's password-hashing workers as they come (SCHED_IDLE threads, which any
+ * waking thread preempts at once, and a niced rescue thread for a hash that waited 2 s); the same without the
+ * rescue; niced threads alone (`idle: false`); and hashing on libuv's thread pool (`threads: 0`), where RS256
+ * signing waits behind the hashes, as before. ONLY=<name>|<name> measures some of them.
  * Usage: npm run bench:login-burst   (env: RUNS=3 DURATION_S=8 WARMUP_S=2 CC_CONNECTIONS=4 BURST=20 USERS=4;
  * HASH_QUEUE=<n> sets the workers row's `passwordHashing.maxQueue`, to see the 503s of a queue smaller
  * than the burst)
@@ -40,13 +41,17 @@ interface Target {
 const HASH_QUEUE = process.env.HASH_QUEUE;
 const WORKERS = HASH_QUEUE === undefined ? 'hashing workers (default)' : `hashing workers (maxQueue ${HASH_QUEUE})`;
 const LIBUV = 'libuv pool (threads: 0, before)';
-const IDLE = 'hashing workers, idle: true';
+const NICE_ONLY = 'hashing workers, idle: false';
+const NO_RESCUE = 'hashing workers, rescueAfterMs: 0';
 const queueEnv: Record<string, string> = HASH_QUEUE === undefined ? {} : { BENCH_HASH_QUEUE: HASH_QUEUE };
 const TARGETS: Target[] = [
+  // The default: SCHED_IDLE hashing threads, and a niced rescue thread for a hash that waited 2 s.
   { name: WORKERS, env: queueEnv },
-  { name: IDLE, env: { ...queueEnv, BENCH_HASH_IDLE: '1' } },
+  // Niced threads alone (the default before the idle policy).
+  { name: NICE_ONLY, env: { ...queueEnv, BENCH_HASH_IDLE: '0' } },
+  { name: NO_RESCUE, env: { ...queueEnv, BENCH_HASH_RESCUE_MS: '0' } },
   { name: LIBUV, env: { BENCH_HASH_THREADS: '0' } },
-];
+].filter((t) => !process.env.ONLY || process.env.ONLY.split('|').includes(t.name));
 
 interface Server extends BenchServer {
   target: Target;
@@ -232,23 +237,30 @@ async function main(): Promise<void> {
       ]),
     ]);
     const workers = summaries.get(WORKERS)!;
-    const libuv = summaries.get(LIBUV)!;
     console.log(
       `\nclient-credentials p99 during ${BURST} logins ÷ idle, hashing workers: ${workers.p99Ratio.toFixed(2)} ` +
         `(per run ${list(workers.p99RatioPerRun)}; target ≤ ${TARGET_RATIO}: ` +
         `${workers.p99Ratio <= TARGET_RATIO ? 'met' : 'NOT met'}); ${workers.refused} of ${workers.checked} logins ` +
         `refused with 503`,
     );
-    const idle = summaries.get(IDLE)!;
-    console.log(
-      `the same with SCHED_IDLE hashing threads (passwordHashing.idle): ${idle.p99Ratio.toFixed(2)} (per run ` +
-        `${list(idle.p99RatioPerRun)}), ${fmt(idle.loginsPerS, 1)} logins/s against ${fmt(workers.loginsPerS, 1)}; ` +
-        `${idle.refused} of ${idle.checked} logins refused with 503`,
-    );
-    console.log(
-      `the same on libuv's pool (before): ${libuv.p99Ratio.toFixed(2)} (per run ${list(libuv.p99RatioPerRun)}); ` +
-        `libuv p99 burst ÷ workers p99 burst: ${(libuv.p99BurstMs / workers.p99BurstMs).toFixed(2)}`,
-    );
+    for (const [name, label] of [
+      [NICE_ONLY, 'with niced hashing threads alone (idle: false)'],
+      [NO_RESCUE, 'with SCHED_IDLE hashing threads and no rescue (rescueAfterMs: 0)'],
+    ] as const) {
+      const other = summaries.get(name);
+      if (!other) continue;
+      console.log(
+        `the same ${label}: ${other.p99Ratio.toFixed(2)} (per run ${list(other.p99RatioPerRun)}), ` +
+          `${fmt(other.loginsPerS, 1)} logins/s against ${fmt(workers.loginsPerS, 1)}; ` +
+          `${other.refused} of ${other.checked} logins refused with 503`,
+      );
+    }
+    const libuv = summaries.get(LIBUV);
+    if (libuv)
+      console.log(
+        `the same on libuv's pool (before): ${libuv.p99Ratio.toFixed(2)} (per run ${list(libuv.p99RatioPerRun)}); ` +
+          `libuv p99 burst ÷ workers p99 burst: ${(libuv.p99BurstMs / workers.p99BurstMs).toFixed(2)}`,
+      );
     console.log(`load average at end: ${list(loadavgEnd)}`);
     for (const [name, r] of runs) {
       for (const sample of new Set(r.flatMap((run) => run.logins.failureSamples)))

@@ -5,7 +5,8 @@
  * resolve hook, so both targets run the same login route and differ only in how passwords are hashed.
  * BENCH_HASH_THREADS sets `passwordHashing.threads` (0: on libuv's pool, as before the hashing workers;
  * unset: the tenant's default), BENCH_HASH_QUEUE `passwordHashing.maxQueue`, BENCH_HASH_NICE `.nice`,
- * BENCH_HASH_IDLE=1 `.idle` (SCHED_IDLE hashing threads).
+ * BENCH_HASH_IDLE=0|1 `.idle` (SCHED_IDLE hashing threads; unset: the default, on), BENCH_HASH_RESCUE_MS
+ * `.rescueAfterMs`.
  * BENCH_LOOP_STATS=<file> watches the main thread (event-loop delay, utilisation, GC pauses; see loop-stats.ts)
  * and appends what it saw since the last report to that file as one JSON line at each SIGUSR2.
  * Prints its issuer as the first stdout line; removes the dataDir on SIGTERM.
@@ -43,12 +44,14 @@ const users = Number(process.env.BENCH_USERS ?? 4);
 const hashThreads = process.env.BENCH_HASH_THREADS;
 const hashQueue = process.env.BENCH_HASH_QUEUE;
 const hashNice = process.env.BENCH_HASH_NICE;
-const hashIdle = process.env.BENCH_HASH_IDLE === '1';
+const hashIdle = process.env.BENCH_HASH_IDLE;
+const hashRescue = process.env.BENCH_HASH_RESCUE_MS;
 const passwordHashing = {
   ...(hashThreads === undefined ? {} : { threads: Number(hashThreads) }),
   ...(hashQueue === undefined ? {} : { maxQueue: Number(hashQueue) }),
   ...(hashNice === undefined ? {} : { nice: Number(hashNice) }),
-  ...(hashIdle ? { idle: true } : {}),
+  ...(hashIdle === undefined ? {} : { idle: hashIdle === '1' }),
+  ...(hashRescue === undefined ? {} : { rescueAfterMs: Number(hashRescue) }),
 };
 const password = process.env.BENCH_PASSWORD ?? '';
 const dataDir = mkdtempSync(join(tmpdir(), 'authmesh-bench-login-'));

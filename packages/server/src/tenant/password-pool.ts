@@ -35,13 +35,22 @@ export interface PasswordHashingOptions {
   nice?: number;
   /**
    * Linux only: run the hashing threads under `SCHED_IDLE` (set with util-linux `chrt` on each thread; where
-   * it is missing or refused, `nice` alone applies). Default false. An idle-policy thread runs only when no
-   * other thread of the machine wants the CPU, and any waking thread preempts it at once, where a niced
-   * thread keeps the CPU until its time slice ends (Linux's EEVDF scheduler): client-credentials latency then
-   * barely moves during a login burst (bench/README.md). The price: hashes get only spare CPU, so logins
-   * slow down (and queue, then get 503) while other work keeps every core busy.
+   * it is missing or refused, `nice` alone applies). Default true: token-first. An idle-policy thread runs
+   * only when no other thread of the machine wants the CPU, and any waking thread preempts it at once, where
+   * a niced thread keeps the CPU until its time slice ends (Linux's EEVDF scheduler): client-credentials
+   * latency then barely moves during a login burst (bench/README.md). Hashes get only spare CPU, so while
+   * other work keeps every core busy logins slow down, up to `rescueAfterMs`. `false`: `nice` alone.
    */
   idle?: boolean;
+  /**
+   * With `idle`: a hash still running this many milliseconds after an idle-policy thread started it (about
+   * 50 ms of CPU: that thread is starved, other work keeps every core busy) is also given to a rescue thread
+   * that runs at `nice` (one, started when first needed; the first answer wins), which then also takes the
+   * queue's head whenever it is free and a hashing thread is starved. So a busy machine slows logins down
+   * but never stops them. Time spent queued behind other logins (a backlog, not starvation) does not count:
+   * the queue bound and its 503 handle that. Default 1000; 0 turns the rescue off.
+   */
+  rescueAfterMs?: number;
 }
 
 /** What a busy tenant asks a client to wait: a queue of hashes drains in about that. */
@@ -50,6 +59,8 @@ const MAX_THREADS = 8;
 const QUEUE_PER_THREAD = 32;
 /** CFS gives a nice-0 thread about 9× the CPU share of a nice-10 one when they compete. */
 const DEFAULT_NICE = 10;
+/** How long a hash may run on a starved idle-policy thread before a niced thread hashes it too (`rescueAfterMs`). */
+const DEFAULT_RESCUE_AFTER_MS = 1_000;
 
 /** True for the refusal of a hash because the queue is full (answered 503 with `Retry-After`). */
 export function isPasswordHashingBusy(error: unknown): error is AuthmeshError {
@@ -85,27 +96,52 @@ interface Pending {
   job: KdfJob;
   resolve(hash: Buffer): void;
   reject(error: Error): void;
+  /** Answered (by either thread): a later answer for the same job is dropped. */
+  settled: boolean;
+  /** Threads working on it now (a regular one, the rescue one, or both). */
+  running: number;
+  /** The rescue timer, from when a regular thread started it until it is answered. */
+  rescueTimer?: NodeJS.Timeout;
+}
+
+/** One hashing thread, regular (idle policy when `idle`) or the rescue thread (`nice` only). */
+interface HashingThread {
+  worker: Worker;
+  rescue: boolean;
+  /** When its current job was handed to it (performance.now()). */
+  since: number;
 }
 
 /**
  * A fixed-size pool of hashing workers started on demand (no thread exists until the first hash) and a
  * bounded FIFO queue in front of them. Idle workers are `unref`'d, so a process whose work is done exits
  * without `close()`; a worker with a job keeps the process alive until the job ends. A worker that dies
- * fails its job with `ERR_PASSWORD_HASHING_FAILED` and is replaced for the jobs still queued.
+ * fails its job with `ERR_PASSWORD_HASHING_FAILED` (unless the other thread is still on it) and is replaced
+ * for the jobs still queued. With `idle`, a job waiting longer than `rescueAfterMs` is also handed to the
+ * rescue thread (see {@link PasswordHashingOptions.rescueAfterMs}).
  */
 export class PasswordHashingPool implements PasswordHasher {
   readonly threads: number;
   readonly maxQueue: number;
+  readonly rescueAfterMs: number;
   readonly #script: PasswordWorkerScript;
-  readonly #workers = new Set<Worker>();
-  readonly #idle: Worker[] = [];
-  readonly #busy = new Map<Worker, Pending>();
-  readonly #crashes = new Map<Worker, Error>();
+  readonly #rescueScript: PasswordWorkerScript;
+  readonly #threads = new Set<HashingThread>();
+  readonly #idle: HashingThread[] = [];
+  readonly #busy = new Map<HashingThread, Pending>();
+  readonly #crashes = new Map<HashingThread, Error>();
   readonly #queue: Pending[] = [];
+  /** Jobs past `rescueAfterMs` that wait for the rescue thread, oldest first. */
+  readonly #starving: Pending[] = [];
+  #rescuer: HashingThread | undefined;
+  #rescued = 0;
   #nextId = 1;
   #closed = false;
 
-  /** Throws `ERR_TENANT_START` for settings out of range (threads 1-64, maxQueue ≥ 0, nice 0-19, integers; idle a boolean). */
+  /**
+   * Throws `ERR_TENANT_START` for settings out of range (threads 1-64, maxQueue ≥ 0, nice 0-19,
+   * rescueAfterMs 0-600000, integers; idle a boolean).
+   */
   constructor(options: PasswordHashingOptions = {}, script?: PasswordWorkerScript) {
     this.threads = setting('threads', options.threads ?? defaultHashingThreads(), 1, 64);
     this.maxQueue = setting(
@@ -114,12 +150,19 @@ export class PasswordHashingPool implements PasswordHasher {
       0,
       Number.MAX_SAFE_INTEGER,
     );
-    const settings: WorkerSettings = {
-      nice: setting('nice', options.nice ?? DEFAULT_NICE, 0, 19),
-      idle: flag('idle', options.idle ?? false),
-    };
+    const nice = setting('nice', options.nice ?? DEFAULT_NICE, 0, 19);
+    const idle = flag('idle', options.idle ?? true);
+    const rescueAfterMs = setting('rescueAfterMs', options.rescueAfterMs ?? DEFAULT_RESCUE_AFTER_MS, 0, 600_000);
+    // Without the idle policy (asked for, and Linux's) a hash is never starved more than any other thread.
+    this.rescueAfterMs = idle && process.platform === 'linux' ? rescueAfterMs : 0;
+    const settings = (rescue: boolean): WorkerSettings => ({ nice, idle: idle && !rescue });
     // The same expression in the built package names password-worker.js (scripts/build-packages.ts).
-    this.#script = script ?? { url: new URL('./password-worker.ts', import.meta.url), workerData: settings };
+    const url = new URL('./password-worker.ts', import.meta.url);
+    this.#script = script ?? { url, workerData: settings(false) };
+    // A test's stand-in script learns which thread it is from `rescue` next to its own data.
+    this.#rescueScript = script
+      ? { url: script.url, workerData: { ...(script.workerData as object), rescue: true } }
+      : { url, workerData: settings(true) };
   }
 
   /** Runs one derivation on a worker; rejects at once with `ERR_PASSWORD_HASHING_BUSY` when the queue is full. */
@@ -133,89 +176,177 @@ export class PasswordHashingPool implements PasswordHasher {
    */
   readonly patient: PasswordHasher = { derive: (job) => this.#submit(job, false) };
 
-  /** Workers started, hashing, and jobs waiting (for tests and metrics). */
-  get stats(): { workers: number; busy: number; queued: number } {
-    return { workers: this.#workers.size, busy: this.#busy.size, queued: this.#queue.length };
+  /**
+   * Regular workers started, hashing, and jobs waiting; `rescued`: jobs the rescue thread took because they
+   * waited longer than `rescueAfterMs` (for tests and metrics).
+   */
+  get stats(): { workers: number; busy: number; queued: number; rescued: number } {
+    let workers = 0;
+    let busy = 0;
+    for (const thread of this.#threads) {
+      if (thread.rescue) continue;
+      workers++;
+      if (this.#busy.has(thread)) busy++;
+    }
+    return { workers, busy, queued: this.#queue.length, rescued: this.#rescued };
   }
 
   /** Fails waiting and running jobs with `ERR_TENANT_CLOSED` and terminates every worker. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const pending of this.#queue.splice(0)) pending.reject(closedError());
-    const workers = [...this.#workers];
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    for (const pending of [...this.#queue.splice(0), ...this.#starving.splice(0)]) this.#fail(pending, closedError());
+    const threads = [...this.#threads];
+    await Promise.all(threads.map((thread) => thread.worker.terminate()));
   }
 
   #submit(job: KdfJob, bounded: boolean): Promise<Buffer> {
     if (this.#closed) return Promise.reject(closedError());
     return new Promise<Buffer>((resolve, reject) => {
-      const pending: Pending = { job, resolve, reject };
-      const worker = this.#idle.pop() ?? (this.#workers.size < this.threads ? this.#spawn() : undefined);
-      if (worker) this.#dispatch(worker, pending);
+      const pending: Pending = { job, resolve, reject, settled: false, running: 0 };
+      const thread = this.#idle.pop() ?? (this.#regularCount() < this.threads ? this.#spawn(false) : undefined);
+      if (thread) this.#dispatch(thread, pending);
+      else if (this.#rescuer && !this.#busy.has(this.#rescuer) && this.#starved())
+        this.#dispatch(this.#rescuer, pending);
       else if (!bounded || this.#queue.length < this.maxQueue) this.#queue.push(pending);
       else reject(busyError());
     });
   }
 
-  #spawn(): Worker {
-    const worker = new Worker(this.#script.url, {
-      workerData: this.#script.workerData,
-      // A worker inherits the process's flags; a hashing worker needs none, and no inspector or profiler port.
-      execArgv: [],
-      name: 'authmesh password hashing',
-    });
-    worker.unref();
-    worker.on('message', (reply: WorkerReply) => this.#settle(worker, reply));
-    worker.on('error', (error) => this.#crashes.set(worker, error));
-    worker.on('exit', (exitCode) => this.#lost(worker, exitCode));
-    this.#workers.add(worker);
-    return worker;
+  #regularCount(): number {
+    return this.#threads.size - (this.#rescuer ? 1 : 0);
   }
 
-  #dispatch(worker: Worker, pending: Pending): void {
-    this.#busy.set(worker, pending);
+  /** True while a regular thread has been on its job for `rescueAfterMs` or more: it gets no CPU. */
+  #starved(): boolean {
+    const now = performance.now();
+    for (const thread of this.#busy.keys()) {
+      if (!thread.rescue && now - thread.since >= this.rescueAfterMs) return true;
+    }
+    return false;
+  }
+
+  /** `pending` ran `rescueAfterMs` on a regular thread without an answer: the rescue thread takes it now, or next. */
+  #rescue(pending: Pending): void {
+    pending.rescueTimer = undefined;
+    if (pending.settled || this.#closed) return;
+    this.#rescuer ??= this.#spawn(true);
+    if (this.#busy.has(this.#rescuer)) this.#starving.push(pending);
+    else this.#dispatch(this.#rescuer, pending);
+  }
+
+  #spawn(rescue: boolean): HashingThread {
+    const script = rescue ? this.#rescueScript : this.#script;
+    const worker = new Worker(script.url, {
+      workerData: script.workerData,
+      // A worker inherits the process's flags; a hashing worker needs none, and no inspector or profiler port.
+      execArgv: [],
+      name: rescue ? 'authmesh password hashing (rescue)' : 'authmesh password hashing',
+    });
+    const thread: HashingThread = { worker, rescue, since: 0 };
+    worker.unref();
+    worker.on('message', (reply: WorkerReply) => this.#settle(thread, reply));
+    worker.on('error', (error) => this.#crashes.set(thread, error));
+    worker.on('exit', (exitCode) => this.#lost(thread, exitCode));
+    this.#threads.add(thread);
+    return thread;
+  }
+
+  #dispatch(thread: HashingThread, pending: Pending): void {
+    this.#busy.set(thread, pending);
+    thread.since = performance.now();
+    pending.running++;
+    if (thread.rescue) this.#rescued++;
+    else if (this.rescueAfterMs > 0 && pending.rescueTimer === undefined) {
+      pending.rescueTimer = setTimeout(() => this.#rescue(pending), this.rescueAfterMs);
+      // A waiting login keeps the process alive through its worker, not through this timer.
+      pending.rescueTimer.unref();
+    }
     // While it hashes, the worker keeps the process alive: the caller is waiting for its answer.
-    worker.ref();
+    thread.worker.ref();
     const { job } = pending;
     // Copies of the salt: a view into Node's shared 8 KiB buffer slab would clone the whole slab.
     const request: WorkerRequest =
       job.kind === 'argon2id'
         ? { ...job, nonce: new Uint8Array(job.nonce), id: this.#nextId++ }
         : { ...job, salt: new Uint8Array(job.salt), id: this.#nextId++ };
-    worker.postMessage(request);
+    thread.worker.postMessage(request);
   }
 
-  #settle(worker: Worker, reply: WorkerReply): void {
-    const pending = this.#busy.get(worker);
-    this.#busy.delete(worker);
-    if ('hash' in reply) pending?.resolve(Buffer.from(reply.hash.buffer, reply.hash.byteOffset, reply.hash.length));
-    else pending?.reject(failedError(`the derivation failed: ${reply.error}`));
-    const next = this.#queue.shift();
+  #settle(thread: HashingThread, reply: WorkerReply): void {
+    const pending = this.#busy.get(thread);
+    this.#busy.delete(thread);
+    if (pending) {
+      pending.running--;
+      if ('hash' in reply)
+        this.#succeed(pending, Buffer.from(reply.hash.buffer, reply.hash.byteOffset, reply.hash.length));
+      // The same job still running on the other thread may yet succeed.
+      else if (pending.running === 0) this.#fail(pending, failedError(`the derivation failed: ${reply.error}`));
+    }
+    this.#next(thread);
+  }
+
+  /**
+   * A thread that is free takes its next job: a regular one the queue's head; the rescue thread a starved
+   * job, or the queue's head while a regular thread is starved.
+   */
+  #next(thread: HashingThread): void {
+    let next: Pending | undefined;
+    if (thread.rescue) {
+      // A starved job the regular thread answered meanwhile needs no rescue any more.
+      do next = this.#starving.shift();
+      while (next?.settled);
+      if (next === undefined && this.#starved()) next = this.#queue.shift();
+    } else {
+      next = this.#queue.shift();
+    }
     if (next) {
-      this.#dispatch(worker, next);
+      this.#dispatch(thread, next);
       return;
     }
-    worker.unref();
-    this.#idle.push(worker);
+    thread.worker.unref();
+    if (!thread.rescue) this.#idle.push(thread);
   }
 
-  #lost(worker: Worker, exitCode: number): void {
-    this.#workers.delete(worker);
-    const idleAt = this.#idle.indexOf(worker);
+  #succeed(pending: Pending, hash: Buffer): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    clearTimeout(pending.rescueTimer);
+    pending.resolve(hash);
+  }
+
+  #fail(pending: Pending, error: Error): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    clearTimeout(pending.rescueTimer);
+    pending.reject(error);
+  }
+
+  #lost(thread: HashingThread, exitCode: number): void {
+    this.#threads.delete(thread);
+    if (thread === this.#rescuer) this.#rescuer = undefined;
+    const idleAt = this.#idle.indexOf(thread);
     if (idleAt >= 0) this.#idle.splice(idleAt, 1);
-    const pending = this.#busy.get(worker);
-    this.#busy.delete(worker);
-    const crash = this.#crashes.get(worker);
-    this.#crashes.delete(worker);
+    const pending = this.#busy.get(thread);
+    this.#busy.delete(thread);
+    const crash = this.#crashes.get(thread);
+    this.#crashes.delete(thread);
+    if (pending) pending.running--;
     if (this.#closed) {
-      pending?.reject(closedError());
+      if (pending) this.#fail(pending, closedError());
       return;
     }
     const why = crash ? crash.message : `exit code ${exitCode}`;
-    pending?.reject(failedError(`the password-hashing worker stopped (${why})`));
+    if (pending && pending.running === 0)
+      this.#fail(pending, failedError(`the password-hashing worker stopped (${why})`));
     // The jobs that were waiting get a new worker rather than waiting for the next caller to start one.
-    while (this.#queue.length > 0 && this.#workers.size < this.threads) {
-      this.#dispatch(this.#spawn(), this.#queue.shift() as Pending);
+    if (thread.rescue) {
+      const starving = this.#starving.filter((waiting) => !waiting.settled);
+      this.#starving.length = 0;
+      for (const waiting of starving) this.#rescue(waiting);
+      return;
+    }
+    while (this.#queue.length > 0 && this.#regularCount() < this.threads) {
+      this.#dispatch(this.#spawn(false), this.#queue.shift() as Pending);
     }
   }
 }

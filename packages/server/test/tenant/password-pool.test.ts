@@ -10,7 +10,7 @@ import { createTenant } from '../../src/create-tenant.ts';
 import { deriveSync, type KdfJob } from '../../src/tenant/password-kdf.ts';
 import { PasswordHashingPool } from '../../src/tenant/password-pool.ts';
 import { checkPassword, hashPassword } from '../../src/tenant/passwords.ts';
-import { gatedPool, hashingGate, TEST_WORKER } from './fixtures/hashing-gate.ts';
+import { gatedPool, hashingGate, TEST_WORKER, until } from './fixtures/hashing-gate.ts';
 
 /*
  * The password-hashing worker pool on its own: it derives exactly what node:crypto derives on the calling
@@ -98,7 +98,7 @@ describe('PasswordHashingPool', () => {
     expect((await checkPassword('old passw0rd', legacy, hashing)).matches).toBe(false);
     // An unknown user still costs one derivation, on the pool.
     expect((await checkPassword('anything', undefined, hashing)).matches).toBe(false);
-    expect(hashing.stats).toEqual({ workers: 1, busy: 0, queued: 0 });
+    expect(hashing.stats).toEqual({ workers: 1, busy: 0, queued: 0, rescued: 0 });
   });
 
   it('on Linux, hashing threads run at nice 10 (or as configured) and the rest of the process is left as it was', async () => {
@@ -122,7 +122,7 @@ describe('PasswordHashingPool', () => {
     expect((await nices({ nice: 0 })).get('authmesh passwo')).toEqual([0]);
   });
 
-  it('on Linux with idle: true, hashing threads run under SCHED_IDLE (where chrt exists), nothing else changes policy', async () => {
+  it('on Linux (idle: true, the default), hashing threads run under SCHED_IDLE (where chrt exists), nothing else changes policy', async () => {
     if (process.platform !== 'linux') {
       // There is no such policy: the option changes nothing, the hash is still made.
       expect((await pool({ threads: 1, idle: true }).derive(argon2Job('x'))).length).toBeGreaterThan(0);
@@ -135,9 +135,10 @@ describe('PasswordHashingPool', () => {
       return threadPolicies();
     };
     const main = threadPolicies().get('main');
-    expect((await policies({})).get('authmesh passwo')).toEqual([0]);
+    expect((await policies({ idle: false })).get('authmesh passwo')).toEqual([0]);
     await Promise.all(pools.splice(0).map((p) => p.close()));
-    const idle = await policies({ idle: true });
+    // The default is idle: true.
+    const idle = await policies({});
     const chrt = ['/usr/bin/chrt', '/bin/chrt'].some((path) => existsSync(path));
     expect(idle.get('authmesh passwo')).toEqual([chrt ? 5 : 0]);
     expect(idle.get('main')).toEqual(main);
@@ -145,17 +146,55 @@ describe('PasswordHashingPool', () => {
     expect(threadNices().get('authmesh passwo')).toEqual([10]);
   });
 
+  it('a job starved past rescueAfterMs is hashed by the rescue thread; the starved thread then goes on with the queue', async () => {
+    if (process.platform !== 'linux') {
+      // No idle policy, so nothing starves more than any other thread: no rescue.
+      expect(keep(gatedPool({ threads: 1, rescueAfterMs: 50 }, hashingGate())).rescueAfterMs).toBe(0);
+      return;
+    }
+    const gate = hashingGate();
+    // The regular thread waits on the shut gate (a thread that gets no CPU); the rescue thread does not.
+    const hashing = keep(gatedPool({ threads: 1, maxQueue: 4, rescueAfterMs: 50 }, gate));
+    const jobs = Array.from({ length: 3 }, (_, i) => argon2Job(`starved ${i}`));
+    const derived = jobs.map((job) => hashing.derive(job));
+    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 2, rescued: 0 });
+    const hashes = await Promise.all(derived);
+    for (const [i, hash] of hashes.entries()) expect(hash.equals(deriveSync(jobs[i] as KdfJob))).toBe(true);
+    // All three by the rescue thread: the first while the regular thread still holds it, the others taken
+    // off the queue (not hashed twice).
+    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 0, rescued: 3 });
+    gate.open();
+    // The regular thread's late answer is dropped, and it serves the next job.
+    await until(() => hashing.stats.busy === 0, 'the starved thread finished');
+    const later = argon2Job('later');
+    expect((await hashing.derive(later)).equals(deriveSync(later))).toBe(true);
+  });
+
+  it('on Linux, the rescue thread runs at the nice value under the normal policy, beside the idle ones', async () => {
+    if (process.platform !== 'linux' || !['/usr/bin/chrt', '/bin/chrt'].some((path) => existsSync(path))) return;
+    // A hash long enough for a 1 ms rescue to start the rescue thread while the regular one works on it.
+    const hashing = pool({ threads: 1, rescueAfterMs: 1 });
+    const job = { ...argon2Job('long'), memory: 65_536, passes: 3 };
+    const hash = await hashing.derive(job);
+    expect(hash.equals(deriveSync(job))).toBe(true);
+    await until(() => (threadPolicies().get('authmesh passwo') ?? []).length === 2, 'both threads started');
+    expect(hashing.stats.rescued).toBe(1);
+    expect([...(threadPolicies().get('authmesh passwo') ?? [])].sort()).toEqual([0, 5]);
+    // Each thread lowers its own nice value as it starts: the rescue thread may still be starting.
+    await until(() => `${threadNices().get('authmesh passwo')}` === '10,10', 'both threads at nice 10');
+  });
+
   it('uses up to `threads` workers at once and no more', async () => {
     const gate = hashingGate();
     const hashing = keep(gatedPool({ threads: 2, maxQueue: 4 }, gate));
     const jobs = Array.from({ length: 5 }, (_, i) => argon2Job(`p${i}`));
     const derived = jobs.map((job) => hashing.derive(job));
-    expect(hashing.stats).toEqual({ workers: 2, busy: 2, queued: 3 });
+    expect(hashing.stats).toEqual({ workers: 2, busy: 2, queued: 3, rescued: 0 });
     gate.open();
     const hashes = await Promise.all(derived);
     // Each answer is its own job's (no mix-up between workers and queue).
     for (const [i, hash] of hashes.entries()) expect(hash.equals(deriveSync(jobs[i] as KdfJob))).toBe(true);
-    expect(hashing.stats).toEqual({ workers: 2, busy: 0, queued: 0 });
+    expect(hashing.stats).toEqual({ workers: 2, busy: 0, queued: 0, rescued: 0 });
   });
 
   it('refuses a job beyond the queue at once with ERR_PASSWORD_HASHING_BUSY; the others complete', async () => {
@@ -166,7 +205,7 @@ describe('PasswordHashingPool', () => {
     await expect(hashing.derive(argon2Job('third'))).rejects.toMatchObject({ code: 'ERR_PASSWORD_HASHING_BUSY' });
     // The patient view (seeding at start) queues beyond the bound instead.
     const seeding = hashing.patient.derive(argon2Job('seed'));
-    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 2 });
+    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 2, rescued: 0 });
     gate.open();
     for (const hash of await Promise.all([running, waiting, seeding])) expect(hash).toHaveLength(32);
   });
@@ -181,7 +220,7 @@ describe('PasswordHashingPool', () => {
       message: expect.stringContaining('exit code 70'),
     });
     expect((await queued).equals(deriveSync(job))).toBe(true);
-    expect(hashing.stats).toEqual({ workers: 1, busy: 0, queued: 0 });
+    expect(hashing.stats).toEqual({ workers: 1, busy: 0, queued: 0, rescued: 0 });
     // And the pool goes on serving.
     expect(await hashing.derive(argon2Job('later'))).toHaveLength(32);
   });
@@ -191,11 +230,11 @@ describe('PasswordHashingPool', () => {
     const hashing = keep(gatedPool({ threads: 1, maxQueue: 2 }, gate));
     const running = expect(hashing.derive(argon2Job('a'))).rejects.toMatchObject({ code: 'ERR_TENANT_CLOSED' });
     const waiting = expect(hashing.derive(argon2Job('b'))).rejects.toMatchObject({ code: 'ERR_TENANT_CLOSED' });
-    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 1 });
+    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 1, rescued: 0 });
     await hashing.close();
     await running;
     await waiting;
-    expect(hashing.stats).toEqual({ workers: 0, busy: 0, queued: 0 });
+    expect(hashing.stats).toEqual({ workers: 0, busy: 0, queued: 0, rescued: 0 });
     await expect(hashing.derive(argon2Job('c'))).rejects.toMatchObject({ code: 'ERR_TENANT_CLOSED' });
   });
 });
