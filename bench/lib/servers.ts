@@ -28,10 +28,20 @@ export async function startBenchServer(
   script: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<BenchServer> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env, NODE_ENV: 'production' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--disable-warning=ExperimentalWarning',
+      // Node flags for every server of a run (`--cpu-prof`, `--max-semi-space-size=8`, …): flags Node refuses
+      // in NODE_OPTIONS (`--trace-gc`) go here too.
+      ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+      script,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env, NODE_ENV: 'production' },
+    },
+  );
   children.add(child);
   const lines = createInterface({ input: child.stdout! });
   const firstLine = await new Promise<string>((resolve, reject) => {

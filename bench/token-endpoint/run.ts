@@ -17,7 +17,9 @@ import { generateSigningKey } from './signing-key.ts';
 
 const RUNS = env('RUNS', 3);
 const DURATION_S = env('DURATION_S', 10);
-const WARMUP_S = env('WARMUP_S', 2);
+// Long enough for a large process's young generation to settle: in the first seconds under load, V8 grows
+// it and promotes megabytes per scavenge (--trace-gc-nvp), which costs the tenant ~5 % of its CPU per token.
+const WARMUP_S = env('WARMUP_S', 8);
 const CONNECTIONS = env('CONNECTIONS', 50);
 const SIGN_S = env('SIGN_S', 3);
 const SIGN_WORKERS = env('SIGN_WORKERS', 2);
@@ -50,6 +52,7 @@ async function exchangeBody(url: string): Promise<string> {
 
 const EXCHANGE_ROW = 'authmesh OBO token exchange';
 const FAST_PATH_OFF_ROW = 'authmesh, fast path off';
+const FLOOR_ROW = 'node:http + RS256 (floor)';
 /** Issue 15's targets for authmesh's client-credentials tokens per server-CPU-second. */
 const TARGET_OVER_SIGNING = 0.8;
 const TARGET_OVER_BARE = 1.2;
@@ -78,7 +81,10 @@ const TARGETS: Target[] = [
   },
   // Its own process, so that its CPU is measured on its own, beside the client-credentials row.
   { name: EXCHANGE_ROW, script: 'servers/authmesh.ts', path: '/oauth/token', body: exchangeBody },
-];
+  // node:http and one signature on libuv's pool with nothing else: what is reachable at all on this machine.
+  { name: FLOOR_ROW, script: 'servers/node-http-floor.ts', path: '/oauth/token', body: tokenRequestBody('audience') },
+  // ONLY='name|name': the rows to measure (names contain commas).
+].filter((t) => !process.env.ONLY || process.env.ONLY.split('|').includes(t.name));
 
 interface HttpRun extends LoadResult {
   tokensPerS: number;
@@ -253,18 +259,22 @@ async function main(): Promise<void> {
       }
     }
 
-    const bareRuns = http.get('bare oidc-provider')!;
-    const meshRuns = http.get('authmesh')!;
-    const engineRuns = http.get(FAST_PATH_OFF_ROW)!;
-    const exchangeRuns = http.get(EXCHANGE_ROW)!;
+    // A row left out with ONLY has no runs: its figures and ratios print empty.
+    const runsOf = (name: string) => http.get(name) ?? [];
+    const meshRuns = runsOf('authmesh');
+    const bareRuns = runsOf('bare oidc-provider');
+    const engineRuns = runsOf(FAST_PATH_OFF_ROW);
+    const exchangeRuns = runsOf(EXCHANGE_ROW);
+    const floorRuns = runsOf(FLOOR_ROW);
     const sign = { oneThread: summariseSign(sign1), workers: summariseSign(signN) };
     const bare = summariseHttp(bareRuns);
     const mesh = summariseHttp(meshRuns);
     const engineOnly = summariseHttp(engineRuns);
     const exchange = summariseHttp(exchangeRuns);
+    const floor = summariseHttp(floorRuns);
     const ratios = {
       authmeshOverBare: mesh.perS / bare.perS,
-      authmeshOverBarePerRun: meshRuns.map((r, i) => r.tokensPerS / bareRuns[i]!.tokensPerS),
+      authmeshOverBarePerRun: meshRuns.map((r, i) => r.tokensPerS / (bareRuns[i]?.tokensPerS ?? Number.NaN)),
       authmeshOverBarePerCpuS: mesh.perCpuS / bare.perCpuS,
       authmeshOverSigning: mesh.perS / sign.workers.perS,
       authmeshOverSigningPerCpuS: mesh.perCpuS / sign.oneThread.perCpuS,
@@ -273,9 +283,20 @@ async function main(): Promise<void> {
       exchangeOverClientCredentialsPerCpuS: exchange.perCpuS / mesh.perCpuS,
       // Issue 15: the fast path's tokens per server-CPU-second against the machine's signing and the bare engine.
       authmeshOverSigningPerCpuSPerRun: meshRuns.map((r, i) => r.tokensPerCpuS / sign1[i]!.opsPerCpuS),
-      authmeshOverBarePerCpuSPerRun: meshRuns.map((r, i) => r.tokensPerCpuS / bareRuns[i]!.tokensPerCpuS),
+      authmeshOverBarePerCpuSPerRun: meshRuns.map(
+        (r, i) => r.tokensPerCpuS / (bareRuns[i]?.tokensPerCpuS ?? Number.NaN),
+      ),
       fastPathOnOverOffPerCpuS: mesh.perCpuS / engineOnly.perCpuS,
       fastPathOffOverSigningPerCpuS: engineOnly.perCpuS / sign.oneThread.perCpuS,
+      // Against signing with both vCPUs busy, as they are while a server is under load (the load generator
+      // shares them): on this VM a core signs ~5-13 % slower when the other core is busy too.
+      authmeshOverSigningBothBusyPerCpuS: mesh.perCpuS / sign.workers.perCpuS,
+      // The floor: node:http plus one signature on libuv's pool, nothing else.
+      floorOverSigningPerCpuS: floor.perCpuS / sign.oneThread.perCpuS,
+      authmeshOverFloorPerCpuS: mesh.perCpuS / floor.perCpuS,
+      authmeshOverFloorPerCpuSPerRun: meshRuns.map(
+        (r, i) => r.tokensPerCpuS / (floorRuns[i]?.tokensPerCpuS ?? Number.NaN),
+      ),
     };
     const loadavgEnd = loadavg();
 
@@ -287,6 +308,7 @@ async function main(): Promise<void> {
       ['authmesh', mesh],
       [FAST_PATH_OFF_ROW, engineOnly],
       [EXCHANGE_ROW, exchange],
+      [FLOOR_ROW, floor],
     ]);
     console.log('(signing rows: signatures/s and signatures per CPU-second of the signing threads)');
     console.log(
@@ -312,7 +334,12 @@ async function main(): Promise<void> {
         `(target ≥ ${TARGET_OVER_BARE}: ${met(ratios.authmeshOverBarePerCpuS, TARGET_OVER_BARE)}; ` +
         `per run ${list(ratios.authmeshOverBarePerCpuSPerRun)})\n` +
         `  fast path on ÷ off: ${ratios.fastPathOnOverOffPerCpuS.toFixed(2)}; ` +
-        `fast path off ÷ signing: ${ratios.fastPathOffOverSigningPerCpuS.toFixed(2)}`,
+        `fast path off ÷ signing: ${ratios.fastPathOffOverSigningPerCpuS.toFixed(2)}\n` +
+        `  authmesh ÷ RS256 signing, ${SIGN_WORKERS} threads (both vCPUs busy, as under load): ` +
+        `${ratios.authmeshOverSigningBothBusyPerCpuS.toFixed(2)}\n` +
+        `  the floor (node:http + one signature, nothing else) ÷ signing, 1 thread: ` +
+        `${ratios.floorOverSigningPerCpuS.toFixed(2)}; authmesh ÷ the floor: ` +
+        `${ratios.authmeshOverFloorPerCpuS.toFixed(2)} (per run ${list(ratios.authmeshOverFloorPerCpuSPerRun)})`,
     );
     console.log(
       `authmesh OBO exchanges ÷ client-credentials tokens: ${ratios.exchangeOverClientCredentialsPerCpuS.toFixed(2)} per server-CPU-second`,
@@ -333,6 +360,7 @@ async function main(): Promise<void> {
         authmesh: mesh,
         authmeshFastPathOff: engineOnly,
         exchange,
+        floor,
       },
       ratios,
       runs: { signOneThread: sign1, signWorkers: signN, ...Object.fromEntries(http) },

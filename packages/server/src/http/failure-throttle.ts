@@ -80,11 +80,20 @@ export class FailureThrottle {
     this.#cacheMs = options.cacheMs ?? 1_000;
   }
 
+  /**
+   * True when an "allowed" verdict for the pair is still remembered: what {@link check} would answer without
+   * reading the counters. Synchronous, for the client-credentials fast path (no promise per token); false
+   * means only that {@link check} has to decide.
+   */
+  allowedFromMemory(identifier: string, ip: string): boolean {
+    return this.#cacheMs > 0 && this.#allowed.has(this.#pairKey(identifier, ip), this.#now(), this.#counters.version());
+  }
+
   async check(identifier: string, ip: string): Promise<ThrottleVerdict> {
     const now = this.#now();
-    const keys = this.#keys(identifier, ip);
     const readAt = this.#counters.version();
-    if (this.#cacheMs > 0 && this.#allowed.has(keys.pair, now, readAt)) return { allowed: true };
+    if (this.#cacheMs > 0 && this.#allowed.has(this.#pairKey(identifier, ip), now, readAt)) return { allowed: true };
+    const keys = this.#keys(identifier, ip);
     const found = await this.#counters.read<unknown>([keys.pair, keys.ip, keys.known], now);
     const pair = found.get(keys.pair) as PairState | undefined;
     if (pair && pair.blockedUntil > now) {
@@ -144,11 +153,15 @@ export class FailureThrottle {
     return Math.min(this.#ipBurst, bucket.tokens + Math.max(0, now - bucket.at) * this.#ipRefillPerMs);
   }
 
+  #pairKey(identifier: string, ip: string): string {
+    return JSON.stringify([this.#scope, 'failures', identifier.toLowerCase(), ip]);
+  }
+
   /** JSON arrays: no identifier can be crafted to collide with another key, and no NUL reaches storage. */
   #keys(identifier: string, ip: string) {
     const id = identifier.toLowerCase();
     return {
-      pair: JSON.stringify([this.#scope, 'failures', id, ip]),
+      pair: this.#pairKey(identifier, ip),
       ip: JSON.stringify([this.#scope, 'ip', ip]),
       known: JSON.stringify([this.#scope, 'known', id, ip]),
     };
