@@ -117,8 +117,8 @@ interface HashingThread {
  * bounded FIFO queue in front of them. Idle workers are `unref`'d, so a process whose work is done exits
  * without `close()`; a worker with a job keeps the process alive until the job ends. A worker that dies
  * fails its job with `ERR_PASSWORD_HASHING_FAILED` (unless the other thread is still on it) and is replaced
- * for the jobs still queued. With `idle`, a job waiting longer than `rescueAfterMs` is also handed to the
- * rescue thread (see {@link PasswordHashingOptions.rescueAfterMs}).
+ * for the jobs still queued. With `idle`, a job still running `rescueAfterMs` after a regular thread started
+ * it is also handed to the rescue thread (see {@link PasswordHashingOptions.rescueAfterMs}).
  */
 export class PasswordHashingPool implements PasswordHasher {
   readonly threads: number;
@@ -131,7 +131,7 @@ export class PasswordHashingPool implements PasswordHasher {
   readonly #busy = new Map<HashingThread, Pending>();
   readonly #crashes = new Map<HashingThread, Error>();
   readonly #queue: Pending[] = [];
-  /** Jobs past `rescueAfterMs` that wait for the rescue thread, oldest first. */
+  /** Jobs starved on a regular thread for `rescueAfterMs` that wait for the rescue thread, oldest first. */
   readonly #starving: Pending[] = [];
   #rescuer: HashingThread | undefined;
   #rescued = 0;
@@ -177,8 +177,8 @@ export class PasswordHashingPool implements PasswordHasher {
   readonly patient: PasswordHasher = { derive: (job) => this.#submit(job, false) };
 
   /**
-   * Regular workers started, hashing, and jobs waiting; `rescued`: jobs the rescue thread took because they
-   * waited longer than `rescueAfterMs` (for tests and metrics).
+   * Regular workers started, hashing, and jobs waiting; `rescued`: jobs the rescue thread took (starved ones,
+   * and queued ones while a regular thread was starved), for tests and metrics.
    */
   get stats(): { workers: number; busy: number; queued: number; rescued: number } {
     let workers = 0;
