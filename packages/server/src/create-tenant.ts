@@ -61,7 +61,7 @@ import { ActivityFeed } from './tenant/activity.ts';
 import type { TenantContext } from './tenant/context.ts';
 import { loadCookieKeys } from './tenant/keys.ts';
 import type { PasswordHasher } from './tenant/password-kdf.ts';
-import { createPasswordHasher, type PasswordHashingOptions } from './tenant/password-pool.ts';
+import { createPasswordHasher, type PasswordHashingOptions, PasswordHashingPool } from './tenant/password-pool.ts';
 import { TenantRegistry } from './tenant/registry.ts';
 import { seedTenant } from './tenant/seed.ts';
 import { DEFAULT_ROTATION_DELAY_MS, SigningKeyRing } from './tenant/signing-key-ring.ts';
@@ -269,6 +269,9 @@ export async function createTenant(options: TenantOptions): Promise<Tenant> {
     throw error;
   }
   const metrics = options.observe?.metrics;
+  // A pool given ready-made (tests) reports too, if it is one of ours.
+  const hashingStats = passwords.stats ?? (given instanceof PasswordHashingPool ? () => given.stats : undefined);
+  if (metrics && hashingStats) metrics.watchPasswordHashing(hashingStats);
   const storage = metrics
     ? timeStorage(openedStorage, (operation, ok, seconds) => metrics.storageOperation(operation, ok, seconds))
     : openedStorage;

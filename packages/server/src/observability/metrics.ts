@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** What the login page's form submissions end in (see login/login-routes.ts). */
 export type LoginOutcome = 'success' | 'wrong_credentials' | 'blocked' | 'throttled' | 'signup' | 'external';
@@ -7,6 +7,14 @@ export type LoginOutcome = 'success' | 'wrong_credentials' | 'blocked' | 'thrott
 export const OTHER = 'other';
 /** A token with no audience (an ID-token-only login) or several APIs of the registry. */
 export const NO_AUDIENCE = 'none';
+
+/** What the password-hashing pool reports (tenant/password-pool.ts `PasswordHashingStats`, the fields used). */
+export interface PasswordHashingFigures {
+  busy: number;
+  queued: number;
+  rescued: number;
+  refused: number;
+}
 
 /** Seconds: a token request is a few milliseconds, a login with password hashing a few hundred. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -84,6 +92,50 @@ export class TenantMetrics {
 
   storageOperation(operation: string, ok: boolean, seconds: number): void {
     this.#storage.observe({ operation, outcome: ok ? 'ok' : 'error' }, seconds);
+  }
+
+  /**
+   * Exposes the password-hashing pool's figures, read at each scrape: threads hashing and jobs waiting
+   * (gauges), jobs rescued from a starved thread and logins refused because the queue was full (counters).
+   * A rescue count that keeps growing means other work keeps every core busy; refusals mean logins get 503.
+   */
+  watchPasswordHashing(stats: () => PasswordHashingFigures): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'authmesh_password_hashing_jobs',
+      help: 'Password hashes being computed (running) and waiting for a hashing thread (queued).',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const now = stats();
+        this.set({ state: 'running' }, now.busy);
+        this.set({ state: 'queued' }, now.queued);
+      },
+    });
+    // Counters that only the pool counts: each scrape adds what it counted since the last one.
+    const counted = (name: string, help: string, read: (now: PasswordHashingFigures) => number) => {
+      let seen = 0;
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const total = read(stats());
+          this.inc(total - seen);
+          seen = total;
+        },
+      });
+    };
+    counted(
+      'authmesh_password_hashes_rescued_total',
+      'Password hashes given to the rescue thread because an idle-priority hashing thread got no CPU.',
+      (now) => now.rescued,
+    );
+    counted(
+      'authmesh_password_hashes_refused_total',
+      'Password checks refused with 503 because the hashing queue was full.',
+      (now) => now.refused,
+    );
   }
 
   /** The exposition text and its content type, as a scrape expects them. */

@@ -72,10 +72,26 @@ export function defaultHashingThreads(): number {
   return Math.min(MAX_THREADS, Math.max(1, availableParallelism() - 1));
 }
 
+/** What a hashing pool reports about itself (for tests and the tenant's metrics). */
+export interface PasswordHashingStats {
+  /** Regular hashing threads started. */
+  workers: number;
+  /** Regular threads hashing now. */
+  busy: number;
+  /** Jobs waiting for a thread. */
+  queued: number;
+  /** Jobs the rescue thread took since the pool started (starved ones, and queued ones while a thread was starved). */
+  rescued: number;
+  /** Jobs refused with `ERR_PASSWORD_HASHING_BUSY` (a full queue) since the pool started. */
+  refused: number;
+}
+
 /** A hasher the tenant made from its options, and how to stop it. */
 export interface OwnedPasswordHasher {
   /** Refuses with `ERR_PASSWORD_HASHING_BUSY` when the queue is full; its `patient` view never does. */
   hasher: PasswordHasher;
+  /** The pool's figures; absent when hashing on libuv's pool (`threads: 0`). */
+  stats?: () => PasswordHashingStats;
   close(): Promise<void>;
 }
 
@@ -83,7 +99,7 @@ export interface OwnedPasswordHasher {
 export function createPasswordHasher(options: PasswordHashingOptions = {}): OwnedPasswordHasher {
   if (options.threads === 0) return { hasher: libuvHasher, close: async () => {} };
   const pool = new PasswordHashingPool(options);
-  return { hasher: pool, close: () => pool.close() };
+  return { hasher: pool, stats: () => pool.stats, close: () => pool.close() };
 }
 
 /** The worker script, and data handed to it; tests substitute a script that crashes or waits on a gate. */
@@ -135,6 +151,7 @@ export class PasswordHashingPool implements PasswordHasher {
   readonly #starving: Pending[] = [];
   #rescuer: HashingThread | undefined;
   #rescued = 0;
+  #refused = 0;
   #nextId = 1;
   #closed = false;
 
@@ -176,11 +193,8 @@ export class PasswordHashingPool implements PasswordHasher {
    */
   readonly patient: PasswordHasher = { derive: (job) => this.#submit(job, false) };
 
-  /**
-   * Regular workers started, hashing, and jobs waiting; `rescued`: jobs the rescue thread took (starved ones,
-   * and queued ones while a regular thread was starved), for tests and metrics.
-   */
-  get stats(): { workers: number; busy: number; queued: number; rescued: number } {
+  /** What the pool is doing, and what it rescued and refused so far (for tests and metrics). */
+  get stats(): PasswordHashingStats {
     let workers = 0;
     let busy = 0;
     for (const thread of this.#threads) {
@@ -188,7 +202,7 @@ export class PasswordHashingPool implements PasswordHasher {
       workers++;
       if (this.#busy.has(thread)) busy++;
     }
-    return { workers, busy, queued: this.#queue.length, rescued: this.#rescued };
+    return { workers, busy, queued: this.#queue.length, rescued: this.#rescued, refused: this.#refused };
   }
 
   /** Fails waiting and running jobs with `ERR_TENANT_CLOSED` and terminates every worker. Idempotent. */
@@ -208,7 +222,10 @@ export class PasswordHashingPool implements PasswordHasher {
       else if (this.#rescuer && !this.#busy.has(this.#rescuer) && this.#starved())
         this.#dispatch(this.#rescuer, pending);
       else if (!bounded || this.#queue.length < this.maxQueue) this.#queue.push(pending);
-      else reject(busyError());
+      else {
+        this.#refused++;
+        reject(busyError());
+      }
     });
   }
 

@@ -196,6 +196,14 @@ describe('the metrics', () => {
     expect(text).not.toContain(HOSTILE);
   });
 
+  it("expose the tenant's password-hashing pool: after the logins nothing runs or waits, nothing was refused", async () => {
+    const text = await scrape();
+    expect(text).toContain('authmesh_password_hashing_jobs{state="running"} 0');
+    expect(text).toContain('authmesh_password_hashing_jobs{state="queued"} 0');
+    expect(text).toContain('authmesh_password_hashes_refused_total 0');
+    expect(text).toMatch(/^authmesh_password_hashes_rescued_total \d+$/mu);
+  });
+
   it('are not served on the tenant listener', async () => {
     expect((await fetch(new URL('/metrics', tenant.issuer))).status).toBe(404);
   });

@@ -98,7 +98,7 @@ describe('PasswordHashingPool', () => {
     expect((await checkPassword('old passw0rd', legacy, hashing)).matches).toBe(false);
     // An unknown user still costs one derivation, on the pool.
     expect((await checkPassword('anything', undefined, hashing)).matches).toBe(false);
-    expect(hashing.stats).toEqual({ workers: 1, busy: 0, queued: 0, rescued: 0 });
+    expect(hashing.stats).toEqual({ workers: 1, busy: 0, queued: 0, rescued: 0, refused: 0 });
   });
 
   it('on Linux, hashing threads run at nice 10 (or as configured) and the rest of the process is left as it was', async () => {
@@ -157,12 +157,12 @@ describe('PasswordHashingPool', () => {
     const hashing = keep(gatedPool({ threads: 1, maxQueue: 4, rescueAfterMs: 50 }, gate));
     const jobs = Array.from({ length: 3 }, (_, i) => argon2Job(`starved ${i}`));
     const derived = jobs.map((job) => hashing.derive(job));
-    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 2, rescued: 0 });
+    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 2, rescued: 0, refused: 0 });
     const hashes = await Promise.all(derived);
     for (const [i, hash] of hashes.entries()) expect(hash.equals(deriveSync(jobs[i] as KdfJob))).toBe(true);
     // All three by the rescue thread: the first while the regular thread still holds it, the others taken
     // off the queue (not hashed twice).
-    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 0, rescued: 3 });
+    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 0, rescued: 3, refused: 0 });
     gate.open();
     // The regular thread's late answer is dropped, and it serves the next job.
     await until(() => hashing.stats.busy === 0, 'the starved thread finished');
@@ -189,12 +189,12 @@ describe('PasswordHashingPool', () => {
     const hashing = keep(gatedPool({ threads: 2, maxQueue: 4 }, gate));
     const jobs = Array.from({ length: 5 }, (_, i) => argon2Job(`p${i}`));
     const derived = jobs.map((job) => hashing.derive(job));
-    expect(hashing.stats).toEqual({ workers: 2, busy: 2, queued: 3, rescued: 0 });
+    expect(hashing.stats).toEqual({ workers: 2, busy: 2, queued: 3, rescued: 0, refused: 0 });
     gate.open();
     const hashes = await Promise.all(derived);
     // Each answer is its own job's (no mix-up between workers and queue).
     for (const [i, hash] of hashes.entries()) expect(hash.equals(deriveSync(jobs[i] as KdfJob))).toBe(true);
-    expect(hashing.stats).toEqual({ workers: 2, busy: 0, queued: 0, rescued: 0 });
+    expect(hashing.stats).toEqual({ workers: 2, busy: 0, queued: 0, rescued: 0, refused: 0 });
   });
 
   it('refuses a job beyond the queue at once with ERR_PASSWORD_HASHING_BUSY; the others complete', async () => {
@@ -205,7 +205,7 @@ describe('PasswordHashingPool', () => {
     await expect(hashing.derive(argon2Job('third'))).rejects.toMatchObject({ code: 'ERR_PASSWORD_HASHING_BUSY' });
     // The patient view (seeding at start) queues beyond the bound instead.
     const seeding = hashing.patient.derive(argon2Job('seed'));
-    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 2, rescued: 0 });
+    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 2, rescued: 0, refused: 1 });
     gate.open();
     for (const hash of await Promise.all([running, waiting, seeding])) expect(hash).toHaveLength(32);
   });
@@ -220,7 +220,7 @@ describe('PasswordHashingPool', () => {
       message: expect.stringContaining('exit code 70'),
     });
     expect((await queued).equals(deriveSync(job))).toBe(true);
-    expect(hashing.stats).toEqual({ workers: 1, busy: 0, queued: 0, rescued: 0 });
+    expect(hashing.stats).toEqual({ workers: 1, busy: 0, queued: 0, rescued: 0, refused: 0 });
     // And the pool goes on serving.
     expect(await hashing.derive(argon2Job('later'))).toHaveLength(32);
   });
@@ -230,11 +230,11 @@ describe('PasswordHashingPool', () => {
     const hashing = keep(gatedPool({ threads: 1, maxQueue: 2 }, gate));
     const running = expect(hashing.derive(argon2Job('a'))).rejects.toMatchObject({ code: 'ERR_TENANT_CLOSED' });
     const waiting = expect(hashing.derive(argon2Job('b'))).rejects.toMatchObject({ code: 'ERR_TENANT_CLOSED' });
-    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 1, rescued: 0 });
+    expect(hashing.stats).toEqual({ workers: 1, busy: 1, queued: 1, rescued: 0, refused: 0 });
     await hashing.close();
     await running;
     await waiting;
-    expect(hashing.stats).toEqual({ workers: 0, busy: 0, queued: 0, rescued: 0 });
+    expect(hashing.stats).toEqual({ workers: 0, busy: 0, queued: 0, rescued: 0, refused: 0 });
     await expect(hashing.derive(argon2Job('c'))).rejects.toMatchObject({ code: 'ERR_TENANT_CLOSED' });
   });
 });
