@@ -72,6 +72,16 @@ export interface EntityStore {
   getByKey<T>(kind: EntityKind, key: string): Promise<Entity<T> | undefined>;
   list<T>(kind: EntityKind, options?: ListOptions): Promise<EntityPage<T>>;
   /**
+   * The users (kind `user`) whose document's `username` equals `username` case-insensitively, in insertion
+   * order (as {@link EntityStore.list}); usually none or one. Auth0 treats usernames case-insensitively and
+   * allows ASCII letters without accents, digits and a few symbols in them ("Adding Username for Database
+   * Connections" in Auth0's docs), so backends fold the ASCII letters A–Z only (SQL `lower`; on Postgres under
+   * the "C" collation), the same on every backend whatever the database's locale.
+   * Backends answer from an index on the lower-cased username, never by reading every user: each username
+   * login (or guess) costs an index lookup, not a read of the whole user table.
+   */
+  findUsersByUsername<T>(username: string): Promise<Entity<T>[]>;
+  /**
    * Applies every op or none. A `put` whose key belongs to another id of the same kind fails the whole
    * batch with `AuthmeshError` code `ERR_STORAGE_CONFLICT`.
    */

@@ -8,8 +8,10 @@ const UNIQUE_VIOLATION = '23505';
 
 // A new row takes the next seq; an update keeps its seq (and so its place in `list`). A key held by another id
 // of the kind violates UNIQUE (kind, key): a concurrent batch taking the same key waits for ours, then fails.
-const PUT = `INSERT INTO entities (kind, id, key, doc) VALUES ($1, $2, $3, $4::json)
-             ON CONFLICT (kind, id) DO UPDATE SET key = excluded.key, doc = excluded.doc`;
+// `username` is the user's `doc.username`, written here rather than read from `doc` by an index expression
+// (postgres-migrations/003_user_username_index.sql says why).
+const PUT = `INSERT INTO entities (kind, id, key, doc, username) VALUES ($1, $2, $3, $4::json, $5)
+             ON CONFLICT (kind, id) DO UPDATE SET key = excluded.key, doc = excluded.doc, username = excluded.username`;
 
 // One statement is one snapshot, so that `total` and `items` agree even while another process writes.
 // LIMIT NULL is Postgres for "no limit".
@@ -17,6 +19,16 @@ const LIST = `SELECT (SELECT count(*) FROM entities WHERE kind = $1)::integer AS
                      coalesce((SELECT json_agg(json_build_object('id', id, 'key', key, 'doc', doc) ORDER BY seq)
                                FROM (SELECT id, key, doc, seq FROM entities WHERE kind = $1
                                      ORDER BY seq LIMIT $2 OFFSET $3) AS page), '[]'::json) AS items`;
+
+/**
+ * {@link EntityStore.findUsersByUsername}'s query. Its `kind = 'user'` and `lower(username COLLATE "C")` are
+ * those of the partial expression index `entities_user_username` (postgres-migrations/003_user_username_index.sql),
+ * word for word: Postgres uses an expression index only for the same expression, and a partial one only when
+ * the query implies its WHERE. The "C" collation makes `lower` fold ASCII letters only, whatever the
+ * database's locale (a Turkish locale would otherwise lower `I` to a dotless ı), as SQLite's `lower` does.
+ */
+export const FIND_USERS_BY_USERNAME_SQL = `SELECT id, key, doc FROM entities
+  WHERE kind = 'user' AND lower(username COLLATE "C") = lower($1::text COLLATE "C") ORDER BY seq`;
 
 /** {@link EntityStore} on the `entities` table: one row per (kind, id), unique (kind, key), ordered by `seq`. */
 export class PostgresEntityStore implements EntityStore {
@@ -56,6 +68,16 @@ export class PostgresEntityStore implements EntityStore {
     return rows[0] ?? { items: [], total: 0 };
   }
 
+  async findUsersByUsername<T>(username: string): Promise<Entity<T>[]> {
+    this.#conn.assertOpen('entities.findUsersByUsername');
+    // No `username` column holds a NUL character (Postgres text cannot): nobody has this one.
+    if (!isStorableText(username)) return [];
+    const { rows } = await this.#conn.query<Entity<T>>('entities.findUsersByUsername', FIND_USERS_BY_USERNAME_SQL, [
+      username,
+    ]);
+    return rows;
+  }
+
   async apply(ops: readonly EntityOp[]): Promise<void> {
     this.#conn.assertOpen('entities.apply');
     if (ops.length === 0) return;
@@ -76,7 +98,7 @@ export class PostgresEntityStore implements EntityStore {
           continue;
         }
         try {
-          await tx.query(PUT, [op.kind, op.id, op.key, docs[i] ?? '']);
+          await tx.query(PUT, [op.kind, op.id, op.key, docs[i] ?? '', op.kind === 'user' ? usernameOf(op.doc) : null]);
         } catch (error) {
           if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(op.kind, op.key, error);
           throw error;
@@ -84,6 +106,12 @@ export class PostgresEntityStore implements EntityStore {
       }
     });
   }
+}
+
+/** A user document's `username` for the `username` column: a string Postgres text can hold, or null. */
+function usernameOf(doc: unknown): string | null {
+  const username = (doc as { username?: unknown } | null)?.username;
+  return typeof username === 'string' && isStorableText(username) ? username : null;
 }
 
 function conflict(kind: EntityKind, key: string, cause?: unknown): AuthmeshError {

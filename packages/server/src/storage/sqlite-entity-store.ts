@@ -3,6 +3,15 @@ import { AuthmeshError } from '../errors.ts';
 import type { Entity, EntityKind, EntityOp, EntityPage, EntityStore, ListOptions } from './contract.ts';
 import { integer, type SqliteConnection, text, toJson } from './sqlite-connection.ts';
 
+/**
+ * {@link EntityStore.findUsersByUsername}'s query. Its `kind = 'user'` and `lower(json_extract(…))` are those of
+ * the partial expression index `entities_user_username` (sqlite-schema.ts), word for word: SQLite uses an
+ * expression index only for the same expression, and a partial one only when the query repeats its WHERE
+ * (a literal, not a parameter). SQLite's `lower` folds ASCII letters only, as the contract says.
+ */
+export const FIND_USERS_BY_USERNAME_SQL = `SELECT id, key, doc FROM entities
+  WHERE kind = 'user' AND lower(json_extract(doc, '$.username')) = lower(?) ORDER BY seq`;
+
 /** {@link EntityStore} on the `entities` table: one row per (kind, id), unique (kind, key), ordered by `seq`. */
 export class SqliteEntityStore implements EntityStore {
   readonly #conn: SqliteConnection;
@@ -10,6 +19,7 @@ export class SqliteEntityStore implements EntityStore {
   readonly #getByKey: StatementSync;
   readonly #list: StatementSync;
   readonly #count: StatementSync;
+  readonly #byUsername: StatementSync;
   readonly #keyOwner: StatementSync;
   readonly #put: StatementSync;
   readonly #delete: StatementSync;
@@ -21,6 +31,7 @@ export class SqliteEntityStore implements EntityStore {
     // LIMIT -1 is SQLite for "no limit".
     this.#list = conn.prepare('SELECT id, key, doc FROM entities WHERE kind = ? ORDER BY seq LIMIT ? OFFSET ?');
     this.#count = conn.prepare('SELECT count(*) AS n FROM entities WHERE kind = ?');
+    this.#byUsername = conn.prepare(FIND_USERS_BY_USERNAME_SQL);
     this.#keyOwner = conn.prepare('SELECT id FROM entities WHERE kind = ? AND key = ?');
     // A new row takes the next seq of its kind; an update keeps its seq (and so its place in `list`).
     this.#put = conn.prepare(
@@ -49,6 +60,12 @@ export class SqliteEntityStore implements EntityStore {
       const total = integer(this.#count.get(kind)?.n, 'count');
       return { items, total };
     });
+  }
+
+  async findUsersByUsername<T>(username: string): Promise<Entity<T>[]> {
+    return this.#conn.use('entities.findUsersByUsername', () =>
+      this.#byUsername.all(username).map((row) => toEntity<T>(row) as Entity<T>),
+    );
   }
 
   async apply(ops: readonly EntityOp[]): Promise<void> {

@@ -49,6 +49,14 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE oidc_models ADD COLUMN account_id TEXT;
   CREATE INDEX oidc_models_account_id ON oidc_models (account_id) WHERE account_id IS NOT NULL;
   `,
+  `
+  -- Users by lower-cased username (EntityStore.findUsersByUsername): a username login or a sign-up's
+  -- "username taken" check reads one index entry instead of every user. Partial: only users have usernames,
+  -- and the lookup's "kind = 'user'" selects it. The expression must stay the one in
+  -- sqlite-entity-store.ts's FIND_USERS_BY_USERNAME_SQL, or the planner cannot use the index. With seq, the
+  -- index also gives the lookup's order: without it the planner walks entities_order (every user) instead.
+  CREATE INDEX entities_user_username ON entities (lower(json_extract(doc, '$.username')), seq) WHERE kind = 'user';
+  `,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */

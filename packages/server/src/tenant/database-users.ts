@@ -26,8 +26,9 @@ export async function findDatabaseUser(
   if (wanted.includes('@')) {
     user = (await tenant.storage.entities.getByKey<UserRecord>('user', wanted))?.doc;
   } else if (connection.database?.requires_username) {
-    const all = await tenant.storage.entities.list<UserRecord>('user');
-    user = all.items.find((e) => e.doc.username?.toLowerCase() === wanted && e.doc.provider === undefined)?.doc;
+    // An index lookup: a guessed username costs one index read, not a read of every user.
+    const named = await tenant.storage.entities.findUsersByUsername<UserRecord>(wanted);
+    user = named.find((e) => e.doc.provider === undefined)?.doc;
   }
   if (!user || user.provider !== undefined) return undefined;
   return userConnectionName(user, tenant.registry) === connection.name ? user : undefined;
@@ -106,9 +107,9 @@ export async function signUp(
   if (!verdict.verified) return { refused: { code: 'invalid_password', verdict } };
   if (await tenant.storage.entities.getByKey('user', email)) return { refused: { code: 'user_exists' } };
   if (input.username !== undefined && options.requires_username) {
-    const all = await tenant.storage.entities.list<UserRecord>('user');
-    const taken = all.items.some((e) => e.doc.username?.toLowerCase() === input.username?.toLowerCase());
-    if (taken) return { refused: { code: 'username_exists' } };
+    // Taken by any user, of any connection: usernames are unique in the tenant (case-insensitively).
+    const taken = await tenant.storage.entities.findUsersByUsername(input.username);
+    if (taken.length > 0) return { refused: { code: 'username_exists' } };
   }
   const now = new Date().toISOString();
   const user: UserRecord = {

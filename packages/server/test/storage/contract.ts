@@ -344,6 +344,82 @@ export function describeStorageContract(name: string, open: OpenStorage): void {
         expect(await storage.entities.get('user', 'u1')).toBeDefined();
       });
 
+      it('finds users by username case-insensitively, in insertion order, and only users', async () => {
+        const user = (id: string, username?: string, extra: Record<string, unknown> = {}) =>
+          put('user', id, `${id}@example.com`, {
+            user_id: id,
+            ...(username === undefined ? {} : { username }),
+            ...extra,
+          });
+        await storage.entities.apply([
+          user('u1', 'Mia.Wong'),
+          user('u2'),
+          user('u3', 'mia.wong2'),
+          // Another kind with the same field is never a user.
+          put('role', 'r1', 'mia.wong', { username: 'mia.wong' }),
+          user('u4', 'MIA.WONG', { provider: 'google-oauth2' }),
+          // The value elsewhere in the document is not a username.
+          user('u5', undefined, { nickname: 'mia.wong', user_metadata: { username: 'mia.wong' } }),
+        ]);
+        const ids = async (username: string) => (await storage.entities.findUsersByUsername(username)).map((e) => e.id);
+
+        expect(await ids('mia.wong')).toStrictEqual(['u1', 'u4']);
+        expect(await ids('MIA.WONG')).toStrictEqual(['u1', 'u4']);
+        expect(await ids('mIa.WoNg2')).toStrictEqual(['u3']);
+        expect(await ids('mia')).toStrictEqual([]);
+        expect(await ids('mia.wong%')).toStrictEqual([]);
+        expect(await ids('')).toStrictEqual([]);
+        expect(await storage.entities.findUsersByUsername('Mia.Wong')).toContainEqual({
+          id: 'u1',
+          key: 'u1@example.com',
+          doc: { user_id: 'u1', username: 'Mia.Wong' },
+        });
+      });
+
+      it('folds ASCII letters only, and a username with a NUL character finds nothing', async () => {
+        await storage.entities.apply([
+          put('user', 'u1', 'u1@example.com', { username: 'ÉLAN' }),
+          put('user', 'u2', 'u2@example.com', { username: 'IVAN' }),
+        ]);
+        expect((await storage.entities.findUsersByUsername('ÉLAN')).map((e) => e.id)).toStrictEqual(['u1']);
+        expect(await storage.entities.findUsersByUsername('élan')).toStrictEqual([]);
+        expect((await storage.entities.findUsersByUsername('ivan')).map((e) => e.id)).toStrictEqual(['u2']);
+        expect(await storage.entities.findUsersByUsername('ivan\u0000')).toStrictEqual([]);
+      });
+
+      it('stores and finds a user whose document has NUL characters, in other fields or in its username', async () => {
+        const doc = { name: 'nul \u0000 inside', user_metadata: { note: '\u0000' }, username: 'nula' };
+        await storage.entities.apply([
+          put('user', 'u1', 'u1@example.com', doc),
+          put('user', 'u2', 'u2@example.com', { username: 'nul\u0000b' }),
+        ]);
+        expect(await storage.entities.findUsersByUsername('NULA')).toStrictEqual([
+          { id: 'u1', key: 'u1@example.com', doc },
+        ]);
+        expect((await storage.entities.get('user', 'u2'))?.doc).toStrictEqual({ username: 'nul\u0000b' });
+      });
+
+      it('a username lookup sees updates, renames, key changes and deletes', async () => {
+        const user = (id: string, key: string, username: string) => put('user', id, key, { user_id: id, username });
+        await storage.entities.apply([user('u1', 'a@example.com', 'ann'), user('u2', 'b@example.com', 'bob')]);
+        const ids = async (username: string) => (await storage.entities.findUsersByUsername(username)).map((e) => e.id);
+
+        await storage.entities.apply([user('u1', 'a2@example.com', 'annie')]);
+        expect(await ids('ann')).toStrictEqual([]);
+        expect(await storage.entities.findUsersByUsername('ANNIE')).toStrictEqual([
+          { id: 'u1', key: 'a2@example.com', doc: { user_id: 'u1', username: 'annie' } },
+        ]);
+        // The username moves from u2 to a new u3 in one batch.
+        await storage.entities.apply([{ op: 'delete', kind: 'user', id: 'u2' }, user('u3', 'c@example.com', 'Bob')]);
+        expect(await ids('bob')).toStrictEqual(['u3']);
+        await storage.entities.apply([{ op: 'delete', kind: 'user', id: 'u3' }]);
+        expect(await ids('bob')).toStrictEqual([]);
+        // A failed batch changes nothing the lookup sees.
+        const clash = storage.entities.apply([user('u4', 'd@example.com', 'dan'), user('u5', 'a2@example.com', 'x')]);
+        await expect(clash).rejects.toMatchObject({ code: 'ERR_STORAGE_CONFLICT' });
+        expect(await ids('dan')).toStrictEqual([]);
+      });
+
       it('deletes, frees the key, and ignores absent ids', async () => {
         await storage.entities.apply([put('client_grant', 'cg1', 'c1|api'), put('client_grant', 'cg2', 'c2|api')]);
         await storage.entities.apply([
@@ -404,6 +480,7 @@ export function describeStorageContract(name: string, open: OpenStorage): void {
         await expect(storage.revokeGrant('g')).rejects.toMatchObject(closed);
         await expect(storage.entities.get('user', 'u')).rejects.toMatchObject(closed);
         await expect(storage.entities.list('user')).rejects.toMatchObject(closed);
+        await expect(storage.entities.findUsersByUsername('mia')).rejects.toMatchObject(closed);
         await expect(storage.entities.apply([])).rejects.toMatchObject(closed);
         await expect(storage.getState('k')).rejects.toMatchObject(closed);
         await expect(storage.setState('k', 1)).rejects.toMatchObject(closed);

@@ -9,6 +9,7 @@ import { openSqliteStorage } from '../../src/storage/sqlite.ts';
  * Schema 2: engine records are stored under hashed ids and indexed by account. A database of schema 1
  * holds engine records with bearer values in clear: they are dropped (everyone signs in again), and their
  * bytes do not stay behind in the file; tenant entities and state are kept.
+ * Schema 3: users are indexed by lower-cased username; the users already stored are found by it.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'authmesh-migration-'));
@@ -24,6 +25,7 @@ async function schemaOneDatabase(path: string): Promise<void> {
   await storage.close();
   const db = new DatabaseSync(path);
   try {
+    db.exec('DROP INDEX entities_user_username');
     db.exec('DROP INDEX oidc_models_account_id');
     db.exec('ALTER TABLE oidc_models DROP COLUMN account_id');
     db.prepare('INSERT INTO oidc_models (model, id, payload, grant_id) VALUES (?, ?, ?, ?)').run(
@@ -54,10 +56,51 @@ describe('migration from schema 1', () => {
 
     const db = new DatabaseSync(path);
     try {
-      expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 2 });
+      expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 3 });
     } finally {
       db.close();
     }
     expect(readFileSync(path).includes(CLEAR_TOKEN), 'the dropped token is still readable in the file').toBe(false);
+  });
+});
+
+/** A database as schema 2 left it, with users that have usernames: today's code, then the schema-3 index taken away. */
+async function schemaTwoDatabase(path: string): Promise<void> {
+  const storage = openSqliteStorage({ path, sweepIntervalMs: 0 });
+  await storage.entities.apply([
+    { op: 'put', kind: 'user', id: 'auth0|1', key: 'mia@example.test', doc: { username: 'Mia' } },
+    { op: 'put', kind: 'user', id: 'auth0|2', key: 'bo@example.test', doc: { username: 'bo' } },
+  ]);
+  await storage.close();
+  const db = new DatabaseSync(path);
+  try {
+    db.exec('DROP INDEX entities_user_username');
+    db.exec('PRAGMA user_version = 2');
+  } finally {
+    db.close();
+  }
+}
+
+describe('migration from schema 2', () => {
+  it('indexes the stored users by lower-cased username, and finds them by it', async () => {
+    const path = join(dir, 'schema-2.db');
+    await schemaTwoDatabase(path);
+    const indexes = () => {
+      const db = new DatabaseSync(path);
+      try {
+        return db
+          .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name = 'entities_user_username'")
+          .all();
+      } finally {
+        db.close();
+      }
+    };
+    expect(indexes()).toEqual([]);
+
+    const storage = openSqliteStorage({ path, sweepIntervalMs: 0 });
+    expect((await storage.entities.findUsersByUsername('mia')).map((e) => e.id)).toStrictEqual(['auth0|1']);
+    expect((await storage.entities.findUsersByUsername('BO')).map((e) => e.id)).toStrictEqual(['auth0|2']);
+    await storage.close();
+    expect(indexes()).toEqual([{ name: 'entities_user_username' }]);
   });
 });
