@@ -14,21 +14,43 @@ import { invalidQuery } from './errors.ts';
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 100;
 
-/** One page of `items` in the style the query asks for. */
-export function paginate<T>(items: readonly T[], query: URLSearchParams, collection: string): unknown {
+/**
+ * The window of a list a query asks for, validated: where it starts, how many items at most, and how the
+ * answer is shaped. Computed before reading, so a caller can read only that window from storage.
+ */
+export type PageWindow =
+  | { style: 'checkpoint'; start: number; size: number }
+  | { style: 'offset'; start: number; size: number; totals: boolean };
+
+/** The window `query` asks for; Auth0's 400 on a bad `page`, `per_page`, `include_totals`, `from` or `take`. */
+export function pageWindow(query: URLSearchParams): PageWindow {
   const offsetStyle = query.has('page') || query.has('per_page') || query.has('include_totals');
   if (!offsetStyle && (query.has('from') || query.has('take'))) {
     const start = checkpoint(query.get('from'));
-    const take = pageSize(query, 'take');
-    const page = items.slice(start, start + take);
-    const next = start + take < items.length ? encodeCheckpoint(start + take) : undefined;
-    return next === undefined ? { [collection]: page } : { [collection]: page, next };
+    return { style: 'checkpoint', start, size: pageSize(query, 'take') };
   }
-  const perPage = pageSize(query, 'per_page');
-  const start = integer(query.get('page'), 'page', 0) * perPage;
-  const page = items.slice(start, start + perPage);
-  if (!booleanParam(query, 'include_totals')) return page;
-  return { start, limit: perPage, total: items.length, [collection]: page };
+  const size = pageSize(query, 'per_page');
+  const start = integer(query.get('page'), 'page', 0) * size;
+  return { style: 'offset', start, size, totals: booleanParam(query, 'include_totals') };
+}
+
+/**
+ * The answer for `window`, given the items in it (`page`, already cut from the list) and the length of the
+ * whole list (`total`): what {@link paginate} answers for the whole list.
+ */
+export function pageBody<T>(window: PageWindow, page: readonly T[], total: number, collection: string): unknown {
+  const end = window.start + window.size;
+  if (window.style === 'checkpoint') {
+    return end < total ? { [collection]: page, next: encodeCheckpoint(end) } : { [collection]: page };
+  }
+  if (!window.totals) return page;
+  return { start: window.start, limit: window.size, total, [collection]: page };
+}
+
+/** One page of `items` in the style the query asks for. */
+export function paginate<T>(items: readonly T[], query: URLSearchParams, collection: string): unknown {
+  const window = pageWindow(query);
+  return pageBody(window, items.slice(window.start, window.start + window.size), items.length, collection);
 }
 
 /** A `true`/`false` query parameter (absent is false). */

@@ -27,6 +27,19 @@ export async function allUsers(tenant: TenantContext): Promise<UserRecord[]> {
   return page.items.map((e) => e.doc);
 }
 
+/**
+ * The users from `offset` (at most `limit` of them), in creation order as {@link allUsers}, and how many users
+ * there are: storage reads the page only, so a page of a large tenant costs the page, not every user.
+ */
+export async function usersPage(
+  tenant: TenantContext,
+  offset: number,
+  limit: number,
+): Promise<{ users: UserRecord[]; total: number }> {
+  const page = await tenant.storage.entities.list<UserRecord>('user', { offset, limit });
+  return { users: page.items.map((e) => e.doc), total: page.total };
+}
+
 /** The role with this id; 404 otherwise. */
 export function findRole(tenant: TenantContext, roleId: string | undefined): RoleRecord {
   const role = roleId === undefined ? undefined : tenant.registry.role(roleId);

@@ -4,11 +4,11 @@ import type { UserRecord } from '../tenant/records.ts';
 import { hasScope, requireScope } from './auth.ts';
 import { conflict, invalidQuery, ManagementError } from './errors.ts';
 import { fieldSelection } from './fields.ts';
-import { paginate } from './pagination.ts';
+import { pageBody, pageWindow, paginate } from './pagination.ts';
 import { checkUnchanged } from './read-only-fields.ts';
 import type { Caller, ManagementDeps, ManagementRoute } from './types.ts';
 import { parseUserUpdate, type UserUpdate, userToCreate, userToUpdate } from './user-input.ts';
-import { allUsers, findUser, putUser } from './user-store.ts';
+import { allUsers, findUser, putUser, usersPage } from './user-store.ts';
 import { userView } from './user-view.ts';
 
 /*
@@ -34,18 +34,17 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
       scopes: ['read:users'],
       async handler({ query }) {
         const email = emailQuery(query.get('q'));
-        const users = (await allUsers(tenant)).filter((u) => email === undefined || u.email === email);
         const select = fieldSelection(query);
-        return {
-          status: 200,
-          body: withLength(
-            paginate(
-              users.map((u) => select(userView(u, tenant.registry))),
-              query,
-              'users',
-            ),
-          ),
-        };
+        const view = (u: UserRecord) => select(userView(u, tenant.registry));
+        if (email !== undefined) {
+          // Social and enterprise users are keyed by user_id, not e-mail: no index finds them by address.
+          const found = (await allUsers(tenant)).filter((u) => u.email === email);
+          return { status: 200, body: withLength(paginate(found.map(view), query, 'users')) };
+        }
+        // Without `q`, storage reads only the page asked for (and counts the rest).
+        const window = pageWindow(query);
+        const { users, total } = await usersPage(tenant, window.start, window.size);
+        return { status: 200, body: withLength(pageBody(window, users.map(view), total, 'users')) };
       },
     },
     {
