@@ -57,9 +57,9 @@ describe('authmesh on Postgres', () => {
 
     const first = await runCli(['migrate', '--database', database]);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/applied migrations 1, 2, 3; schema version 3/);
+    expect(first.stdout).toMatch(/applied migrations 1, 2, 3, 4; schema version 4/);
     const second = await runCli(['migrate', '--database', database]);
-    expect(second.stdout).toMatch(/schema is current \(version 3\)/);
+    expect(second.stdout).toMatch(/schema is current \(version 4\)/);
 
     // AUTHMESH_DATABASE_URL stands for --database.
     process.env.AUTHMESH_DATABASE_URL = database;
@@ -78,8 +78,8 @@ describe('authmesh on Postgres', () => {
     ]);
     for (const result of results) expect(result.code, result.stderr).toBe(0);
     const outputs = results.map((r) => r.stdout).sort();
-    expect(outputs[0]).toMatch(/applied migrations 1, 2, 3; schema version 3/);
-    expect(outputs[1]).toMatch(/schema is current \(version 3\)/);
+    expect(outputs[0]).toMatch(/applied migrations 1, 2, 3, 4; schema version 4/);
+    expect(outputs[1]).toMatch(/schema is current \(version 4\)/);
   });
 
   it('refuses a --database that is not a postgres:// URL, without echoing it', async () => {

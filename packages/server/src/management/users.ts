@@ -8,7 +8,7 @@ import { pageBody, pageWindow, paginate } from './pagination.ts';
 import { checkUnchanged } from './read-only-fields.ts';
 import type { Caller, ManagementDeps, ManagementRoute } from './types.ts';
 import { parseUserUpdate, type UserUpdate, userToCreate, userToUpdate } from './user-input.ts';
-import { allUsers, findUser, putUser, usersPage } from './user-store.ts';
+import { findUser, putUser, usersPage } from './user-store.ts';
 import { userView } from './user-view.ts';
 
 /*
@@ -37,9 +37,18 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
         const select = fieldSelection(query);
         const view = (u: UserRecord) => select(userView(u, tenant.registry));
         if (email !== undefined) {
-          // Social and enterprise users are keyed by user_id, not e-mail: no index finds them by address.
-          const found = (await allUsers(tenant)).filter((u) => u.email === email);
-          return { status: 200, body: withLength(paginate(found.map(view), query, 'users')) };
+          // Through the storage's e-mail index: social and enterprise users, keyed by user_id, share addresses.
+          const found = await tenant.storage.entities.findUsersByEmail<UserRecord>(email);
+          return {
+            status: 200,
+            body: withLength(
+              paginate(
+                found.map((e) => view(e.doc)),
+                query,
+                'users',
+              ),
+            ),
+          };
         }
         // Without `q`, storage reads only the page asked for (and counts the rest).
         const window = pageWindow(query);

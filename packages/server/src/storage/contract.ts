@@ -82,6 +82,14 @@ export interface EntityStore {
    */
   findUsersByUsername<T>(username: string): Promise<Entity<T>[]>;
   /**
+   * The users (kind `user`) whose document's `email` equals `email` exactly (callers lower-case it first, as for
+   * {@link EntityStore.getByKey}), in insertion order (as {@link EntityStore.list}). Database users are keyed by
+   * their lower-cased e-mail, but social and enterprise users by their user_id, so several users may share an
+   * address. Backends answer from an index on the e-mail, never by reading every user: the Management API's
+   * `GET /api/v2/users?q=email:"…"` costs an index lookup.
+   */
+  findUsersByEmail<T>(email: string): Promise<Entity<T>[]>;
+  /**
    * Applies every op or none. A `put` whose key belongs to another id of the same kind fails the whole
    * batch with `AuthmeshError` code `ERR_STORAGE_CONFLICT`.
    */

@@ -8,10 +8,11 @@ const UNIQUE_VIOLATION = '23505';
 
 // A new row takes the next seq; an update keeps its seq (and so its place in `list`). A key held by another id
 // of the kind violates UNIQUE (kind, key): a concurrent batch taking the same key waits for ours, then fails.
-// `username` is the user's `doc.username`, written here rather than read from `doc` by an index expression
-// (postgres-migrations/003_user_username_index.sql says why).
-const PUT = `INSERT INTO entities (kind, id, key, doc, username) VALUES ($1, $2, $3, $4::json, $5)
-             ON CONFLICT (kind, id) DO UPDATE SET key = excluded.key, doc = excluded.doc, username = excluded.username`;
+// `username` and `email` are the user's `doc.username` and `doc.email`, written here rather than read from `doc`
+// by an index expression (postgres-migrations/003_user_username_index.sql says why).
+const PUT = `INSERT INTO entities (kind, id, key, doc, username, email) VALUES ($1, $2, $3, $4::json, $5, $6)
+             ON CONFLICT (kind, id) DO UPDATE SET key = excluded.key, doc = excluded.doc, username = excluded.username,
+             email = excluded.email`;
 
 // One statement is one snapshot, so that `total` and `items` agree even while another process writes.
 // LIMIT NULL is Postgres for "no limit".
@@ -29,6 +30,13 @@ const LIST = `SELECT (SELECT count(*) FROM entities WHERE kind = $1)::integer AS
  */
 export const FIND_USERS_BY_USERNAME_SQL = `SELECT id, key, doc FROM entities
   WHERE kind = 'user' AND lower(username COLLATE "C") = lower($1::text COLLATE "C") ORDER BY seq`;
+
+/**
+ * {@link EntityStore.findUsersByEmail}'s query: `kind = 'user'` is the WHERE of the partial index
+ * `entities_user_email` (postgres-migrations/004_user_email_index.sql), which the planner needs repeated.
+ */
+export const FIND_USERS_BY_EMAIL_SQL = `SELECT id, key, doc FROM entities
+  WHERE kind = 'user' AND email = $1::text ORDER BY seq`;
 
 /** {@link EntityStore} on the `entities` table: one row per (kind, id), unique (kind, key), ordered by `seq`. */
 export class PostgresEntityStore implements EntityStore {
@@ -78,6 +86,14 @@ export class PostgresEntityStore implements EntityStore {
     return rows;
   }
 
+  async findUsersByEmail<T>(email: string): Promise<Entity<T>[]> {
+    this.#conn.assertOpen('entities.findUsersByEmail');
+    // No `email` column holds a NUL character (Postgres text cannot): nobody has this one.
+    if (!isStorableText(email)) return [];
+    const { rows } = await this.#conn.query<Entity<T>>('entities.findUsersByEmail', FIND_USERS_BY_EMAIL_SQL, [email]);
+    return rows;
+  }
+
   async apply(ops: readonly EntityOp[]): Promise<void> {
     this.#conn.assertOpen('entities.apply');
     if (ops.length === 0) return;
@@ -98,7 +114,9 @@ export class PostgresEntityStore implements EntityStore {
           continue;
         }
         try {
-          await tx.query(PUT, [op.kind, op.id, op.key, docs[i] ?? '', op.kind === 'user' ? usernameOf(op.doc) : null]);
+          const user = op.kind === 'user';
+          const columns = [user ? textField(op.doc, 'username') : null, user ? textField(op.doc, 'email') : null];
+          await tx.query(PUT, [op.kind, op.id, op.key, docs[i] ?? '', ...columns]);
         } catch (error) {
           if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(op.kind, op.key, error);
           throw error;
@@ -108,10 +126,10 @@ export class PostgresEntityStore implements EntityStore {
   }
 }
 
-/** A user document's `username` for the `username` column: a string Postgres text can hold, or null. */
-function usernameOf(doc: unknown): string | null {
-  const username = (doc as { username?: unknown } | null)?.username;
-  return typeof username === 'string' && isStorableText(username) ? username : null;
+/** A user document's `username` or `email` for its column: a string Postgres text can hold, or null. */
+function textField(doc: unknown, field: 'username' | 'email'): string | null {
+  const value = (doc as Record<string, unknown> | null)?.[field];
+  return typeof value === 'string' && isStorableText(value) ? value : null;
 }
 
 function conflict(kind: EntityKind, key: string, cause?: unknown): AuthmeshError {

@@ -12,6 +12,13 @@ import { integer, type SqliteConnection, text, toJson } from './sqlite-connectio
 export const FIND_USERS_BY_USERNAME_SQL = `SELECT id, key, doc FROM entities
   WHERE kind = 'user' AND lower(json_extract(doc, '$.username')) = lower(?) ORDER BY seq`;
 
+/**
+ * {@link EntityStore.findUsersByEmail}'s query. Its `kind = 'user'` and `json_extract(doc, '$.email')` are those
+ * of the partial expression index `entities_user_email` (sqlite-schema.ts), word for word (as for usernames).
+ */
+export const FIND_USERS_BY_EMAIL_SQL = `SELECT id, key, doc FROM entities
+  WHERE kind = 'user' AND json_extract(doc, '$.email') = ? ORDER BY seq`;
+
 /** {@link EntityStore} on the `entities` table: one row per (kind, id), unique (kind, key), ordered by `seq`. */
 export class SqliteEntityStore implements EntityStore {
   readonly #conn: SqliteConnection;
@@ -20,6 +27,7 @@ export class SqliteEntityStore implements EntityStore {
   readonly #list: StatementSync;
   readonly #count: StatementSync;
   readonly #byUsername: StatementSync;
+  readonly #byEmail: StatementSync;
   readonly #keyOwner: StatementSync;
   readonly #put: StatementSync;
   readonly #delete: StatementSync;
@@ -32,6 +40,7 @@ export class SqliteEntityStore implements EntityStore {
     this.#list = conn.prepare('SELECT id, key, doc FROM entities WHERE kind = ? ORDER BY seq LIMIT ? OFFSET ?');
     this.#count = conn.prepare('SELECT count(*) AS n FROM entities WHERE kind = ?');
     this.#byUsername = conn.prepare(FIND_USERS_BY_USERNAME_SQL);
+    this.#byEmail = conn.prepare(FIND_USERS_BY_EMAIL_SQL);
     this.#keyOwner = conn.prepare('SELECT id FROM entities WHERE kind = ? AND key = ?');
     // A new row takes the next seq of its kind; an update keeps its seq (and so its place in `list`).
     this.#put = conn.prepare(
@@ -65,6 +74,12 @@ export class SqliteEntityStore implements EntityStore {
   async findUsersByUsername<T>(username: string): Promise<Entity<T>[]> {
     return this.#conn.use('entities.findUsersByUsername', () =>
       this.#byUsername.all(username).map((row) => toEntity<T>(row) as Entity<T>),
+    );
+  }
+
+  async findUsersByEmail<T>(email: string): Promise<Entity<T>[]> {
+    return this.#conn.use('entities.findUsersByEmail', () =>
+      this.#byEmail.all(email).map((row) => toEntity<T>(row) as Entity<T>),
     );
   }
 

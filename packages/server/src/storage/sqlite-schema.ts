@@ -57,6 +57,13 @@ const MIGRATIONS: readonly string[] = [
   -- index also gives the lookup's order: without it the planner walks entities_order (every user) instead.
   CREATE INDEX entities_user_username ON entities (lower(json_extract(doc, '$.username')), seq) WHERE kind = 'user';
   `,
+  `
+  -- Users by e-mail (EntityStore.findUsersByEmail): the Management API's q=email:"…" reads the index entries of
+  -- that address, not every user. Social and enterprise users are keyed by user_id, so the unique key cannot
+  -- find them. The expression must stay the one in sqlite-entity-store.ts's FIND_USERS_BY_EMAIL_SQL; with seq,
+  -- the index gives the lookup's order too.
+  CREATE INDEX entities_user_email ON entities (json_extract(doc, '$.email'), seq) WHERE kind = 'user';
+  `,
 ];
 
 /** The schema version this code writes (`PRAGMA user_version`). */

@@ -9,11 +9,13 @@ import { ADMIN, bind, managementToken, startManagementTenant } from './support.t
  * `GET /api/v2/users` reads only the page it answers from storage: a page of 10 among 2,000 users reads 10
  * user documents, not 2,000 (the list used to read every user, then cut the page in memory). The answers
  * must stay those of the in-memory version: same order (creation order), same totals, same checkpoints.
+ * `q=email:"…"` reads the users of that address through the storage's e-mail index.
  */
 
 const GENERATED = 2_000;
 
 let tenant: Tenant;
+let storage: Storage;
 let call: ReturnType<typeof bind>;
 const reads = { userDocs: 0 };
 /** Every user id in storage order, as the old in-memory list returned them. */
@@ -24,7 +26,7 @@ function countUserReads(entities: EntityStore): void {
   const count = (found: Entity<unknown> | undefined, kind: string) => {
     if (found !== undefined && kind === 'user') reads.userDocs += 1;
   };
-  const { list, get, getByKey, findUsersByUsername } = entities;
+  const { list, get, getByKey, findUsersByUsername, findUsersByEmail } = entities;
   entities.list = async (kind, options) => {
     const page = await list.call(entities, kind, options);
     if (kind === 'user') reads.userDocs += page.items.length;
@@ -45,6 +47,11 @@ function countUserReads(entities: EntityStore): void {
     reads.userDocs += found.length;
     return found as never;
   };
+  entities.findUsersByEmail = async (email) => {
+    const found = await findUsersByEmail.call(entities, email);
+    reads.userDocs += found.length;
+    return found as never;
+  };
 }
 
 function generatedUser(template: UserRecord, i: number): UserRecord {
@@ -53,7 +60,7 @@ function generatedUser(template: UserRecord, i: number): UserRecord {
 }
 
 beforeAll(async () => {
-  const storage: Storage = openSqliteStorage({ path: ':memory:', sweepIntervalMs: 0 });
+  storage = openSqliteStorage({ path: ':memory:', sweepIntervalMs: 0 });
   countUserReads(storage.entities);
   tenant = await startManagementTenant({ storage });
   const seeded = await storage.entities.list<UserRecord>('user');
@@ -111,6 +118,34 @@ describe('GET /users reads the page, not every user', () => {
     const middle = await listUsers(`?from=${Buffer.from('10').toString('base64url')}&take=10`);
     expect((middle.json as { users: Listed[] }).users.map((u) => u.user_id)).toEqual(allIds.slice(10, 20));
     expect(middle.docsRead).toBe(10);
+  });
+
+  it('q=email finds the database user and a social user sharing the address, reading only them', async () => {
+    const database = (await storage.entities.get<UserRecord>('user', 'auth0|generated42'))?.doc;
+    if (database === undefined) throw new Error('no generated user 42');
+    // A social user is keyed by its user_id: the e-mail key cannot find it, the e-mail index does.
+    const social: UserRecord = {
+      ...database,
+      user_id: 'google-oauth2|4242',
+      provider: 'google-oauth2',
+      connection: 'google-oauth2',
+      password_hash: '',
+    };
+    await storage.entities.apply([{ op: 'put', kind: 'user', id: social.user_id, key: social.user_id, doc: social }]);
+    try {
+      const q = encodeURIComponent(`email:"${database.email.toUpperCase()}"`);
+      const reply = await listUsers(`?q=${q}&include_totals=true&fields=user_id`);
+      expect(reply.json).toEqual({
+        start: 0,
+        limit: 50,
+        length: 2,
+        total: 2,
+        users: [{ user_id: 'auth0|generated42' }, { user_id: 'google-oauth2|4242' }],
+      });
+      expect(reply.docsRead).toBe(2);
+    } finally {
+      await storage.entities.apply([{ op: 'delete', kind: 'user', id: social.user_id }]);
+    }
   });
 
   it('keeps the validation: a bad per_page is 400 in Auth0 shape, and reads no user', async () => {

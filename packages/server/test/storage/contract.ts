@@ -399,6 +399,43 @@ export function describeStorageContract(name: string, open: OpenStorage): void {
         expect((await storage.entities.get('user', 'u2'))?.doc).toStrictEqual({ username: 'nul\u0000b' });
       });
 
+      it('finds users by exact e-mail, of any connection, in insertion order; other kinds and fields never', async () => {
+        const user = (id: string, key: string, email: string | undefined, extra: Record<string, unknown> = {}) =>
+          put('user', id, key, { user_id: id, ...(email === undefined ? {} : { email }), ...extra });
+        await storage.entities.apply([
+          user('auth0|1', 'mia@example.com', 'mia@example.com'),
+          user('u2', 'u2@example.com', 'bob@example.com'),
+          // Social users are keyed by user_id: several may share the database user's address.
+          user('google-oauth2|3', 'google-oauth2|3', 'mia@example.com', { provider: 'google-oauth2' }),
+          put('role', 'r1', 'mia', { email: 'mia@example.com' }),
+          user('u4', 'u4@example.com', undefined, { user_metadata: { email: 'mia@example.com' } }),
+          user('github|5', 'github|5', 'Mia@Example.com', { provider: 'github' }),
+        ]);
+        const ids = async (email: string) => (await storage.entities.findUsersByEmail(email)).map((e) => e.id);
+
+        expect(await ids('mia@example.com')).toStrictEqual(['auth0|1', 'google-oauth2|3']);
+        // Exact: callers lower-case the address, as for the unique key.
+        expect(await ids('Mia@Example.com')).toStrictEqual(['github|5']);
+        expect(await ids('mia@example.co')).toStrictEqual([]);
+        expect(await ids('mia@example.com\u0000')).toStrictEqual([]);
+        expect(await storage.entities.findUsersByEmail('bob@example.com')).toStrictEqual([
+          { id: 'u2', key: 'u2@example.com', doc: { user_id: 'u2', email: 'bob@example.com' } },
+        ]);
+      });
+
+      it('an e-mail lookup sees changes and deletes, and finds a user whose document holds NUL characters', async () => {
+        const doc = { email: 'nul@example.com', name: 'nul \u0000 inside' };
+        await storage.entities.apply([put('user', 'u1', 'nul@example.com', doc)]);
+        expect(await storage.entities.findUsersByEmail('nul@example.com')).toStrictEqual([
+          { id: 'u1', key: 'nul@example.com', doc },
+        ]);
+        await storage.entities.apply([put('user', 'u1', 'new@example.com', { ...doc, email: 'new@example.com' })]);
+        expect(await storage.entities.findUsersByEmail('nul@example.com')).toStrictEqual([]);
+        expect((await storage.entities.findUsersByEmail('new@example.com')).map((e) => e.id)).toStrictEqual(['u1']);
+        await storage.entities.apply([{ op: 'delete', kind: 'user', id: 'u1' }]);
+        expect(await storage.entities.findUsersByEmail('new@example.com')).toStrictEqual([]);
+      });
+
       it('a username lookup sees updates, renames, key changes and deletes', async () => {
         const user = (id: string, key: string, username: string) => put('user', id, key, { user_id: id, username });
         await storage.entities.apply([user('u1', 'a@example.com', 'ann'), user('u2', 'b@example.com', 'bob')]);
@@ -481,6 +518,7 @@ export function describeStorageContract(name: string, open: OpenStorage): void {
         await expect(storage.entities.get('user', 'u')).rejects.toMatchObject(closed);
         await expect(storage.entities.list('user')).rejects.toMatchObject(closed);
         await expect(storage.entities.findUsersByUsername('mia')).rejects.toMatchObject(closed);
+        await expect(storage.entities.findUsersByEmail('mia@example.com')).rejects.toMatchObject(closed);
         await expect(storage.entities.apply([])).rejects.toMatchObject(closed);
         await expect(storage.getState('k')).rejects.toMatchObject(closed);
         await expect(storage.setState('k', 1)).rejects.toMatchObject(closed);

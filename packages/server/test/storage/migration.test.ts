@@ -25,6 +25,7 @@ async function schemaOneDatabase(path: string): Promise<void> {
   await storage.close();
   const db = new DatabaseSync(path);
   try {
+    db.exec('DROP INDEX entities_user_email');
     db.exec('DROP INDEX entities_user_username');
     db.exec('DROP INDEX oidc_models_account_id');
     db.exec('ALTER TABLE oidc_models DROP COLUMN account_id');
@@ -56,7 +57,7 @@ describe('migration from schema 1', () => {
 
     const db = new DatabaseSync(path);
     try {
-      expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 3 });
+      expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 4 });
     } finally {
       db.close();
     }
@@ -74,6 +75,7 @@ async function schemaTwoDatabase(path: string): Promise<void> {
   await storage.close();
   const db = new DatabaseSync(path);
   try {
+    db.exec('DROP INDEX entities_user_email');
     db.exec('DROP INDEX entities_user_username');
     db.exec('PRAGMA user_version = 2');
   } finally {
@@ -102,5 +104,44 @@ describe('migration from schema 2', () => {
     expect((await storage.entities.findUsersByUsername('BO')).map((e) => e.id)).toStrictEqual(['auth0|2']);
     await storage.close();
     expect(indexes()).toEqual([{ name: 'entities_user_username' }]);
+  });
+});
+
+/** A database as schema 3 left it, with users: today's code, then the schema-4 index taken away. */
+async function schemaThreeDatabase(path: string): Promise<void> {
+  const storage = openSqliteStorage({ path, sweepIntervalMs: 0 });
+  await storage.entities.apply([
+    { op: 'put', kind: 'user', id: 'auth0|1', key: 'mia@example.test', doc: { email: 'mia@example.test' } },
+    { op: 'put', kind: 'user', id: 'github|2', key: 'github|2', doc: { email: 'mia@example.test' } },
+  ]);
+  await storage.close();
+  const db = new DatabaseSync(path);
+  try {
+    db.exec('DROP INDEX entities_user_email');
+    db.exec('PRAGMA user_version = 3');
+  } finally {
+    db.close();
+  }
+}
+
+describe('migration from schema 3', () => {
+  it('indexes the stored users by e-mail, and finds every user of an address', async () => {
+    const path = join(dir, 'schema-3.db');
+    await schemaThreeDatabase(path);
+    const indexes = () => {
+      const db = new DatabaseSync(path);
+      try {
+        return db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name = 'entities_user_email'").all();
+      } finally {
+        db.close();
+      }
+    };
+    expect(indexes()).toEqual([]);
+
+    const storage = openSqliteStorage({ path, sweepIntervalMs: 0 });
+    const found = await storage.entities.findUsersByEmail('mia@example.test');
+    expect(found.map((e) => e.id)).toStrictEqual(['auth0|1', 'github|2']);
+    await storage.close();
+    expect(indexes()).toEqual([{ name: 'entities_user_email' }]);
   });
 });

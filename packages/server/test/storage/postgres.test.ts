@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Storage } from '../../src/storage/contract.ts';
 import { migratePostgres, openPostgresStorage, type PostgresStorageOptions } from '../../src/storage/postgres.ts';
-import { FIND_USERS_BY_USERNAME_SQL } from '../../src/storage/postgres-entity-store.ts';
+import { FIND_USERS_BY_EMAIL_SQL, FIND_USERS_BY_USERNAME_SQL } from '../../src/storage/postgres-entity-store.ts';
 import { loadMigrations, migrateSchema } from '../../src/storage/postgres-migrate.ts';
 import { MODEL_SQL } from '../../src/storage/postgres-model-store.ts';
 import { describeStorageContract } from './contract.ts';
@@ -68,6 +68,7 @@ describe('postgres storage', () => {
       'entities_kind_key_key',
       'entities_order',
       'entities_pkey',
+      'entities_user_email',
       'entities_user_username',
       'oidc_models_account_id',
       'oidc_models_expires_at',
@@ -147,13 +148,58 @@ describe('postgres storage', () => {
     // A document `->>` cannot read (a \u0000 escape): the migration leaves it without a username, and succeeds.
     const nul = { name: 'nul \u0000', username: 'nula' };
     await raw(url, insert, ['user', 'auth0|2', 'nula@example.test', JSON.stringify(nul)]);
-    expect(await migratePostgres(url)).toStrictEqual({ applied: [3], version: 3 });
+    expect(await migratePostgres(url)).toStrictEqual({ applied: [3, 4], version: 4 });
     const storage = await open({ url, migrate: false });
     expect((await storage.entities.findUsersByUsername('mia')).map((e) => e.id)).toStrictEqual(['auth0|1']);
     expect(await storage.entities.findUsersByUsername('nula')).toStrictEqual([]);
     // Its next write (a login records itself on the user) gives it its username.
     await storage.entities.apply([{ op: 'put', kind: 'user', id: 'auth0|2', key: 'nula@example.test', doc: nul }]);
     expect((await storage.entities.findUsersByUsername('nula')).map((e) => e.id)).toStrictEqual(['auth0|2']);
+  });
+
+  it('finds users by e-mail through the entities_user_email index, not a scan of the users', async () => {
+    const url = await server.createDatabase();
+    const storage = await open({ url });
+    await raw(
+      url,
+      `INSERT INTO entities (kind, id, key, doc, email)
+       SELECT CASE WHEN i % 4 = 0 THEN 'client' ELSE 'user' END, 'e' || i, 'e' || i,
+              json_build_object('email', 'e' || i || '@example.com'),
+              CASE WHEN i % 4 <> 0 THEN 'e' || i || '@example.com' END
+       FROM generate_series(1, 20000) AS i`,
+    );
+    await raw(url, 'ANALYZE entities');
+    const plan = await raw<{ 'QUERY PLAN': string }>(url, `EXPLAIN ${FIND_USERS_BY_EMAIL_SQL}`, ['e5@example.com']);
+    const text = plan.map((row) => row['QUERY PLAN']).join('\n');
+    expect(text).toMatch(/Index Scan using entities_user_email on entities|Bitmap Index Scan on entities_user_email/);
+    expect(text).not.toContain('Seq Scan');
+    expect((await storage.entities.findUsersByEmail('e5@example.com')).map((e) => e.id)).toStrictEqual(['e5']);
+  });
+
+  it('migrating a schema-3 database indexes the users already stored by e-mail', async () => {
+    const url = await server.createDatabase();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await migrateSchema(client, loadMigrations().slice(0, 3));
+    } finally {
+      await client.end();
+    }
+    const insert = `INSERT INTO entities (kind, id, key, doc) VALUES ($1, $2, $3, $4)`;
+    await raw(url, insert, ['user', 'auth0|1', 'mia@example.test', JSON.stringify({ email: 'mia@example.test' })]);
+    await raw(url, insert, ['user', 'github|3', 'github|3', JSON.stringify({ email: 'mia@example.test' })]);
+    await raw(url, insert, ['role', 'r1', 'mia', JSON.stringify({ email: 'mia@example.test' })]);
+    // A document `->>` cannot read (a \u0000 escape): left without an e-mail until its next write.
+    const nul = { name: 'nul \u0000', email: 'nula@example.test' };
+    await raw(url, insert, ['user', 'auth0|2', 'nula@example.test', JSON.stringify(nul)]);
+    expect(await migratePostgres(url)).toStrictEqual({ applied: [4], version: 4 });
+    const storage = await open({ url, migrate: false });
+    const found = await storage.entities.findUsersByEmail('mia@example.test');
+    expect(found.map((e) => e.id)).toStrictEqual(['auth0|1', 'github|3']);
+    expect(await storage.entities.findUsersByEmail('nula@example.test')).toStrictEqual([]);
+    await storage.entities.apply([{ op: 'put', kind: 'user', id: 'auth0|2', key: 'nula@example.test', doc: nul }]);
+    const nula = await storage.entities.findUsersByEmail('nula@example.test');
+    expect(nula.map((e) => e.id)).toStrictEqual(['auth0|2']);
   });
 
   it('two processes starting together on an empty database migrate it once', async () => {
@@ -172,8 +218,8 @@ describe('postgres storage', () => {
 
   it('migrate is idempotent: a second run applies nothing', async () => {
     const url = await server.createDatabase();
-    expect((await migratePostgres(url)).applied).toStrictEqual([1, 2, 3]);
-    expect(await migratePostgres(url)).toStrictEqual({ applied: [], version: 3 });
+    expect((await migratePostgres(url)).applied).toStrictEqual([1, 2, 3, 4]);
+    expect(await migratePostgres(url)).toStrictEqual({ applied: [], version: 4 });
   });
 
   it('with migrate: false, refuses a database that was never migrated, and opens one that was', async () => {

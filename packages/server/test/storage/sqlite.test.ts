@@ -8,7 +8,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { Storage } from '../../src/storage/contract.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite.ts';
-import { FIND_USERS_BY_USERNAME_SQL } from '../../src/storage/sqlite-entity-store.ts';
+import { FIND_USERS_BY_EMAIL_SQL, FIND_USERS_BY_USERNAME_SQL } from '../../src/storage/sqlite-entity-store.ts';
 import { describeStorageContract } from './contract.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'authmesh-sqlite-'));
@@ -45,11 +45,11 @@ describe('sqlite storage', () => {
     await Promise.all(opened.splice(0).map((s) => s.close()));
   });
 
-  it('puts the file in WAL mode at schema version 3', async () => {
+  it('puts the file in WAL mode at schema version 4', async () => {
     const path = freshPath();
     await open(path).close();
     expect(raw(path, (db) => db.prepare('PRAGMA journal_mode').get())).toEqual({ journal_mode: 'wal' });
-    expect(raw(path, (db) => db.prepare('PRAGMA user_version').get())).toEqual({ user_version: 3 });
+    expect(raw(path, (db) => db.prepare('PRAGMA user_version').get())).toEqual({ user_version: 4 });
   });
 
   it('finds users by username through the entities_user_username index, not a scan of the users', async () => {
@@ -81,6 +81,34 @@ describe('sqlite storage', () => {
       expect(plan()).not.toMatch(/TEMP B-TREE/);
     }
     expect((await storage.entities.findUsersByUsername('USER5')).map((e) => e.id)).toStrictEqual(['e5']);
+  });
+
+  it('finds users by e-mail through the entities_user_email index, not a scan of the users', async () => {
+    const path = freshPath();
+    const storage = open(path);
+    const ops = Array.from({ length: 2000 }, (_, i) => ({
+      op: 'put' as const,
+      kind: i % 4 === 0 ? ('client' as const) : ('user' as const),
+      id: `e${i}`,
+      key: `e${i}`,
+      doc: { email: `e${i}@example.com` },
+    }));
+    await storage.entities.apply(ops);
+    const plan = () =>
+      raw(path, (db) =>
+        db
+          .prepare(`EXPLAIN QUERY PLAN ${FIND_USERS_BY_EMAIL_SQL}`)
+          .all('e5@example.com')
+          .map((row) => String(row.detail))
+          .join('\n'),
+      );
+    for (const analyse of [false, true]) {
+      if (analyse) raw(path, (db) => db.exec('ANALYZE'));
+      expect(plan()).toMatch(/SEARCH entities USING INDEX entities_user_email \(<expr>=\?\)/);
+      expect(plan()).not.toMatch(/SCAN entities/);
+      expect(plan()).not.toMatch(/TEMP B-TREE/);
+    }
+    expect((await storage.entities.findUsersByEmail('e5@example.com')).map((e) => e.id)).toStrictEqual(['e5']);
   });
 
   it('creates the parent directory', async () => {
