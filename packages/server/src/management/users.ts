@@ -127,9 +127,12 @@ export function userRoutes({ tenant, writer }: ManagementDeps): ManagementRoute[
       async handler({ query }) {
         const email = query.get('email');
         if (email === null || email === '') throw invalidQuery('Missing required property: email', 'email');
-        const found = await tenant.storage.entities.getByKey<UserRecord>('user', email.toLowerCase());
+        // Auth0's "Search Users by Email": every user with this address (a database user and social or
+        // enterprise users alike, for account linking), matched exactly, case included. Database users'
+        // addresses are stored lower-cased; other identity providers' as they gave them.
+        const found = await tenant.storage.entities.findUsersByEmail<UserRecord>(email);
         const select = fieldSelection(query);
-        return { status: 200, body: found ? [select(userView(found.doc, tenant.registry))] : [] };
+        return { status: 200, body: found.map((entity) => select(userView(entity.doc, tenant.registry))) };
       },
     },
   ];

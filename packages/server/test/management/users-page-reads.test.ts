@@ -148,6 +148,27 @@ describe('GET /users reads the page, not every user', () => {
     }
   });
 
+  it('users-by-email answers every user with the address (database and social), reading only them', async () => {
+    const database = (await storage.entities.get<UserRecord>('user', 'auth0|generated7'))?.doc;
+    if (database === undefined) throw new Error('no generated user 7');
+    const social: UserRecord = {
+      ...database,
+      user_id: 'github|77',
+      provider: 'github',
+      connection: 'github',
+      password_hash: '',
+    };
+    await storage.entities.apply([{ op: 'put', kind: 'user', id: social.user_id, key: social.user_id, doc: social }]);
+    try {
+      reads.userDocs = 0;
+      const reply = await call('GET', `/users-by-email?email=${encodeURIComponent(database.email)}&fields=user_id`);
+      expect(reply.json).toEqual([{ user_id: 'auth0|generated7' }, { user_id: 'github|77' }]);
+      expect(reads.userDocs).toBe(2);
+    } finally {
+      await storage.entities.apply([{ op: 'delete', kind: 'user', id: social.user_id }]);
+    }
+  });
+
   it('keeps the validation: a bad per_page is 400 in Auth0 shape, and reads no user', async () => {
     const reply = await listUsers('?per_page=101');
     expect(reply.status).toBe(400);

@@ -210,11 +210,14 @@ describe('GET /users, /users-by-email', () => {
     expect((lucene.json as { errorCode: string }).errorCode).toBe('invalid_query_string');
   });
 
-  it('users-by-email → array (empty when none); fields projects', async () => {
-    const found = await call('GET', `/users-by-email?email=${encodeURIComponent('Alice@Example.test')}`);
+  it('users-by-email → array (empty when none), matched exactly as Auth0 does; fields projects', async () => {
+    const found = await call('GET', `/users-by-email?email=${encodeURIComponent(ALICE.username)}`);
     expect(found.status).toBe(200);
     expect(found.json).toEqual([expect.objectContaining({ email: ALICE.username, name: 'Alice Customer' })]);
     expectNoSecret(found);
+    // Auth0 stores database users' addresses lower-cased and asks callers to search "using the correct case".
+    const otherCase = await call('GET', `/users-by-email?email=${encodeURIComponent('Alice@Example.test')}`);
+    expect(otherCase.json).toEqual([]);
     const none = await call('GET', '/users-by-email?email=nobody%40example.test');
     expect(none.json).toEqual([]);
     const projected = await call('GET', '/users-by-email?email=alice%40example.test&fields=user_id,email');
