@@ -7,9 +7,7 @@
  * Usage: node bench/login/burst-diagnose.ts   (env: DURATION_S=8 WARMUP_S=2 CC_CONNECTIONS=4 BURST=20 USERS=4
  * PROFILE_DIR=<dir>; any BENCH_* variable is passed to the tenant)
  */
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +16,7 @@ import { startLoad } from '../lib/load.ts';
 import { env, fmt, measureWindow } from '../lib/measure.ts';
 import { startBenchServer, stopBenchServer } from '../lib/servers.ts';
 import { tokenRequestBody } from '../token-endpoint/fixture.ts';
-import type { LoginLoadResult } from './login-load.ts';
+import { startLoginClient, withLogins } from './burst-loads.ts';
 import type { LoopStats } from './loop-stats.ts';
 import { threadCpuS } from './thread-cpu.ts';
 
@@ -84,30 +82,6 @@ function readLines(): string[] {
 const ccLoad = () =>
   startLoad({ url: issuer, path: '/oauth/token', body: tokenRequestBody('audience'), connections: CC_CONNECTIONS });
 
-async function loginClient() {
-  const child = fork(join(import.meta.dirname, 'login-burst-client.ts'), {
-    env: {
-      ...process.env,
-      BURST_ISSUER: issuer,
-      BURST_PASSWORD: password,
-      BURST_USERS: String(USERS),
-      BURST_CONNECTIONS: String(BURST),
-    },
-    execArgv: ['--disable-warning=ExperimentalWarning'],
-  });
-  await once(child, 'message');
-  return {
-    record: () => child.send({ type: 'record' }),
-    async stop(): Promise<LoginLoadResult> {
-      const result = once(child, 'message');
-      child.send({ type: 'stop' });
-      const [message] = await result;
-      await once(child, 'exit');
-      return message as LoginLoadResult;
-    },
-  };
-}
-
 function print(label: string, cc: { p50: number; p99: number; max: number }, stats: LoopStats, extra = ''): void {
   const gc = Object.entries(stats.gc)
     .map(([kind, g]) => `${kind} ${g.count}× ${fmt(g.totalMs, 1)} ms (max ${fmt(g.maxMs, 1)})`)
@@ -129,19 +103,8 @@ try {
     counter: mark,
   });
   print('idle', idle.result.latencyMs, await windowStats(), `, ${fmt(idle.perS)} tokens/s`);
-  const logins = await loginClient();
-  const tokens = ccLoad();
-  const both = {
-    record() {
-      tokens.record();
-      logins.record();
-    },
-    async stop() {
-      const [token, login] = await Promise.all([tokens.stop(), logins.stop()]);
-      return { ...token, login };
-    },
-  };
-  const burst = await measureWindow(both, {
+  const logins = await startLoginClient({ issuer, password, users: USERS, connections: BURST });
+  const burst = await measureWindow(withLogins(ccLoad(), logins), {
     pid: server.pid,
     warmupS: WARMUP_S,
     durationS: DURATION_S,

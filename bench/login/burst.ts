@@ -12,9 +12,7 @@
  * than the burst)
  * See bench/README.md for how to read the numbers.
  */
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type LoadResult, startLoad } from '../lib/load.ts';
@@ -22,6 +20,7 @@ import { env, fmt, list, measureWindow, median, sum } from '../lib/measure.ts';
 import { printTable, startBench, writeResults } from '../lib/report.ts';
 import { type BenchServer, startBenchServer, stopBenchServer } from '../lib/servers.ts';
 import { tokenRequestBody } from '../token-endpoint/fixture.ts';
+import { startLoginClient, withLogins } from './burst-loads.ts';
 import type { LoginLoadResult } from './login-load.ts';
 
 const RUNS = env('RUNS', 3);
@@ -97,21 +96,8 @@ async function measure(server: Server, password: string): Promise<Run> {
     durationS: DURATION_S,
     done: (r) => r.ok,
   });
-  const logins = await startLoginClient(server, password);
-  const tokens = ccLoad(server);
-  // Both loads in one window: the client-credentials latencies counted are those of requests that completed
-  // while the logins ran.
-  const both = {
-    record() {
-      tokens.record();
-      logins.record();
-    },
-    async stop() {
-      const [token, login] = await Promise.all([tokens.stop(), logins.stop()]);
-      return { ...token, login };
-    },
-  };
-  const burst = await measureWindow(both, {
+  const logins = await startLoginClient({ issuer: server.issuer, password, users: USERS, connections: BURST });
+  const burst = await measureWindow(withLogins(ccLoad(server), logins), {
     pid: server.pid,
     warmupS: WARMUP_S,
     durationS: DURATION_S,
@@ -128,33 +114,6 @@ async function measure(server: Server, password: string): Promise<Run> {
     loginsPerS: login.logins / login.elapsedS,
     serverCoresBurst: burst.serverCores,
     otherCoresBurst: burst.otherCores,
-  };
-}
-
-/** The logins, run by login-burst-client.ts in a child process (see there why), started and warming up. */
-async function startLoginClient(server: Server, password: string) {
-  const child = fork(join(import.meta.dirname, 'login-burst-client.ts'), {
-    env: {
-      ...process.env,
-      BURST_ISSUER: server.issuer,
-      BURST_PASSWORD: password,
-      BURST_USERS: String(USERS),
-      BURST_CONNECTIONS: String(BURST),
-    },
-    execArgv: ['--disable-warning=ExperimentalWarning'],
-  });
-  await once(child, 'message');
-  return {
-    record() {
-      child.send({ type: 'record' });
-    },
-    async stop(): Promise<LoginLoadResult> {
-      const result = once(child, 'message');
-      child.send({ type: 'stop' });
-      const [message] = await result;
-      await once(child, 'exit');
-      return message as LoginLoadResult;
-    },
   };
 }
 
