@@ -1,36 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { clientOf, headline, namer, outcomeOf, userTextOf } from '../src/activity/describe.ts';
 import type { ActivityEvent, ConsoleSystem } from '../src/types.ts';
+import { consoleApi, consoleClient } from './records.ts';
 
 const system: ConsoleSystem = {
   tenant: { name: 'Acme', issuer: 'http://localhost:4000/' },
-  clients: [
-    {
-      client_id: 'svc',
-      name: 'Orders Service',
-      app_type: 'non_interactive',
-      is_first_party: true,
-      grant_types: ['client_credentials'],
-      token_endpoint_auth_method: 'client_secret_post',
-      callbacks: [],
-      allowed_origins: [],
-      web_origins: [],
-      allowed_logout_urls: [],
-    },
-  ],
-  apis: [
-    {
-      id: 'api1',
-      identifier: 'https://catalog.acme.test',
-      name: 'Catalog API',
-      scopes: [],
-      enforce_policies: true,
-      token_dialect: 'access_token_authz',
-      allow_offline_access: false,
-      token_lifetime: 3600,
-      is_system: false,
-    },
-  ],
+  clients: [consoleClient('svc', 'Orders Service')],
+  apis: [consoleApi('https://catalog.acme.test', 'Catalog API', { id: 'api1', allow_offline_access: false })],
   client_grants: [],
   roles: [],
   users: { total: 0, shown: [] },

@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { layoutGraph } from '../src/graph-layout.ts';
-import type { ConsoleClient, ConsoleSystem } from '../src/types.ts';
+import type { ConsoleSystem } from '../src/types.ts';
+import { consoleApi, consoleClient } from './records.ts';
 
-const client = (client_id: string, name: string, extra: Partial<ConsoleClient> = {}): ConsoleClient => ({
-  client_id,
-  name,
-  app_type: 'non_interactive',
-  is_first_party: true,
-  grant_types: ['client_credentials'],
-  token_endpoint_auth_method: 'client_secret_post',
-  callbacks: [],
-  allowed_origins: [],
-  web_origins: [],
-  allowed_logout_urls: [],
-  ...extra,
-});
-const api = (identifier: string, name: string, is_system = false) => ({
-  id: identifier,
-  identifier,
-  name,
-  scopes: [],
-  enforce_policies: true,
-  token_dialect: 'access_token_authz',
-  allow_offline_access: true,
-  token_lifetime: 3600,
-  is_system,
-});
+const client = consoleClient;
+const api = (identifier: string, name: string, is_system = false) => consoleApi(identifier, name, { is_system });
 
 const system: ConsoleSystem = {
   tenant: { name: 'Acme', issuer: 'http://localhost:4000/' },
