@@ -1,5 +1,5 @@
 import type { ConsoleApi } from '../../types.ts';
-import { type DetailsProps, Facts } from './common.tsx';
+import { type DetailsProps, Facts, GrantItem } from './common.tsx';
 
 /** An API: its identifier, RBAC and dialect, scopes, and everyone who may get a token for it. */
 export function ApiDetails({ api, system, onSelect }: DetailsProps & { api: ConsoleApi }) {
@@ -45,16 +45,7 @@ export function ApiDetails({ api, system, onSelect }: DetailsProps & { api: Cons
       <h3>Who may call it</h3>
       <ul className="plain">
         {grants.map((grant) => (
-          <li key={grant.id}>
-            <button
-              type="button"
-              className="link"
-              onClick={() => onSelect({ type: 'edge', ref: { kind: 'grant', grantId: grant.id } })}
-            >
-              {clientName(grant.client_id)} ({grant.subject_type === 'user' ? 'on behalf of users' : 'M2M'}):{' '}
-              {grant.scope.join(' ') || 'no scopes'}
-            </button>
-          </li>
+          <GrantItem key={grant.id} grant={grant} party={clientName(grant.client_id)} onSelect={onSelect} />
         ))}
         {policies.map((client) => (
           <li key={client.client_id}>

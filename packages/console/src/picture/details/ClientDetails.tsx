@@ -1,6 +1,6 @@
 import { appTypeLabel, canHoldGrants } from '../../graph-layout.ts';
 import type { ConsoleClient } from '../../types.ts';
-import { type DetailsProps, Facts, List } from './common.tsx';
+import { type DetailsProps, Facts, GrantItem, List } from './common.tsx';
 import { NewGrantForm } from './NewGrantForm.tsx';
 
 /** An application: how it signs users in, its URLs and refresh policy, its grants, and a new grant. */
@@ -62,16 +62,7 @@ export function ClientDetails({
       ) : (
         <ul className="plain">
           {grants.map((grant) => (
-            <li key={grant.id}>
-              <button
-                type="button"
-                className="link"
-                onClick={() => onSelect({ type: 'edge', ref: { kind: 'grant', grantId: grant.id } })}
-              >
-                {apiName(grant.audience)}
-                {grant.subject_type === 'user' ? ' (on behalf of users)' : ''}: {grant.scope.join(' ') || 'no scopes'}
-              </button>
-            </li>
+            <GrantItem key={grant.id} grant={grant} party={apiName(grant.audience)} onSelect={onSelect} />
           ))}
         </ul>
       )}

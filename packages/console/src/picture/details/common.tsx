@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { useState } from 'react';
 import type { Edit } from '../../edits.ts';
-import type { ConsoleApi, ConsoleSystem } from '../../types.ts';
+import type { ConsoleApi, ConsoleClientGrant, ConsoleSystem } from '../../types.ts';
 import type { Selection } from '../selection.ts';
 
 /** Applies an edit (one Management API write) and shows its toast; resolves when done, whatever the outcome. */
@@ -40,6 +40,32 @@ export function Facts({ rows }: { rows: Array<[string, ReactNode]> }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+/**
+ * One client grant in a list, as a link to its own details: `party` is the other end (the API seen from an
+ * application, the application seen from an API), then the kind of grant and its scopes.
+ */
+export function GrantItem({
+  grant,
+  party,
+  onSelect,
+}: {
+  grant: ConsoleClientGrant;
+  party: string;
+  onSelect: DetailsProps['onSelect'];
+}) {
+  return (
+    <li>
+      <button
+        type="button"
+        className="link"
+        onClick={() => onSelect({ type: 'edge', ref: { kind: 'grant', grantId: grant.id } })}
+      >
+        {party} ({grant.subject_type === 'user' ? 'on behalf of users' : 'M2M'}): {grant.scope.join(' ') || 'no scopes'}
+      </button>
+    </li>
   );
 }
 
