@@ -7,5 +7,6 @@ export { customApiClient, fixtureConfig } from './fixture-config.ts';
 export { freePort } from './free-port.ts';
 export { hiddenInput, ScriptedBrowser } from './http-browser.ts';
 export { type LoginFlowOptions, type LoginFlowResult, loginForCode, pkcePair } from './login-flow.ts';
+export { postJson } from './post-json.ts';
 export { startPostgres, TEST_DATABASE_URL_ENV, type TestPostgres } from './postgres.ts';
 export { type RestartablePostgres, startRestartablePostgres } from './postgres-restartable.ts';

@@ -1,4 +1,4 @@
-import { fixtureConfig } from '@authmesh/testkit';
+import { fixtureConfig, postJson as post } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionLogLine } from '../../src/actions/types.ts';
 import type { TenantConfig } from '../../src/config/types.ts';
@@ -57,15 +57,6 @@ function config(): TenantConfig {
   };
 }
 
-async function post(tenant: Tenant, path: string, body: Record<string, unknown>) {
-  const response = await fetch(new URL(path, tenant.issuer), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, json: JSON.parse(await response.text()) as unknown };
-}
-
 describe('registration and password triggers', () => {
   let tenant: Tenant;
   let storage: Storage;
@@ -106,7 +97,7 @@ describe('registration and password triggers', () => {
       email: 'eve@blocked.test',
       password: 'Sunny-Day-42',
     });
-    expect(reply).toEqual({
+    expect({ status: reply.status, json: reply.json }).toEqual({
       status: 400,
       json: {
         name: 'BadRequestError',

@@ -1,4 +1,4 @@
-import { fixtureConfig, loginForCode } from '@authmesh/testkit';
+import { fixtureConfig, loginForCode, postJson as post } from '@authmesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection, TenantConfig } from '../../src/config/types.ts';
 import { createTenant, type Tenant } from '../../src/create-tenant.ts';
@@ -30,16 +30,6 @@ const otherAppsDatabase: Connection = {
 function config(): TenantConfig {
   const base = fixtureConfig();
   return { ...base, connections: [...base.connections, closedDatabase, otherAppsDatabase] };
-}
-
-async function post(tenant: Tenant, path: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  const response = await fetch(new URL(path, tenant.issuer), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, json: JSON.parse(text) as unknown };
 }
 
 describe('/dbconnections', () => {

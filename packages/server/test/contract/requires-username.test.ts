@@ -1,4 +1,4 @@
-import { fixtureConfig } from '@authmesh/testkit';
+import { fixtureConfig, postJson as post } from '@authmesh/testkit';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantConfig } from '../../src/config/types.ts';
@@ -10,7 +10,12 @@ import { createTenant, type Tenant } from '../../src/create-tenant.ts';
  */
 
 const REALM = 'http://auth0.com/oauth/grant-type/password-realm';
-const BACK_OFFICE = { id: 'backoffice-0001', secret: 'backoffice-secret-0123456789abcdef0123456789ab' };
+/** The fixture's confidential Back Office application: its id and secret, from the fixture itself. */
+const BACK_OFFICE = (() => {
+  const client = fixtureConfig().clients.find((c) => c.name === 'Back Office');
+  if (!client?.client_id || !client.client_secret) throw new Error('the fixture has no Back Office client');
+  return { id: client.client_id, secret: client.client_secret };
+})();
 const DB = 'Staff-Directory';
 
 function config(): TenantConfig {
@@ -34,15 +39,6 @@ function config(): TenantConfig {
       },
     ],
   };
-}
-
-async function post(tenant: Tenant, path: string, body: Record<string, string>) {
-  const response = await fetch(new URL(path, tenant.issuer), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
 describe('requires_username', () => {
