@@ -182,3 +182,10 @@ export function customApiClient(name: string, ids: { id: string; secret: string 
     id_token_lifetime: 36_000,
   };
 }
+
+/** The id and secret of one of the fixture's confidential applications, by name (from the fixture itself). */
+export function fixtureClientCredentials(name: string): { id: string; secret: string } {
+  const client = fixtureConfig().clients.find((c) => c.name === name);
+  if (!client?.client_id || !client.client_secret) throw new Error(`the fixture has no confidential client ${name}`);
+  return { id: client.client_id, secret: client.client_secret };
+}

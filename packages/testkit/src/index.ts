@@ -3,7 +3,7 @@
  * package's internals. The fixture tenant configuration (built in code, not YAML, so that tests do not
  * depend on the config loader) and the scripted browser that walks /authorize → login → callback.
  */
-export { customApiClient, fixtureConfig } from './fixture-config.ts';
+export { customApiClient, fixtureClientCredentials, fixtureConfig } from './fixture-config.ts';
 export { freePort } from './free-port.ts';
 export { hiddenInput, ScriptedBrowser } from './http-browser.ts';
 export { type LoginFlowOptions, type LoginFlowResult, loginForCode, pkcePair } from './login-flow.ts';

@@ -1,4 +1,4 @@
-import { fixtureConfig, postJson as post } from '@authmesh/testkit';
+import { fixtureClientCredentials, fixtureConfig, postJson as post } from '@authmesh/testkit';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantConfig } from '../../src/config/types.ts';
@@ -10,12 +10,7 @@ import { createTenant, type Tenant } from '../../src/create-tenant.ts';
  */
 
 const REALM = 'http://auth0.com/oauth/grant-type/password-realm';
-/** The fixture's confidential Back Office application: its id and secret, from the fixture itself. */
-const BACK_OFFICE = (() => {
-  const client = fixtureConfig().clients.find((c) => c.name === 'Back Office');
-  if (!client?.client_id || !client.client_secret) throw new Error('the fixture has no Back Office client');
-  return { id: client.client_id, secret: client.client_secret };
-})();
+const BACK_OFFICE = fixtureClientCredentials('Back Office');
 const DB = 'Staff-Directory';
 
 function config(): TenantConfig {

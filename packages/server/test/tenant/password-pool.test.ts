@@ -20,30 +20,26 @@ import { gatedPool, hashingGate, TEST_WORKER, until } from './fixtures/hashing-g
  * (fixtures/test-password-worker.ts) instead of timing.
  */
 
-/** Linux: the nice values of this process's threads, by thread name (`main` for the main thread). */
-function threadNices(): Map<string, number[]> {
+/**
+ * Linux: one field of proc(5)'s stat line for each of this process's threads, by thread name (`main` for the
+ * main thread); `field` counts from 1 as proc(5) does.
+ */
+function threadStat(field: number): Map<string, number[]> {
   const byName = new Map<string, number[]>();
   for (const tid of readdirSync('/proc/self/task')) {
     const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
     const name = Number(tid) === process.pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-    byName.set(name, [...(byName.get(name) ?? []), nice]);
+    // The split starts at field 3 (after the name, which may hold spaces).
+    const value = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[field - 3]);
+    byName.set(name, [...(byName.get(name) ?? []), value]);
   }
   return byName;
 }
 
-/** Linux: the scheduling policies of this process's threads (`SCHED_OTHER` 0, `SCHED_IDLE` 5), by thread name. */
-function threadPolicies(): Map<string, number[]> {
-  const byName = new Map<string, number[]>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    const name = Number(tid) === process.pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    // Field 41 of proc(5); the split starts at field 3.
-    const policy = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
-    byName.set(name, [...(byName.get(name) ?? []), policy]);
-  }
-  return byName;
-}
+/** Linux: the nice values of this process's threads (field 19), by thread name. */
+const threadNices = () => threadStat(19);
+/** Linux: the scheduling policies of this process's threads (field 41: `SCHED_OTHER` 0, `SCHED_IDLE` 5). */
+const threadPolicies = () => threadStat(41);
 
 const argon2Job = (message: string): KdfJob => ({
   kind: 'argon2id',
